@@ -1,0 +1,78 @@
+# Wallets service. `make run` serves the API locally; `make test` runs everything CI runs.
+# Both create the virtualenv and install what they need on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+PORT ?= 3000
+export AWS_DEFAULT_REGION ?= us-east-1
+export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help run test lint format typecheck template unit integration e2e openapi openapi-check \
+        requirements build invoke bench clean
+
+help:
+	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
+	@echo "make test       lint, type check, template checks and the whole test suite"
+	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
+	@echo "make bench      performance budgets (SPEC section 10)"
+	@echo "make build      sam build (python3.13 via pyenv when present)"
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli
+	@touch $@
+
+run: $(VENV)/.installed
+	PORT=$(PORT) $(PY) -m local.server
+
+test: $(VENV)/.installed lint typecheck template openapi-check
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+template: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+openapi: $(VENV)/.installed
+	$(PY) -m local.openapi --write docs/openapi.json
+
+openapi-check: $(VENV)/.installed
+	$(PY) -m local.openapi --check docs/openapi.json
+
+requirements: $(VENV)/.installed
+	$(PY) -m local.requirements > layers/wallets/requirements.txt
+
+build: $(SAM_VENV)/.installed
+	PYENV_VERSION=3.11.7:3.13.0 $(SAM) build
+
+invoke: $(VENV)/.installed
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json"; exit 2)
+	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,50 @@
+"""POST /wallets/{wallet_id}/credits: grant credit (a new lot), idempotent by key and by reference."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.clock import from_datetime
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import CreditWalletRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/credits",
+    summary="Grant credit",
+    responses={
+        201: {"description": "credited"},
+        200: {"description": "reference already used"},
+        409: error_doc("wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_credit_wallet(
+    wallet_id: str, request: Annotated[CreditWalletRequest, Body()]
+) -> TransactionOutput:
+    expires = from_datetime(request.expires_at) if request.expires_at else None
+    return respond(  # type: ignore[return-value]
+        ledger.credit(
+            require_id("wallet_id", wallet_id),
+            request.amount,
+            request.funding_type,
+            expires,
+            request.description,
+            request.reference,
+            request.metadata,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,46 @@
+"""POST /wallets/{wallet_id}/debits: take a payment from the wallet (optionally partial)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import DebitWalletRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/debits",
+    summary="Take a payment",
+    responses={
+        201: {"description": "debited"},
+        200: {"description": "reference already used"},
+        402: error_doc("insufficient_funds"),
+        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_debit_wallet(wallet_id: str, request: Annotated[DebitWalletRequest, Body()]) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.debit(
+            require_id("wallet_id", wallet_id),
+            request.amount,
+            request.allow_partial,
+            request.description,
+            request.reference,
+            request.metadata,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

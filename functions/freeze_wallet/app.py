@@ -1,0 +1,32 @@
+"""POST /wallets/{wallet_id}/freeze: status change (SPEC section 4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import WalletOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/freeze",
+    summary="Freeze a wallet",
+    responses={409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+)
+def handle_freeze_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.change_status(require_id("wallet_id", wallet_id), "freeze", idempotency(app))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

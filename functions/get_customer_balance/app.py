@@ -1,0 +1,30 @@
+"""GET /customers/{customer_id}/balances/{currency}: the customer's balance in a currency."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import BalanceOutput, Currency, CustomerId
+
+app = build_resolver()
+
+
+@app.get(
+    "/customers/<customer_id>/balances/<currency>", summary="Retrieve a balance", responses=ERROR_RESPONSES
+)
+def handle_get_customer_balance(
+    customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]
+) -> BalanceOutput:
+    return ledger.customer_balance(customer_id, currency)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

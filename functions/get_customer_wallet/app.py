@@ -1,0 +1,32 @@
+"""GET /customers/{customer_id}/wallets/{currency}: the customer's wallet in a currency."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import Currency, CustomerId, WalletOutput
+
+app = build_resolver()
+
+
+@app.get(
+    "/customers/<customer_id>/wallets/<currency>",
+    summary="Retrieve a wallet by customer and currency",
+    responses=ERROR_RESPONSES,
+)
+def handle_get_customer_wallet(
+    customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]
+) -> WalletOutput:
+    return ledger.get_wallet_by_customer(customer_id, currency)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

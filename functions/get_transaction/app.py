@@ -1,0 +1,34 @@
+"""GET /wallets/{wallet_id}/transactions/{transaction_id}: one ledger transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import TransactionOutput
+
+app = build_resolver()
+
+
+@app.get(
+    "/wallets/<wallet_id>/transactions/<transaction_id>",
+    summary="Retrieve a transaction",
+    responses=ERROR_RESPONSES,
+)
+def handle_get_transaction(
+    wallet_id: Annotated[str, Path()], transaction_id: Annotated[str, Path()]
+) -> TransactionOutput:
+    return ledger.get_transaction(  # type: ignore[return-value]
+        require_id("wallet_id", wallet_id), require_id("transaction_id", transaction_id)
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,25 @@
+"""GET /wallets/{wallet_id}: one wallet with exact balances as of now (one DynamoDB read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import WalletOutput
+
+app = build_resolver()
+
+
+@app.get("/wallets/<wallet_id>", summary="Retrieve a wallet", responses=ERROR_RESPONSES)
+def handle_get_wallet(wallet_id: str) -> WalletOutput:
+    return ledger.get_wallet(require_id("wallet_id", wallet_id))  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,49 @@
+"""POST /customers/{customer_id}/balances/{currency}/grant: credit, creating the wallet if missing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import Currency, CustomerId, GrantBalanceRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/customers/<customer_id>/balances/<currency>/grant",
+    summary="Grant to a customer balance",
+    responses={
+        201: {"description": "granted"},
+        200: {"description": "reference already used"},
+        409: error_doc("wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_grant_customer_balance(
+    customer_id: Annotated[CustomerId, Path()],
+    currency: Annotated[Currency, Path()],
+    request: Annotated[GrantBalanceRequest, Body()],
+) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.grant(
+            customer_id,
+            currency,
+            request.amount,
+            request.description,
+            request.reference,
+            request.metadata,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

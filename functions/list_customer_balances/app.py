@@ -1,0 +1,26 @@
+"""GET /customers/{customer_id}/balances: one balance per currency."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import BalanceList, CustomerId
+
+app = build_resolver()
+
+
+@app.get("/customers/<customer_id>/balances", summary="List a customer's balances", responses=ERROR_RESPONSES)
+def handle_list_customer_balances(customer_id: Annotated[CustomerId, Path()]) -> BalanceList:
+    return ledger.customer_balances(customer_id)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,42 @@
+"""GET /wallets/{wallet_id}/transactions: the ledger, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import AwareDatetime
+from wallets import ledger
+from wallets.clock import from_datetime
+from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import TransactionList, TransactionType
+
+app = build_resolver()
+
+
+@app.get("/wallets/<wallet_id>/transactions", summary="List transactions", responses=ERROR_RESPONSES)
+def handle_list_transactions(
+    wallet_id: str,
+    type: Annotated[TransactionType | None, Query()] = None,
+    created_after: Annotated[AwareDatetime | None, Query()] = None,
+    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> TransactionList:
+    return ledger.list_transactions(  # type: ignore[return-value]
+        require_id("wallet_id", wallet_id),
+        type,
+        from_datetime(created_after) if created_after else None,
+        from_datetime(created_before) if created_before else None,
+        limit,
+        cursor,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

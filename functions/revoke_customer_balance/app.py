@@ -1,0 +1,41 @@
+"""POST /customers/{customer_id}/balances/{currency}/revoke: remove credit from a customer balance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import Currency, CustomerId, RevokeBalanceRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/customers/<customer_id>/balances/<currency>/revoke",
+    summary="Revoke from a customer balance",
+    responses={
+        201: {"description": "revoked"},
+        402: error_doc("insufficient_funds"),
+        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_revoke_customer_balance(
+    customer_id: Annotated[CustomerId, Path()],
+    currency: Annotated[Currency, Path()],
+    request: Annotated[RevokeBalanceRequest, Body()],
+) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.revoke(customer_id, currency, request.amount, request.reason, idempotency(app))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,29 @@
+"""PATCH /wallets/{wallet_id}: metadata and settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, idempotency, require_id, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import UpdateWalletRequest, WalletOutput
+
+app = build_resolver()
+
+
+@app.patch("/wallets/<wallet_id>", summary="Update metadata and settings", responses=ERROR_RESPONSES)
+def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]) -> WalletOutput:
+    settings = request.settings.changes() if request.settings else None
+    return respond(  # type: ignore[return-value]
+        ledger.update_wallet(require_id("wallet_id", wallet_id), request.metadata, settings, idempotency(app))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

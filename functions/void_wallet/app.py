@@ -1,0 +1,45 @@
+"""POST /wallets/{wallet_id}/voids: remove credit without a payment (optionally one funding type)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics, tracer
+from wallets.schemas import TransactionOutput, VoidWalletRequest
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/voids",
+    summary="Remove credit",
+    responses={
+        201: {"description": "voided"},
+        402: error_doc("insufficient_funds"),
+        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_void_wallet(wallet_id: str, request: Annotated[VoidWalletRequest, Body()]) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.void(
+            require_id("wallet_id", wallet_id),
+            request.amount,
+            request.funding_type,
+            request.reason,
+            request.reference,
+            request.metadata,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

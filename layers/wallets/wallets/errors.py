@@ -1,0 +1,77 @@
+"""Domain exceptions. The HTTP layer maps them to statuses in one place (http.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WalletError(Exception):
+    """Base of every error a client can cause; never a 500."""
+
+    status: int = 400
+    type: str = "bad_request"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidJson(WalletError):
+    status, type = 400, "invalid_json"
+
+
+class ValidationFailed(WalletError):
+    status, type = 422, "validation_error"
+
+
+class NotFound(WalletError):
+    status, type = 404, "not_found"
+
+
+class WalletFrozen(WalletError):
+    status, type = 409, "wallet_frozen"
+
+
+class WalletClosed(WalletError):
+    status, type = 409, "wallet_closed"
+
+
+class HoldNotPending(WalletError):
+    status, type = 409, "hold_not_pending"
+
+
+class IdempotencyKeyReused(WalletError):
+    status, type = 409, "idempotency_key_reused"
+
+
+class RefundExceedsOriginal(WalletError):
+    status, type = 409, "refund_exceeds_original"
+
+
+class LimitExceeded(WalletError):
+    """A per-wallet storage limit (live lots, pending holds) would be exceeded."""
+
+    status, type = 409, "limit_exceeded"
+
+
+class InsufficientFunds(WalletError):
+    status, type = 402, "insufficient_funds"
+
+
+class PaymentFailed(WalletError):
+    status, type = 402, "payment_failed"
+
+
+class TopUpNotAllowed(WalletError):
+    status, type = 403, "top_up_not_allowed"
+
+
+class Contention(WalletError):
+    """The wallet changed under every attempt of the bounded retry loop; safe to retry."""
+
+    status, type = 409, "concurrent_modification"
+
+
+def field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed("Request validation failed", {field: [message]})

@@ -1,0 +1,157 @@
+"""The REST surface shared by every API function: the resolver, error mapping, and request helpers.
+
+One place maps domain exceptions and validation errors to the error envelope
+`{"error": {"type", "message", "details"}}`. Anything else is a bug: it propagates, and API Gateway
+answers 502 without leaking a stack trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
+
+from wallets import errors
+from wallets.ledger import Idempotency
+from wallets.observability import logger
+from wallets.schemas import ErrorOutput
+
+WALLET_ID = r"^wal_[0-9A-Z]{26}$"
+HOLD_ID = r"^hld_[0-9A-Z]{26}$"
+TRANSACTION_ID = r"^txn_[0-9A-Z]{26}$"
+_ID_PATTERNS = {"wallet_id": WALLET_ID, "hold_id": HOLD_ID, "transaction_id": TRANSACTION_ID}
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    """OpenAPI entry for an error status: its `type` values and the error envelope."""
+    return {"description": description, "content": {"application/json": {"model": ErrorOutput}}}
+
+
+ERROR_RESPONSES: dict[int, dict[str, Any]] = {
+    400: error_doc("invalid_json: the body is not JSON"),
+    404: error_doc("not_found"),
+    422: error_doc("validation_error: details per field"),
+}
+
+
+def error_response(status: int, type_: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(
+            {"error": {"type": type_, "message": message, "details": details or {}}}, ensure_ascii=False
+        ),
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = (
+        [str(p) for p in loc[1:]]
+        if loc and loc[0] in ("body", "query", "path", "header")
+        else list(map(str, loc))
+    )
+    return ".".join(parts) or str(loc[0] if loc else "body")
+
+
+class WalletsResolver(APIGatewayRestResolver):
+    """The API speaks JSON only: a body sent as form data or text is read as JSON (or is 400)."""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if event.get("body"):
+            headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+            headers["Content-Type"] = "application/json"
+            multi = {
+                k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"
+            }
+            multi["Content-Type"] = ["application/json"]
+            event = {**event, "headers": headers, "multiValueHeaders": multi}
+        return super().resolve(event, context)
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    app = WalletsResolver(
+        enable_validation=True,
+        response_validation_error_http_code=500,
+        serializer=lambda body: json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    )
+
+    @app.exception_handler(errors.WalletError)
+    def _domain(exc: errors.WalletError) -> Response:
+        return error_response(exc.status, exc.type, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(exc: RequestValidationError) -> Response:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error_response(400, "invalid_json", "The request body is not valid JSON")
+        if any(p.get("type") == "unsupported_content_type" for p in problems):
+            return error_response(400, "invalid_json", "The request body must be JSON")
+        details: dict[str, list[str]] = {}
+        for p in problems:
+            loc = tuple(p.get("loc", ()))
+            if p.get("type") == "missing" and loc and loc[0] == "body" and len(loc) == 1:
+                details.setdefault("body", []).append("a JSON object is required")
+                continue
+            details.setdefault(_field_name(loc), []).append(str(p.get("msg", "invalid")))
+        return error_response(422, "validation_error", "Request validation failed", details)
+
+    @app.exception_handler(ResponseValidationError)
+    def _bad_response(exc: ResponseValidationError) -> Response:
+        # Our bug, not the client's: log it, answer without internals.
+        logger.error("response failed its schema", extra={"errors": exc.errors()})
+        return error_response(500, "internal_error", "Internal error")
+
+    @app.not_found
+    def _not_found(exc: NotFoundError) -> Response:
+        return error_response(404, "not_found", "No such route")
+
+    return app
+
+
+def require_id(name: str, value: str) -> str:
+    """Malformed ids can't exist: answer 404 rather than ask DynamoDB about a 5 KB key."""
+    if not re.match(_ID_PATTERNS[name], value):
+        raise errors.NotFound(f"No such {name.removesuffix('_id')}: {value[:64]}")
+    return value
+
+
+def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
+    """`Idempotency-Key` header -> key + fingerprint of (method, path, JSON body)."""
+    event = app.current_event
+    key = event.headers.get("Idempotency-Key") or event.headers.get("idempotency-key")
+    if key is None:
+        for name, value in (event.headers or {}).items():
+            if name.lower() == "idempotency-key":
+                key = value
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise errors.ValidationFailed(
+            "Invalid Idempotency-Key", {"Idempotency-Key": ["must be 1 to 255 printable characters"]}
+        )
+    try:
+        body = json.loads(event.body) if event.body else None
+    except ValueError:
+        body = event.body
+    canonical = json.dumps(
+        {"method": event.http_method, "path": event.path, "body": body}, sort_keys=True, separators=(",", ":")
+    )
+    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:
+    status, body = result
+    return body, status
+
+
+def log_request_failure(exc: Exception) -> None:  # pragma: no cover - used by handlers' diagnostics
+    logger.exception("unhandled", exc_info=exc)

@@ -1,0 +1,370 @@
+"""DynamoDB items of the single table (PynamoDB models) and their mapping to the domain.
+
+Keys (pk / sk):
+  WAL#<wallet_id> / WALLET          the wallet aggregate: status, settings, live lots, pending holds
+  WAL#<wallet_id> / TXN#<txn_id>    ledger transactions (ids sort in commit order per wallet)
+  WAL#<wallet_id> / HLD#<hold_id>   holds (history and status)
+  WAL#<wallet_id> / REF#<reference> reference -> transaction id, unique per wallet forever
+  WAL#<wallet_id> / TOP#<top_up_id> paid top-ups (two-phase: pending -> succeeded | failed)
+  CUS#<customer_id> / CUR#<currency> one wallet per (customer, currency); lists a customer's wallets
+  IDEM#<key> / IDEM                 idempotency record, written in the same transaction as the money
+
+Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is projected because
+PyNamoDB filters polymorphic queries on it):
+  wallets: list_pk / list_sk       every wallet, newest first (KEYS_ONLY + status/currency/customer)
+  due:     due_shard / due_at      wallets with scheduled work (expiry, warnings, holds), sharded
+  topups:  work_shard / work_at    wallets due for auto top-up and top-ups left pending
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from wallets.lots import Allocation, Lot
+from wallets.wallet import Entry, PendingHold, Wallet
+
+DUE_SHARDS = 16
+
+
+def shard_of(wallet_id: str, shards: int = DUE_SHARDS) -> str:
+    return f"{zlib.crc32(wallet_id.encode()) % shards:02d}"
+
+
+def wallet_pk(wallet_id: str) -> str:
+    return f"WAL#{wallet_id}"
+
+
+def sortable_ms(ms: int) -> str:
+    return f"{ms:015d}"
+
+
+class WalletsIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "wallets"
+        projection = IncludeProjection(["kind", "status", "currency", "customer_id"])
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "due"
+        projection = IncludeProjection(["kind"])
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class WorkIndex(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = "topups"
+        projection = IncludeProjection(["kind"])
+
+    work_shard = UnicodeAttribute(hash_key=True)
+    work_at = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    class Meta:
+        table_name = "wallets"  # bound from settings by repository.bind()
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class WalletItem(TableItem, discriminator="wallet"):
+    wallet_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    version = NumberAttribute()
+    metadata = MapAttribute[str, Any](default=dict)
+    settings = MapAttribute[str, Any](default=dict)
+    lots = MapAttribute[str, Any](default=dict)
+    holds = MapAttribute[str, Any](default=dict)
+    auto_top_up_state = MapAttribute[str, Any](default=dict)
+    last_transaction_id = UnicodeAttribute(null=True)
+    # Snapshot of the balances as of this write: lets stream consumers see crossings from two images.
+    balance = NumberAttribute(default=0)
+    available = NumberAttribute(default=0)
+    pending = NumberAttribute(default=0)
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    work_shard = UnicodeAttribute(null=True)
+    work_at = UnicodeAttribute(null=True)
+    wallets_index = WalletsIndex()
+    due_index = DueIndex()
+    work_index = WorkIndex()
+
+
+class CustomerWalletItem(TableItem, discriminator="customer_wallet"):
+    wallet_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+
+
+class TransactionItem(TableItem, discriminator="transaction"):
+    transaction_id = UnicodeAttribute()
+    wallet_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    type = UnicodeAttribute()
+    amount = NumberAttribute()
+    balance_after = NumberAttribute()
+    available_after = NumberAttribute()
+    pending_after = NumberAttribute()
+    created_at = NumberAttribute()
+    allocations = ListAttribute[Any](default=list)
+    description = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    metadata = MapAttribute[str, Any](default=dict)
+    hold_id = UnicodeAttribute(null=True)
+    original_transaction_id = UnicodeAttribute(null=True)
+    top_up_id = UnicodeAttribute(null=True)
+    details = MapAttribute[str, Any](default=dict)
+    refunded_amount = NumberAttribute(default=0)
+
+
+class HoldItem(TableItem, discriminator="hold"):
+    hold_id = UnicodeAttribute()
+    wallet_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    amount = NumberAttribute()
+    captured_amount = NumberAttribute(default=0)
+    released_amount = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    reference = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    metadata = MapAttribute[str, Any](default=dict)
+    allocations = ListAttribute[Any](default=list)
+    transaction_id = UnicodeAttribute()
+    closing_transaction_id = UnicodeAttribute(null=True)
+
+
+class ReferenceItem(TableItem, discriminator="reference"):
+    transaction_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+
+
+class IdempotencyItem(TableItem, discriminator="idempotency"):
+    fingerprint = UnicodeAttribute()
+    status_code = NumberAttribute()
+    body = UnicodeAttribute()
+    created_at = NumberAttribute()
+    expires = TTLAttribute()
+
+
+class TopUpItem(TableItem, discriminator="top_up"):
+    top_up_id = UnicodeAttribute()
+    wallet_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    amount = NumberAttribute()
+    bonus_amount = NumberAttribute(default=0)
+    bonus_expires_at = NumberAttribute(null=True)
+    payment_method = UnicodeAttribute()
+    automatic = BooleanAttribute(default=False)
+    charge_id = UnicodeAttribute(null=True)
+    transaction_id = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)
+    failure_message = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    request_fingerprint = UnicodeAttribute(null=True)
+    work_shard = UnicodeAttribute(null=True)
+    work_at = UnicodeAttribute(null=True)
+    work_index = WorkIndex()
+
+
+ALL_MODELS: tuple[type[TableItem], ...] = (
+    TableItem,
+    WalletItem,
+    CustomerWalletItem,
+    TransactionItem,
+    HoldItem,
+    ReferenceItem,
+    IdempotencyItem,
+    TopUpItem,
+)
+
+
+# ------------------------------------------------------------------ domain <-> item
+def _alloc_out(allocs: list[Allocation]) -> list[dict[str, Any]]:
+    return [a.to_dict() for a in allocs]
+
+
+def _alloc_in(raw: Any) -> list[Allocation]:
+    return [Allocation.from_dict(_plain(a)) for a in (raw or [])]
+
+
+def _plain(value: Any) -> Any:
+    """PynamoDB raw maps come back as MapAttribute objects; turn them into dicts and ints."""
+    if isinstance(value, MapAttribute):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def wallet_to_item(wallet: Wallet) -> WalletItem:
+    b = wallet.balances()
+    lots = {}
+    for lot in wallet.lots.values():
+        data: dict[str, Any] = {
+            "t": lot.funding_type,
+            "a": lot.amount,
+            "r": lot.remaining,
+            "c": lot.created_at,
+        }
+        if lot.expires_at is not None:
+            data["e"] = lot.expires_at
+        if lot.source_transaction_id:
+            data["s"] = lot.source_transaction_id
+        if lot.warned:
+            data["w"] = True
+        lots[lot.id] = data
+    holds = {
+        h.id: {"a": h.amount, "e": h.expires_at, "c": h.created_at, "l": _alloc_out(h.allocations)}
+        for h in wallet.holds.values()
+    }
+    due = wallet.next_due_at()
+    work_at = wallet.auto_top_up_state.get("due_at")
+    shard = shard_of(wallet.id)
+    return WalletItem(
+        wallet_pk(wallet.id),
+        "WALLET",
+        wallet_id=wallet.id,
+        customer_id=wallet.customer_id,
+        currency=wallet.currency,
+        status=wallet.status,
+        created_at=wallet.created_at,
+        updated_at=wallet.updated_at,
+        version=wallet.version,
+        metadata=dict(wallet.metadata),
+        settings=_drop_none(wallet.settings),
+        lots=lots,
+        holds=holds,
+        auto_top_up_state=_drop_none(wallet.auto_top_up_state),
+        last_transaction_id=wallet.last_transaction_id,
+        balance=b.balance,
+        available=b.available,
+        pending=b.pending,
+        list_pk="WALLETS",
+        list_sk=wallet.id,
+        due_shard=shard if due is not None else None,
+        due_at=sortable_ms(due) if due is not None else None,
+        work_shard=shard if work_at is not None else None,
+        work_at=sortable_ms(work_at) if work_at is not None else None,
+    )
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_drop_none(v) if isinstance(v, dict) else v) for k, v in data.items() if v is not None}
+
+
+def wallet_from_item(item: WalletItem) -> Wallet:
+    from wallets.wallet import DEFAULT_SETTINGS
+
+    lots = {}
+    for lot_id, raw in _plain(item.lots).items():
+        lots[lot_id] = Lot(
+            id=lot_id,
+            funding_type=raw["t"],
+            amount=raw["a"],
+            remaining=raw["r"],
+            created_at=raw["c"],
+            expires_at=raw.get("e"),
+            source_transaction_id=raw.get("s"),
+            warned=bool(raw.get("w", False)),
+        )
+    holds = {}
+    for hold_id, raw in _plain(item.holds).items():
+        holds[hold_id] = PendingHold(hold_id, raw["a"], raw["e"], raw["c"], _alloc_in(raw["l"]))
+    settings = {**DEFAULT_SETTINGS, **_plain(item.settings)}
+    return Wallet(
+        id=item.wallet_id,
+        customer_id=item.customer_id,
+        currency=item.currency,
+        status=item.status,
+        created_at=int(item.created_at),
+        updated_at=int(item.updated_at),
+        version=int(item.version),
+        metadata=_plain(item.metadata),
+        settings=settings,
+        lots=lots,
+        holds=holds,
+        last_transaction_id=item.last_transaction_id,
+        auto_top_up_state=_plain(item.auto_top_up_state),
+    )
+
+
+def entry_to_item(wallet: Wallet, entry: Entry) -> TransactionItem:
+    return TransactionItem(
+        wallet_pk(wallet.id),
+        f"TXN#{entry.id}",
+        transaction_id=entry.id,
+        wallet_id=wallet.id,
+        customer_id=wallet.customer_id,
+        currency=wallet.currency,
+        type=entry.type,
+        amount=entry.amount,
+        balance_after=entry.balance_after,
+        available_after=entry.available_after,
+        pending_after=entry.pending_after,
+        created_at=entry.created_at,
+        allocations=_alloc_out(entry.allocations),
+        description=entry.description,
+        reason=entry.reason,
+        reference=entry.reference,
+        metadata=dict(entry.metadata),
+        hold_id=entry.hold_id,
+        original_transaction_id=entry.original_transaction_id,
+        top_up_id=entry.top_up_id,
+        details=_drop_none(entry.details),
+    )
+
+
+def entry_from_item(item: TransactionItem) -> Entry:
+    return Entry(
+        id=item.transaction_id,
+        type=item.type,
+        amount=int(item.amount),
+        balance_after=int(item.balance_after),
+        available_after=int(item.available_after),
+        pending_after=int(item.pending_after),
+        created_at=int(item.created_at),
+        allocations=_alloc_in(item.allocations),
+        description=item.description,
+        reason=item.reason,
+        reference=item.reference,
+        metadata=_plain(item.metadata),
+        hold_id=item.hold_id,
+        original_transaction_id=item.original_transaction_id,
+        top_up_id=item.top_up_id,
+        details=_plain(item.details),
+    )

@@ -1,0 +1,732 @@
+"""Wallet operations: read the aggregate, run one pure command, commit ONE transaction.
+
+The loop in `_execute` is the only place that writes money. It retries when the wallet moved since
+it was read (using the newer wallet DynamoDB returned with the failed condition, so no extra read),
+backs off with jitter on TransactionConflict/throttling, re-sends the identical request after an
+ambiguous failure (and recognises its own earlier commit by its first ledger entry), and answers
+replays from the idempotency record or the reference record written with the original.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
+
+from wallets import clock, errors, ids, repository, views
+from wallets.items import CustomerWalletItem, HoldItem, TransactionItem, entry_from_item, wallet_pk
+from wallets.lots import Allocation
+from wallets.observability import metrics
+from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged
+from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
+
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_S = 0.005
+BACKOFF_CAP_S = 0.25
+
+Response = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    fingerprint: str
+
+
+def backoff(attempt: int) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)))
+
+
+# An action mutates the working copy and returns the response plus any extra items to write.
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    puts: list[tuple[str, Any, Any]] | None = None
+
+
+Action = Callable[[Wallet, int], Outcome]
+
+
+def _replay(idem: Idempotency | None, wallet_id: str | None, reference: str | None) -> Response | None:
+    """After a refusal: was this request already served? (idempotency key first, then reference)."""
+    if idem is not None:
+        record = repository.get_idempotency(idem.key)
+        if record is not None:
+            return _from_record(record, idem)
+    if reference and wallet_id:
+        txn_id = repository.get_reference(wallet_id, reference)
+        if txn_id is not None:
+            return _original_transaction(wallet_id, txn_id)
+    return None
+
+
+def _from_record(record: Any, idem: Idempotency) -> Response:
+    if record.fingerprint != idem.fingerprint:
+        raise errors.IdempotencyKeyReused(
+            "This Idempotency-Key was used with a different request",
+            {"idempotency_key": idem.key},
+        )
+    return int(record.status_code), json.loads(record.body)
+
+
+def _original_transaction(wallet_id: str, transaction_id: str) -> Response:
+    entry, refunded = repository.get_transaction(wallet_id, transaction_id)
+    wallet = repository.get_wallet(wallet_id)
+    return 200, views.transaction_body(wallet_id, wallet.currency, entry, refunded)
+
+
+def _plan(
+    base: Wallet,
+    work: Wallet,
+    outcome: Outcome,
+    now: int,
+    idem: Idempotency | None,
+    reference: str | None,
+    new_wallet: bool,
+) -> Plan:
+    plan = Plan(
+        wallet=work, expected_version=None if new_wallet else base.version, entries=work.effects.entries
+    )
+    effects = work.effects
+    for hold in effects.new_holds:
+        entry = next(e for e in effects.entries if e.hold_id == hold.id and e.type == "hold")
+        plan.puts.append(
+            (
+                "hold",
+                HoldItem(
+                    wallet_pk(work.id),
+                    f"HLD#{hold.id}",
+                    hold_id=hold.id,
+                    wallet_id=work.id,
+                    status="pending",
+                    amount=hold.amount,
+                    expires_at=hold.expires_at,
+                    created_at=hold.created_at,
+                    updated_at=now,
+                    reference=entry.reference,
+                    description=entry.description,
+                    metadata=dict(entry.metadata),
+                    allocations=[a.to_dict() for a in hold.allocations],
+                    transaction_id=entry.id,
+                ),
+                HoldItem.pk.does_not_exist(),
+            )
+        )
+    for change in effects.hold_changes:
+        closing = next(
+            (e.id for e in effects.entries if e.hold_id == change.hold_id and e.type != "hold"), None
+        )
+        plan.updates.append(
+            (
+                "hold_change",
+                HoldItem(wallet_pk(work.id), f"HLD#{change.hold_id}"),
+                [
+                    HoldItem.status.set(change.status),
+                    HoldItem.captured_amount.set(change.captured_amount),
+                    HoldItem.released_amount.set(change.released_amount),
+                    HoldItem.updated_at.set(now),
+                    HoldItem.closing_transaction_id.set(closing or ""),
+                ],
+                HoldItem.status == "pending",
+            )
+        )
+    for original_id, new_total in effects.refunded:
+        previous = new_total - next(
+            e.amount for e in effects.entries if e.original_transaction_id == original_id
+        )
+        plan.updates.append(
+            (
+                "refunded",
+                TransactionItem(wallet_pk(work.id), f"TXN#{original_id}"),
+                [TransactionItem.refunded_amount.set(new_total)],
+                TransactionItem.refunded_amount == previous,
+            )
+        )
+    if new_wallet:
+        plan.puts.append(
+            (
+                "customer",
+                CustomerWalletItem(
+                    f"CUS#{work.customer_id}", f"CUR#{work.currency}", wallet_id=work.id, created_at=now
+                ),
+                CustomerWalletItem.pk.does_not_exist(),
+            )
+        )
+    if reference and effects.entries:
+        primary = next(e for e in effects.entries if e.reference == reference)
+        plan.puts.append(
+            (
+                "reference",
+                repository.reference_item(work.id, reference, primary.id, now),
+                repository.ReferenceItem.pk.does_not_exist(),
+            )
+        )
+    if idem is not None:
+        plan.puts.append(
+            (
+                "idempotency",
+                repository.idempotency_item(idem.key, idem.fingerprint, outcome.status, outcome.body, now),
+                repository.IdempotencyItem.pk.does_not_exist(),
+            )
+        )
+    for put in outcome.puts or []:
+        plan.puts.append(put)
+    return plan
+
+
+def run(
+    load: Callable[[], Wallet],
+    action: Action,
+    *,
+    idem: Idempotency | None = None,
+    reference: str | None = None,
+    new_wallet: bool = False,
+) -> Response:
+    """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry."""
+    wallet = load()
+    wallet_id = None if new_wallet else wallet.id
+    for attempt in range(MAX_ATTEMPTS):
+        now = clock.now_ms()
+        if not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE:
+            wallet = _settle_backlog(wallet, now)
+            continue
+        work = wallet.fork()
+        try:
+            outcome = action(work, now)
+        except errors.WalletError:
+            prior = _replay(idem, wallet_id, reference)
+            if prior is not None:
+                return prior
+            raise
+        plan = _plan(wallet, work, outcome, now, idem, reference, new_wallet)
+        try:
+            _send(plan)
+            _count(work)
+            return outcome.status, outcome.body
+        except AlreadyCommitted:
+            return outcome.status, outcome.body
+        except WalletChanged as changed:
+            wallet = changed.current or load()
+            if attempt >= 2:
+                time.sleep(backoff(attempt))
+        except Retryable:
+            time.sleep(backoff(attempt))
+            wallet = load()
+        except ExistingRecord as existing:
+            answer = _answer_existing(existing, idem, reference, work.id)
+            if answer is not None:
+                return answer
+            wallet = load()
+    raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
+
+
+def _count(work: Wallet) -> None:
+    for entry in work.effects.entries:
+        metrics.add_metric(name=f"{entry.type}_count", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{entry.type}_amount", unit=MetricUnit.Count, value=entry.amount)
+
+
+def _send(plan: Plan) -> None:
+    """Commit; after an ambiguous failure send the identical request (same token) once more."""
+    token = ids.ulid()
+    try:
+        repository.commit(plan, client_request_token=token)
+    except (PynamoDBConnectionError, TransactWriteError) as exc:
+        if isinstance(exc, TransactWriteError) and not _ambiguous(exc):
+            raise
+        repository.commit(plan, client_request_token=token)
+
+
+def _ambiguous(exc: TransactWriteError) -> bool:
+    return exc.cause_response_code in (None, "RequestTimeout", "InternalServerError", "ServiceUnavailable")
+
+
+def _answer_existing(
+    existing: ExistingRecord, idem: Idempotency | None, reference: str | None, wallet_id: str
+) -> Response | None:
+    if existing.kind == "idempotency" and idem is not None:
+        record = existing.item if existing.item is not None else repository.get_idempotency(idem.key)
+        return _from_record(record, idem) if record is not None else None
+    if existing.kind == "reference" and reference:
+        txn_id = (
+            getattr(existing.item, "transaction_id", None)
+            if existing.item is not None
+            else repository.get_reference(wallet_id, reference)
+        )
+        return _original_transaction(wallet_id, txn_id) if txn_id else None
+    if existing.kind == "customer":
+        # Another request created this customer's wallet first: the caller acts on that one.
+        raise _ExistingWallet(getattr(existing.item, "wallet_id", "") if existing.item is not None else "")
+    return None
+
+
+class _ExistingWallet(Exception):
+    def __init__(self, wallet_id: str) -> None:
+        self.wallet_id = wallet_id
+
+
+def _settle_backlog(wallet: Wallet, now: int) -> Wallet:
+    """More due items than one transaction can carry: settle a chunk on its own first."""
+    work = wallet.fork()
+    work.settle(now)
+    plan = _plan(wallet, work, Outcome(200, {}), now, None, None, False)
+    try:
+        repository.commit(plan, client_request_token=ids.ulid())
+    except WalletChanged as changed:
+        return changed.current or repository.get_wallet(wallet.id)
+    return work
+
+
+# ====================================================================== operations
+def create_wallet(
+    customer_id: str,
+    currency: str,
+    metadata: dict[str, str] | None,
+    settings: dict[str, Any] | None,
+    idem: Idempotency | None = None,
+) -> Response:
+    """201 with a new wallet, or 200 with the existing one for this (customer, currency)."""
+    existing = repository.find_wallet_id(customer_id, currency)
+    if existing is None:
+
+        def action(work: Wallet, now: int) -> Outcome:
+            return Outcome(201, views.wallet_body(work, now))
+
+        try:
+            return run(
+                lambda: Wallet.open(customer_id, currency, clock.now_ms(), metadata, settings),
+                action,
+                idem=idem,
+                new_wallet=True,
+            )
+        except _ExistingWallet as race:
+            existing = race.wallet_id or repository.find_wallet_id(customer_id, currency)
+    if idem is not None:
+        record = repository.get_idempotency(idem.key)
+        if record is not None:
+            return _from_record(record, idem)
+    now = clock.now_ms()
+    return 200, views.wallet_body(repository.get_wallet(existing or "").view(now), now)
+
+
+def get_wallet(wallet_id: str) -> dict[str, Any]:
+    now = clock.now_ms()
+    return views.wallet_body(repository.get_wallet(wallet_id).view(now), now)
+
+
+def get_wallet_by_customer(customer_id: str, currency: str) -> dict[str, Any]:
+    wallet_id = repository.find_wallet_id(customer_id, currency)
+    if wallet_id is None:
+        raise errors.NotFound(f"Customer {customer_id} has no {currency} wallet")
+    return get_wallet(wallet_id)
+
+
+def _customer_wallets(customer_id: str) -> list[Wallet]:
+    ids_ = sorted(repository.customer_wallet_ids(customer_id), reverse=True)
+    return repository.get_wallets(ids_)
+
+
+def list_wallets(
+    customer_id: str | None,
+    currency: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    now = clock.now_ms()
+    if customer_id is not None:
+        # A customer has at most one wallet per currency: read them all from the customer's partition.
+        wallets = [
+            w
+            for w in _customer_wallets(customer_id)
+            if (currency is None or w.currency == currency) and (status is None or w.status == status)
+        ]
+        if cursor:
+            start = repository.decode_cursor(cursor, ("wallet_id",))
+            after = start["wallet_id"]["S"] if start else ""
+            wallets = [w for w in wallets if w.id < after]
+        chunk = wallets[:limit]
+        more = len(wallets) > limit
+        next_cursor = repository.encode_cursor({"wallet_id": {"S": chunk[-1].id}}) if more and chunk else None
+        return views.page([views.wallet_body(w.view(now), now) for w in chunk], next_cursor)
+    from wallets.items import WalletItem
+
+    condition = None
+    if currency is not None:
+        condition = WalletItem.currency == currency
+    if status is not None:
+        condition = (
+            (WalletItem.status == status) if condition is None else condition & (WalletItem.status == status)
+        )
+    result = repository.query_page(
+        WalletItem,
+        "WALLETS",
+        None,
+        limit,
+        cursor,
+        filter_condition=condition,
+        index=WalletItem.wallets_index,
+        key_names=("pk", "sk", "list_pk", "list_sk"),
+    )
+    wallets = repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])
+    return views.page([views.wallet_body(w.view(now), now) for w in wallets], result.next_cursor)
+
+
+def _load(wallet_id: str) -> Callable[[], Wallet]:
+    return lambda: repository.get_wallet(wallet_id)
+
+
+def update_wallet(
+    wallet_id: str, metadata: dict[str, str] | None, settings: dict[str, Any] | None, idem: Idempotency | None
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        work.settle(now)
+        work.configure(now, metadata, settings)
+        return Outcome(200, views.wallet_body(work, now))
+
+    return run(_load(wallet_id), action, idem=idem)
+
+
+def change_status(wallet_id: str, verb: str, idem: Idempotency | None, reason: str | None = None) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        if verb == "close":
+            entry = work.close(now, reason)
+            body = views.wallet_body(work, now)
+            body["closing_transaction"] = views.transaction_body(work.id, work.currency, entry)
+            return Outcome(200, body)
+        work.settle(now)
+        getattr(work, verb)(now)
+        return Outcome(200, views.wallet_body(work, now))
+
+    return run(_load(wallet_id), action, idem=idem)
+
+
+def _entry_outcome(work: Wallet, entry: Entry, status: int = 201) -> Outcome:
+    return Outcome(status, views.transaction_body(work.id, work.currency, entry))
+
+
+def credit(
+    wallet_id: str,
+    amount: int,
+    funding_type: str,
+    expires_at: int | None,
+    description: str | None,
+    reference: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        entry = work.credit(
+            amount,
+            now,
+            funding_type,
+            expires_at,
+            description=description,
+            reference=reference,
+            metadata=metadata,
+        )
+        return _entry_outcome(work, entry)
+
+    return run(_load(wallet_id), action, idem=idem, reference=reference)
+
+
+def debit(
+    wallet_id: str,
+    amount: int,
+    allow_partial: bool,
+    description: str | None,
+    reference: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        entry = work.debit(
+            amount, now, allow_partial, description=description, reference=reference, metadata=metadata
+        )
+        return _entry_outcome(work, entry)
+
+    return run(_load(wallet_id), action, idem=idem, reference=reference)
+
+
+def void(
+    wallet_id: str,
+    amount: int,
+    funding_type: str | None,
+    reason: str | None,
+    reference: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        entry = work.void(amount, now, funding_type, reason=reason, reference=reference, metadata=metadata)
+        return _entry_outcome(work, entry)
+
+    return run(_load(wallet_id), action, idem=idem, reference=reference)
+
+
+def grant(
+    customer_id: str,
+    currency: str,
+    amount: int,
+    description: str | None,
+    reference: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    """Credit a customer's balance in a currency, creating the wallet in the same write if missing."""
+    for _ in range(3):
+        wallet_id = repository.find_wallet_id(customer_id, currency)
+
+        def action(work: Wallet, now: int) -> Outcome:
+            entry = work.credit(
+                amount,
+                now,
+                "promotional",
+                None,
+                description=description,
+                reference=reference,
+                metadata=metadata,
+            )
+            return _entry_outcome(work, entry)
+
+        if wallet_id is not None:
+            return run(_load(wallet_id), action, idem=idem, reference=reference)
+        try:
+            return run(
+                lambda: Wallet.open(customer_id, currency, clock.now_ms()),
+                action,
+                idem=idem,
+                reference=reference,
+                new_wallet=True,
+            )
+        except _ExistingWallet:
+            continue
+    raise errors.Contention("The customer's wallet is being created concurrently; retry")
+
+
+def revoke(
+    customer_id: str, currency: str, amount: int, reason: str | None, idem: Idempotency | None
+) -> Response:
+    wallet_id = repository.find_wallet_id(customer_id, currency)
+    if wallet_id is None:
+        raise errors.NotFound(f"Customer {customer_id} has no {currency} balance")
+    return void(wallet_id, amount, None, reason, None, {}, idem)
+
+
+def customer_balances(customer_id: str) -> dict[str, Any]:
+    now = clock.now_ms()
+    wallets = sorted(_customer_wallets(customer_id), key=lambda w: w.currency)
+    return {
+        "object": "list",
+        "data": [views.balance_body(w.view(now)) for w in wallets],
+        "has_more": False,
+        "next_cursor": None,
+    }
+
+
+def customer_balance(customer_id: str, currency: str) -> dict[str, Any]:
+    wallet_id = repository.find_wallet_id(customer_id, currency)
+    if wallet_id is None:
+        raise errors.NotFound(f"Customer {customer_id} has no {currency} balance")
+    return views.balance_body(repository.get_wallet(wallet_id).view(clock.now_ms()))
+
+
+def list_lots(wallet_id: str) -> dict[str, Any]:
+    now = clock.now_ms()
+    return views.lots_body(repository.get_wallet(wallet_id).view(now), now)
+
+
+def get_transaction(wallet_id: str, transaction_id: str) -> dict[str, Any]:
+    entry, refunded = repository.get_transaction(wallet_id, transaction_id)
+    wallet = repository.get_wallet(wallet_id)
+    return views.transaction_body(wallet_id, wallet.currency, entry, refunded)
+
+
+def list_transactions(
+    wallet_id: str,
+    type_: str | None,
+    created_after: int | None,
+    created_before: int | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    wallet = repository.get_wallet(wallet_id)
+    # Ids are time-sortable, so a time window is a key range, not a filter.
+    low = f"TXN#txn_{ids.ulid(created_after + 1)[:10]}" if created_after is not None else "TXN#"
+    high = f"TXN#txn_{ids.ulid(created_before)[:10]}" if created_before is not None else "TXN#~"
+    condition = TransactionItem.sk.between(low, high)
+    filt = TransactionItem.type == type_ if type_ else None
+    result = repository.query_page(TransactionItem, wallet_pk(wallet_id), condition, limit, cursor, filt)
+    data = [
+        views.transaction_body(wallet_id, wallet.currency, entry_from_item(i), int(i.refunded_amount or 0))
+        for i in result.items
+    ]
+    return views.page(data, result.next_cursor)
+
+
+# ---------------------------------------------------------------------- holds and refunds
+def _hold_view(wallet: Wallet, item: HoldItem, now: int) -> dict[str, Any]:
+    status = item.status
+    if status == "pending" and now >= int(item.expires_at):
+        status = "expired"  # the sweep has not run yet; the hold is already gone from the balance
+    return views.hold_body(
+        wallet.id,
+        wallet.currency,
+        item.hold_id,
+        status,
+        int(item.amount),
+        int(item.expires_at),
+        int(item.created_at),
+        int(item.captured_amount or 0),
+        int(item.released_amount or 0),
+        item.reference,
+        item.description,
+        dict(item.metadata or {}),
+        item.transaction_id,
+    )
+
+
+def create_hold(
+    wallet_id: str,
+    amount: int,
+    expires_at: int | None,
+    reference: str | None,
+    description: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        hold, entry = work.hold(
+            amount, now, expires_at, reference=reference, description=description, metadata=metadata
+        )
+        body = views.hold_body(
+            work.id,
+            work.currency,
+            hold.id,
+            "pending",
+            amount,
+            hold.expires_at,
+            now,
+            reference=reference,
+            description=description,
+            metadata=metadata,
+            transaction_id=entry.id,
+        )
+        return Outcome(201, body)
+
+    return run(_load(wallet_id), action, idem=idem)
+
+
+def _hold_item(wallet_id: str, hold_id: str) -> HoldItem:
+    _, found = repository.get_wallet_with(wallet_id, f"HLD#{hold_id}")
+    item = found.get(f"HLD#{hold_id}")
+    if not isinstance(item, HoldItem):
+        raise errors.NotFound(f"No such hold: {hold_id}")
+    return item
+
+
+def settle_hold(
+    wallet_id: str, hold_id: str, verb: str, amount: int | None, idem: Idempotency | None
+) -> Response:
+    item = _hold_item(wallet_id, hold_id)
+
+    def action(work: Wallet, now: int) -> Outcome:
+        if verb == "capture":
+            entry = work.capture(hold_id, now, amount)
+            captured, released, status = entry.amount, int(entry.details["released_amount"]), "captured"
+        else:
+            entry = work.release(hold_id, now)
+            captured, released, status = 0, entry.amount, "released"
+        body = views.hold_body(
+            work.id,
+            work.currency,
+            hold_id,
+            status,
+            int(item.amount),
+            int(item.expires_at),
+            int(item.created_at),
+            captured,
+            released,
+            item.reference,
+            item.description,
+            dict(item.metadata or {}),
+            item.transaction_id,
+        )
+        body["transaction"] = views.transaction_body(work.id, work.currency, entry)
+        return Outcome(200, body)
+
+    return run(_load(wallet_id), action, idem=idem)
+
+
+def get_hold(wallet_id: str, hold_id: str) -> dict[str, Any]:
+    wallet, found = repository.get_wallet_with(wallet_id, f"HLD#{hold_id}")
+    item = found.get(f"HLD#{hold_id}")
+    if not isinstance(item, HoldItem):
+        raise errors.NotFound(f"No such hold: {hold_id}")
+    return _hold_view(wallet, item, clock.now_ms())
+
+
+def list_holds(wallet_id: str, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    wallet = repository.get_wallet(wallet_id)
+    now = clock.now_ms()
+    # `expired` may still be stored as pending (sweep not run): filter after computing the status.
+    stored = {"expired": None, "pending": "pending"}.get(status or "", status)
+    filt = HoldItem.status == stored if stored else None
+    out: list[dict[str, Any]] = []
+    next_cursor = cursor
+    while True:
+        result = repository.query_page(
+            HoldItem,
+            wallet_pk(wallet_id),
+            HoldItem.sk.startswith("HLD#"),
+            limit - len(out),
+            next_cursor,
+            filt,
+        )
+        for item in result.items:
+            view = _hold_view(wallet, item, now)
+            if status is None or view["status"] == status:
+                out.append(view)
+        next_cursor = result.next_cursor
+        if len(out) >= limit or next_cursor is None:
+            break
+    return views.page(out, next_cursor)
+
+
+def refund(
+    wallet_id: str,
+    transaction_id: str,
+    amount: int | None,
+    reason: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    _, found = repository.get_wallet_with(wallet_id, f"TXN#{transaction_id}")
+    item = found.get(f"TXN#{transaction_id}")
+    if not isinstance(item, TransactionItem):
+        raise errors.NotFound(f"No such transaction: {transaction_id}")
+    original = entry_from_item(item)
+    state = {"refunded": int(item.refunded_amount or 0)}
+
+    def load() -> Wallet:
+        wallet, again = repository.get_wallet_with(wallet_id, f"TXN#{transaction_id}")
+        fresh = again.get(f"TXN#{transaction_id}")
+        state["refunded"] = int(fresh.refunded_amount or 0) if isinstance(fresh, TransactionItem) else 0
+        return wallet
+
+    def action(work: Wallet, now: int) -> Outcome:
+        entry = work.refund(original, state["refunded"], now, amount, reason=reason, metadata=metadata)
+        return _entry_outcome(work, entry)
+
+    return run(load, action, idem=idem)
+
+
+__all__ = ["Allocation", "Idempotency", "Response"]

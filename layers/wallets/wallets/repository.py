@@ -1,0 +1,373 @@
+"""All DynamoDB access: reads of the aggregate and its records, and the one transactional commit.
+
+A command writes ONE TransactWriteItems: the wallet item conditioned on the version it read, every
+new ledger entry conditioned on not existing, and the idempotency/reference records conditioned on
+not existing (returning the old item when they do). The reasons DynamoDB gives for a cancelled
+transaction are mapped back to those items, never to message text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from wallets import errors
+from wallets.items import (
+    ALL_MODELS,
+    CustomerWalletItem,
+    HoldItem,
+    IdempotencyItem,
+    ReferenceItem,
+    TableItem,
+    TopUpItem,
+    TransactionItem,
+    WalletItem,
+    entry_from_item,
+    entry_to_item,
+    wallet_from_item,
+    wallet_pk,
+    wallet_to_item,
+)
+from wallets.settings import get_settings
+from wallets.wallet import Entry, Wallet
+
+_bound: tuple[str, str | None, str] | None = None
+_connection: Connection | None = None
+
+
+def bind() -> None:
+    """Point the PynamoDB models at the configured table (lazily, on first use)."""
+    global _bound, _connection
+    s = get_settings()
+    target = (s.table_name, s.dynamodb_endpoint_url, s.region)
+    if _bound == target:
+        return
+    for model in ALL_MODELS:
+        model.Meta.table_name = s.table_name
+        model.Meta.host = s.dynamodb_endpoint_url  # type: ignore[attr-defined]
+        model.Meta.region = s.region
+        model._connection = None
+    _connection = Connection(region=s.region, host=s.dynamodb_endpoint_url)
+    _bound = target
+
+
+def unbind() -> None:
+    """Forget clients (tests switch between embedded DynamoDB instances)."""
+    global _bound, _connection
+    _bound = None
+    _connection = None
+    for model in ALL_MODELS:
+        model._connection = None
+
+
+def connection() -> Connection:
+    bind()
+    assert _connection is not None
+    return _connection
+
+
+# ------------------------------------------------------------------ reads
+def get_wallet(wallet_id: str) -> Wallet:
+    bind()
+    try:
+        item = WalletItem.get(wallet_pk(wallet_id), "WALLET", consistent_read=True)
+    except DoesNotExist:
+        raise errors.NotFound(f"No such wallet: {wallet_id}") from None
+    return wallet_from_item(item)
+
+
+def get_wallet_with(wallet_id: str, *sort_keys: str) -> tuple[Wallet, dict[str, TableItem]]:
+    """The wallet and some of its records in ONE BatchGetItem (consistent)."""
+    bind()
+    keys = [(wallet_pk(wallet_id), "WALLET"), *[(wallet_pk(wallet_id), sk) for sk in sort_keys]]
+    found = {item.sk: item for item in TableItem.batch_get(keys, consistent_read=True)}
+    wallet_item = found.pop("WALLET", None)
+    if not isinstance(wallet_item, WalletItem):
+        raise errors.NotFound(f"No such wallet: {wallet_id}")
+    return wallet_from_item(wallet_item), found
+
+
+def find_wallet_id(customer_id: str, currency: str) -> str | None:
+    bind()
+    try:
+        return CustomerWalletItem.get(f"CUS#{customer_id}", f"CUR#{currency}", consistent_read=True).wallet_id
+    except DoesNotExist:
+        return None
+
+
+def customer_wallet_ids(customer_id: str) -> list[str]:
+    bind()
+    return [
+        i.wallet_id
+        for i in CustomerWalletItem.query(
+            f"CUS#{customer_id}", CustomerWalletItem.sk.startswith("CUR#"), consistent_read=True
+        )
+    ]
+
+
+def get_wallets(wallet_ids: list[str]) -> list[Wallet]:
+    bind()
+    if not wallet_ids:
+        return []
+    items = WalletItem.batch_get([(wallet_pk(w), "WALLET") for w in wallet_ids], consistent_read=True)
+    by_id = {i.wallet_id: wallet_from_item(i) for i in items}
+    return [by_id[w] for w in wallet_ids if w in by_id]
+
+
+def get_transaction(wallet_id: str, transaction_id: str) -> tuple[Entry, int]:
+    bind()
+    try:
+        item = TransactionItem.get(wallet_pk(wallet_id), f"TXN#{transaction_id}", consistent_read=True)
+    except DoesNotExist:
+        raise errors.NotFound(f"No such transaction: {transaction_id}") from None
+    return entry_from_item(item), int(item.refunded_amount or 0)
+
+
+def all_entries(wallet_id: str) -> list[Entry]:
+    """The whole ledger of a wallet, oldest first (reconciliation and tests)."""
+    bind()
+    items = TransactionItem.query(
+        wallet_pk(wallet_id), TransactionItem.sk.startswith("TXN#"), consistent_read=True
+    )
+    return [entry_from_item(i) for i in items]
+
+
+def get_idempotency(key: str) -> IdempotencyItem | None:
+    bind()
+    try:
+        return IdempotencyItem.get(f"IDEM#{key}", "IDEM", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_reference(wallet_id: str, reference: str) -> str | None:
+    bind()
+    try:
+        return ReferenceItem.get(
+            wallet_pk(wallet_id), f"REF#{reference}", consistent_read=True
+        ).transaction_id
+    except DoesNotExist:
+        return None
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    plain = {k: next(iter(v.values())) for k, v in key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, names: tuple[str, ...]) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if (
+            not isinstance(raw, dict)
+            or set(raw) != set(names)
+            or not all(isinstance(v, str) for v in raw.values())
+        ):
+            raise ValueError
+    except ValueError:
+        raise errors.field_error("cursor", "is not a cursor this API returned") from None
+    return {k: {"S": v} for k, v in raw.items()}
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+def query_page(
+    model: type[TableItem],
+    hash_key: str,
+    range_condition: Any,
+    limit: int,
+    cursor: str | None,
+    filter_condition: Any = None,
+    index: Any = None,
+    key_names: tuple[str, ...] = ("pk", "sk"),
+) -> Page:
+    """Newest-first page of `limit` items; follows DynamoDB pages while a filter leaves gaps."""
+    bind()
+    start = decode_cursor(cursor, key_names)
+    out: list[Any] = []
+    source = index if index is not None else model
+    while True:
+        result = source.query(
+            hash_key,
+            range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=False,
+            limit=limit - len(out),
+            last_evaluated_key=start,
+            consistent_read=index is None,  # GSIs are eventually consistent only
+        )
+        out.extend(result)
+        start = result.last_evaluated_key
+        if len(out) >= limit or not start:
+            break
+    if start and len(out) == limit:
+        # A full page may still be the last one; one cheap look ahead keeps has_more honest.
+        probe = source.query(
+            hash_key,
+            range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=False,
+            limit=1,
+            last_evaluated_key=start,
+        )
+        if not list(probe):
+            start = None
+    return Page(out, encode_cursor(start))
+
+
+# ------------------------------------------------------------------ the commit
+class WalletChanged(Exception):
+    """The wallet's version moved since it was read; `current` is the newer wallet when known."""
+
+    def __init__(self, current: Wallet | None) -> None:
+        super().__init__("wallet changed")
+        self.current = current
+
+
+class ExistingRecord(Exception):
+    """A uniqueness record (idempotency key, reference, customer wallet) already exists."""
+
+    def __init__(self, kind: str, item: TableItem | None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.item = item
+
+
+class Retryable(Exception):
+    """TransactionConflict or throttling: nothing was written; the same plan may be retried."""
+
+
+class AlreadyCommitted(Exception):
+    """An earlier attempt of this very plan committed (its first ledger entry exists)."""
+
+
+@dataclass
+class Plan:
+    """Everything one command writes, as one TransactWriteItems."""
+
+    wallet: Wallet
+    expected_version: int | None  # None: the wallet must not exist yet
+    entries: list[Entry] = field(default_factory=list)
+    puts: list[tuple[str, TableItem, Any]] = field(default_factory=list)  # (kind, item, condition)
+    updates: list[tuple[str, TableItem, list[Any], Any]] = field(default_factory=list)
+    wallet_item: WalletItem | None = None
+
+
+def commit(plan: Plan, client_request_token: str | None = None) -> None:
+    bind()
+    wallet = plan.wallet
+    wallet.version = (plan.expected_version or 0) + 1
+    item = plan.wallet_item or wallet_to_item(wallet)
+    # PynamoDB sends condition checks, deletes, puts, then updates: keep our own list in that order.
+    order: list[str] = []
+    with_wallet_condition = (
+        WalletItem.pk.does_not_exist()
+        if plan.expected_version is None
+        else WalletItem.version == plan.expected_version
+    )
+    try:
+        with TransactWrite(connection=connection(), client_request_token=client_request_token) as tx:
+            tx.save(item, condition=with_wallet_condition, return_values="ALL_OLD")
+            order.append("wallet")
+            for n, entry in enumerate(plan.entries):
+                tx.save(entry_to_item(wallet, entry), condition=TransactionItem.pk.does_not_exist())
+                order.append("entry" if n == 0 else "entry+")
+            for kind, put_item, condition in plan.puts:
+                tx.save(put_item, condition=condition, return_values="ALL_OLD")
+                order.append(kind)
+            for kind, upd_item, actions, condition in plan.updates:
+                tx.update(upd_item, actions=actions, condition=condition, add_version_condition=False)
+                order.append(kind)
+    except TransactWriteError as exc:
+        wallet.version = plan.expected_version or 0
+        _raise_cancellation(exc, order)
+        raise
+
+
+def _raise_cancellation(exc: TransactWriteError, order: list[str]) -> None:
+    code = exc.cause_response_code
+    if code in ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"):
+        raise Retryable(code) from exc
+    if code != "TransactionCanceledException":
+        return
+    reasons = exc.cancellation_reasons
+    failed: dict[str, Any] = {}
+    for kind, reason in zip(order, reasons, strict=False):
+        if reason is not None and reason.code not in ("None", None):
+            failed.setdefault(kind, reason)
+    if any(r.code == "TransactionConflict" for r in failed.values()) or any(
+        r.code in ("ThrottlingError", "ProvisionedThroughputExceeded") for r in failed.values()
+    ):
+        raise Retryable("TransactionConflict") from exc
+    entry = failed.get("entry")
+    if entry is not None and entry.code == "ConditionalCheckFailed":
+        raise AlreadyCommitted() from exc
+    for kind in ("idempotency", "reference", "customer"):
+        reason = failed.get(kind)
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            raw = reason.raw_item
+            raise ExistingRecord(kind, TableItem.from_raw_data(raw) if raw else None) from exc
+    reason = failed.get("wallet")
+    if reason is not None and reason.code == "ConditionalCheckFailed":
+        raw = reason.raw_item
+        current = wallet_from_item(WalletItem.from_raw_data(raw)) if raw else None
+        raise WalletChanged(current) from exc
+    for kind, reason in failed.items():
+        if reason.code == "ConditionalCheckFailed":
+            raise WalletChanged(None) from exc
+        _ = kind
+
+
+def idempotency_item(
+    key: str, fingerprint: str, status: int, body: dict[str, Any], now_ms: int
+) -> IdempotencyItem:
+    ttl_s = get_settings().idempotency_ttl_hours * 3600
+    from datetime import UTC, datetime
+
+    return IdempotencyItem(
+        f"IDEM#{key}",
+        "IDEM",
+        fingerprint=fingerprint,
+        status_code=status,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        created_at=now_ms,
+        expires=datetime.fromtimestamp(now_ms / 1000 + ttl_s, tz=UTC),
+    )
+
+
+def reference_item(wallet_id: str, reference: str, transaction_id: str, now_ms: int) -> ReferenceItem:
+    return ReferenceItem(
+        wallet_pk(wallet_id), f"REF#{reference}", transaction_id=transaction_id, created_at=now_ms
+    )
+
+
+__all__ = [
+    "AlreadyCommitted",
+    "CustomerWalletItem",
+    "ExistingRecord",
+    "HoldItem",
+    "Page",
+    "Plan",
+    "Retryable",
+    "TopUpItem",
+    "WalletChanged",
+    "commit",
+]

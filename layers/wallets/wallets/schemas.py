@@ -1,0 +1,369 @@
+"""HTTP request and response models (pydantic). They validate input and generate docs/openapi.json.
+
+Amounts are strict integers in minor units: JSON floats, strings and booleans are rejected, as are
+zero or negative amounts where a positive one is required, and anything above 10^15.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from wallets.money import MAX_AMOUNT, is_active_currency
+
+FundingType = Literal["cash", "promotional", "code_redemption", "refund", "manual_adjustment"]
+TransactionType = Literal[
+    "credit", "top_up", "debit", "void", "refund", "expiry", "hold", "capture", "release", "close"
+]
+WalletStatus = Literal["active", "frozen", "closed"]
+HoldStatus = Literal["pending", "captured", "released", "expired"]
+
+Amount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT, description="Positive integer, minor units")]
+NonNegativeAmount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+Text = Annotated[StrictStr, Field(max_length=500)]
+Reference = Annotated[StrictStr, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+PaymentMethod = Annotated[StrictStr, Field(min_length=1, max_length=255)]
+Timestamp = Annotated[
+    str, Field(description="ISO 8601 UTC, millisecond precision", examples=["2026-01-31T12:00:00.000Z"])
+]
+_ID_CHARS = re.compile(r"^[A-Za-z0-9_.:@+\-]+$")
+
+
+def _customer_id(value: str) -> str:
+    if not _ID_CHARS.match(value):
+        raise ValueError("may contain letters, digits and _ . : @ + - only")
+    return value
+
+
+CustomerId = Annotated[StrictStr, Field(min_length=1, max_length=255), AfterValidator(_customer_id)]
+
+
+def _currency(value: str) -> str:
+    if not is_active_currency(value):
+        raise ValueError("must be an active ISO 4217 currency code in upper case, e.g. USD")
+    return value
+
+
+Currency = Annotated[
+    StrictStr, Field(min_length=3, max_length=3, examples=["USD"]), AfterValidator(_currency)
+]
+
+
+def _metadata(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > 20:
+        raise ValueError("at most 20 keys")
+    for key, item in value.items():
+        if not key or len(key) > 40:
+            raise ValueError(f"key {key!r}: keys are 1 to 40 characters")
+        if len(item) > 500:
+            raise ValueError(f"key {key!r}: values are at most 500 characters")
+    return value
+
+
+Metadata = Annotated[dict[StrictStr, StrictStr], AfterValidator(_metadata)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ settings
+class AutoTopUpSettings(_Request):
+    enabled: StrictBool = False
+    threshold: NonNegativeAmount = 0
+    amount: Amount
+    payment_method: PaymentMethod
+    max_per_day: Annotated[int, Field(strict=True, ge=1, le=24)] = 3
+    cooldown_seconds: Annotated[int, Field(strict=True, ge=0, le=86_400)] = 3600
+
+
+class WalletSettingsInput(_Request):
+    low_balance_threshold: NonNegativeAmount | None = None
+    credit_expiry_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = None
+    expiry_warning_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 7
+    allow_top_up: StrictBool = True
+    top_up_amounts: Annotated[list[Amount], Field(max_length=10)] = []
+    auto_top_up: AutoTopUpSettings | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Top-level settings the request named (a nested object is replaced whole)."""
+        return {k: v for k, v in self.model_dump(mode="json").items() if k in self.model_fields_set}
+
+
+# ------------------------------------------------------------------ requests
+class CreateWalletRequest(_Request):
+    customer_id: CustomerId
+    currency: Currency
+    metadata: Metadata = {}
+    settings: WalletSettingsInput | None = None
+
+
+class UpdateWalletRequest(_Request):
+    metadata: Metadata | None = Field(None, description="Merged into existing metadata; '' removes a key")
+    settings: WalletSettingsInput | None = Field(None, description="Only the fields sent are changed")
+
+
+class CreditWalletRequest(_Request):
+    amount: Amount
+    funding_type: FundingType = "promotional"
+    expires_at: AwareDatetime | None = None
+    description: Text | None = None
+    reference: Reference | None = None
+    metadata: Metadata = {}
+
+
+class DebitWalletRequest(_Request):
+    amount: Amount
+    allow_partial: StrictBool = False
+    description: Text | None = None
+    reference: Reference | None = None
+    metadata: Metadata = {}
+
+
+class VoidWalletRequest(_Request):
+    amount: Amount
+    funding_type: FundingType | None = None
+    reason: Text | None = None
+    reference: Reference | None = None
+    metadata: Metadata = {}
+
+
+class RefundTransactionRequest(_Request):
+    transaction_id: Annotated[StrictStr, Field(pattern=r"^txn_[0-9A-Z]{26}$")]
+    amount: Amount | None = None
+    reason: Text | None = None
+    metadata: Metadata = {}
+
+
+class CreateHoldRequest(_Request):
+    amount: Amount
+    expires_at: AwareDatetime | None = Field(None, description="Default 7 days, at most 30 days ahead")
+    reference: Reference | None = None
+    description: Text | None = None
+    metadata: Metadata = {}
+
+
+class CaptureHoldRequest(_Request):
+    amount: Amount | None = Field(None, description="At most the held amount; default all of it")
+
+
+class CreateTopUpRequest(_Request):
+    amount: Amount
+    payment_method: PaymentMethod
+    bonus_amount: NonNegativeAmount = 0
+    bonus_expires_at: AwareDatetime | None = None
+    description: Text | None = None
+    metadata: Metadata = {}
+
+
+class GrantBalanceRequest(_Request):
+    amount: Amount
+    description: Text | None = None
+    reference: Reference | None = None
+    metadata: Metadata = {}
+
+
+class RevokeBalanceRequest(_Request):
+    amount: Amount
+    reason: Text | None = None
+
+
+# ------------------------------------------------------------------ responses
+class _Output(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TypeBalanceOutput(_Output):
+    amount: int
+    amount_formatted: str
+
+
+class AutoTopUpOutput(_Output):
+    enabled: bool
+    threshold: int
+    amount: int
+    payment_method: str
+    max_per_day: int
+    cooldown_seconds: int
+
+
+class WalletSettingsOutput(_Output):
+    low_balance_threshold: int | None
+    credit_expiry_days: int | None
+    expiry_warning_days: int | None
+    allow_top_up: bool
+    top_up_amounts: list[int]
+    auto_top_up: AutoTopUpOutput | None
+
+
+class WalletOutput(_Output):
+    id: str
+    object: Literal["wallet"]
+    customer_id: str
+    currency: str
+    status: WalletStatus
+    balance: int
+    balance_formatted: str
+    pending: int
+    pending_formatted: str
+    available: int
+    available_formatted: str
+    withdrawable: int
+    withdrawable_formatted: str
+    expiring_soon: int
+    expiring_soon_formatted: str
+    next_expiry_at: Timestamp | None
+    balances_by_type: dict[str, TypeBalanceOutput]
+    settings: WalletSettingsOutput
+    metadata: dict[str, str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    closing_transaction: TransactionOutput | None = None
+
+
+class TransactionLotOutput(_Output):
+    lot_id: str
+    funding_type: FundingType
+    amount: int
+    amount_formatted: str
+    expires_at: Timestamp | None
+
+
+class TransactionOutput(_Output):
+    id: str
+    object: Literal["transaction"]
+    wallet_id: str
+    type: TransactionType
+    currency: str
+    amount: int
+    amount_formatted: str
+    balance_after: int
+    balance_after_formatted: str
+    available_after: int
+    available_after_formatted: str
+    pending_after: int
+    pending_after_formatted: str
+    breakdown: dict[str, int]
+    lots: list[TransactionLotOutput]
+    description: str | None
+    reason: str | None
+    reference: str | None
+    metadata: dict[str, str]
+    hold_id: str | None
+    original_transaction_id: str | None
+    top_up_id: str | None
+    created_at: Timestamp
+    applied_amount: int | None = None
+    unapplied_amount: int | None = None
+    refunded_amount: int | None = None
+    released_amount: int | None = None
+    refund_due: int | None = None
+    forfeited: int | None = None
+
+
+class LotOutput(_Output):
+    id: str
+    object: Literal["lot"]
+    wallet_id: str
+    funding_type: FundingType
+    withdrawable: bool
+    amount: int
+    amount_formatted: str
+    remaining: int
+    remaining_formatted: str
+    held: int
+    held_formatted: str
+    expires_at: Timestamp | None
+    expiring_soon: bool
+    transaction_id: str | None
+    created_at: Timestamp
+
+
+class HoldOutput(_Output):
+    id: str
+    object: Literal["hold"]
+    wallet_id: str
+    status: HoldStatus
+    currency: str
+    amount: int
+    amount_formatted: str
+    captured_amount: int
+    captured_amount_formatted: str
+    released_amount: int
+    released_amount_formatted: str
+    expires_at: Timestamp
+    reference: str | None
+    description: str | None
+    metadata: dict[str, str]
+    transaction_id: str | None
+    created_at: Timestamp
+    transaction: TransactionOutput | None = None
+
+
+class TopUpOutput(_Output):
+    id: str
+    object: Literal["top_up"]
+    wallet_id: str
+    status: Literal["pending", "succeeded", "failed"]
+    amount: int
+    amount_formatted: str
+    bonus_amount: int
+    bonus_amount_formatted: str
+    payment_method: str
+    charge_id: str | None
+    transaction: TransactionOutput | None
+    created_at: Timestamp
+
+
+class BalanceOutput(_Output):
+    object: Literal["balance"]
+    customer_id: str
+    currency: str
+    wallet_id: str
+    status: WalletStatus
+    amount: int
+    amount_formatted: str
+    available: int
+    available_formatted: str
+    pending: int
+    pending_formatted: str
+
+
+class _List(_Output):
+    has_more: bool
+    next_cursor: str | None
+
+
+class WalletList(_List):
+    data: list[WalletOutput]
+
+
+class TransactionList(_List):
+    data: list[TransactionOutput]
+
+
+class LotList(_List):
+    data: list[LotOutput]
+
+
+class HoldList(_List):
+    data: list[HoldOutput]
+
+
+class BalanceList(_List):
+    data: list[BalanceOutput]
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorOutput(BaseModel):
+    error: ErrorBody
+
+
+WalletOutput.model_rebuild()

@@ -1,0 +1,628 @@
+"""The wallet aggregate: status, settings, live lots, pending holds and the ledger entries a command adds.
+
+Everything a balance decision needs lives in this one object (stored as one DynamoDB item), so a
+command is: read the item, run a pure method here, write the result with a condition on `version`.
+Every method takes `now` and first settles what is due (expired lots, expired holds), so the ledger
+always records expiry before anything that happens after it, and `balance_after` replays exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from wallets import errors, ids
+from wallets.clock import DAY_MS
+from wallets.lots import Allocation, Lot, allocate, by_type, consumption_key, is_withdrawable, total
+
+ACTIVE, FROZEN, CLOSED = "active", "frozen", "closed"
+STATUSES = (ACTIVE, FROZEN, CLOSED)
+
+# Transaction types and their effect on `balance` (+1 in, -1 out, 0 moves only `pending`).
+BALANCE_SIGN = {
+    "credit": 1,
+    "top_up": 1,
+    "refund": 1,
+    "debit": -1,
+    "void": -1,
+    "expiry": -1,
+    "capture": -1,
+    "close": -1,
+    "hold": 0,
+    "release": 0,
+}
+
+DEFAULT_HOLD_MS = 7 * DAY_MS
+MAX_HOLD_MS = 30 * DAY_MS
+# One wallet is one DynamoDB item (400 KB) and one transaction holds at most 100 items.
+MAX_LIVE_LOTS = 1000
+MAX_PENDING_HOLDS = 50
+MAX_SETTLED_PER_WRITE = 25
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "low_balance_threshold": None,
+    "credit_expiry_days": None,
+    "expiry_warning_days": 7,
+    "allow_top_up": True,
+    "top_up_amounts": [],
+    "auto_top_up": None,
+}
+
+
+@dataclass
+class PendingHold:
+    id: str
+    amount: int
+    expires_at: int
+    created_at: int
+    allocations: list[Allocation]
+
+    def expired(self, now: int) -> bool:
+        return now >= self.expires_at
+
+
+@dataclass
+class Entry:
+    """One ledger transaction. Immutable once written (except the refunded counter of its item)."""
+
+    id: str
+    type: str
+    amount: int
+    balance_after: int
+    available_after: int
+    pending_after: int
+    created_at: int
+    allocations: list[Allocation] = field(default_factory=list)
+    description: str | None = None
+    reason: str | None = None
+    reference: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    hold_id: str | None = None
+    original_transaction_id: str | None = None
+    top_up_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def breakdown(self) -> dict[str, int]:
+        return by_type(self.allocations)
+
+
+@dataclass
+class HoldChange:
+    hold_id: str
+    status: str  # captured | released | expired
+    captured_amount: int = 0
+    released_amount: int = 0
+
+
+@dataclass
+class Effects:
+    """What the current command did besides changing the wallet item itself."""
+
+    entries: list[Entry] = field(default_factory=list)
+    new_holds: list[PendingHold] = field(default_factory=list)
+    hold_changes: list[HoldChange] = field(default_factory=list)
+    refunded: list[tuple[str, int]] = field(default_factory=list)  # (original txn id, new refunded total)
+
+
+@dataclass
+class Balances:
+    balance: int
+    pending: int
+    available: int
+    withdrawable: int
+    by_type: dict[str, int]
+
+
+@dataclass
+class Wallet:
+    id: str
+    customer_id: str
+    currency: str
+    status: str
+    created_at: int
+    updated_at: int
+    version: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_SETTINGS))
+    lots: dict[str, Lot] = field(default_factory=dict)
+    holds: dict[str, PendingHold] = field(default_factory=dict)
+    last_transaction_id: str | None = None
+    auto_top_up_state: dict[str, Any] = field(default_factory=dict)
+    effects: Effects = field(default_factory=Effects, compare=False, repr=False)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def open(
+        cls,
+        customer_id: str,
+        currency: str,
+        now: int,
+        metadata: dict[str, str] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Wallet:
+        wallet = cls(
+            id=ids.new_id("wal", now),
+            customer_id=customer_id,
+            currency=currency,
+            status=ACTIVE,
+            created_at=now,
+            updated_at=now,
+            metadata=dict(metadata or {}),
+        )
+        if settings:
+            wallet.settings.update(settings)
+        return wallet
+
+    def fork(self) -> Wallet:
+        """A working copy for one command attempt; the original stays as read."""
+        clone = copy.deepcopy(self)
+        clone.effects = Effects()
+        return clone
+
+    # ---------------------------------------------------------------- derived balances
+    def held_by_lot(self) -> dict[str, int]:
+        held: dict[str, int] = {}
+        for hold in self.holds.values():
+            for a in hold.allocations:
+                held[a.lot_id] = held.get(a.lot_id, 0) + a.amount
+        return held
+
+    def balances(self) -> Balances:
+        """Balances of a settled wallet (call `settle(now)` first, or use `view(now)`)."""
+        held = self.held_by_lot()
+        balance = pending = available = withdrawable = 0
+        types: dict[str, int] = {}
+        for lot in self.lots.values():
+            balance += lot.remaining
+            types[lot.funding_type] = types.get(lot.funding_type, 0) + lot.remaining
+            free = lot.remaining - held.get(lot.id, 0)
+            available += free
+            if is_withdrawable(lot.funding_type):
+                withdrawable += free
+        pending = sum(h.amount for h in self.holds.values())
+        return Balances(balance, pending, available, withdrawable, types)
+
+    def view(self, now: int) -> Wallet:
+        """The wallet as of `now`: what a read shows whether or not the sweep has run."""
+        clone = self.fork()
+        clone.settle(now, limit=None)
+        return clone
+
+    def next_due_at(self) -> int | None:
+        """When this wallet next needs the sweep (lot expiry, expiry warning or hold expiry)."""
+        times: list[int] = [h.expires_at for h in self.holds.values()]
+        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        held = self.held_by_lot()
+        for lot in self.lots.values():
+            if lot.expires_at is None:
+                continue
+            if lot.remaining - held.get(lot.id, 0) > 0:
+                times.append(lot.expires_at)
+            if not lot.warned and warn_ms:
+                times.append(lot.expires_at - warn_ms)
+        return min(times) if times else None
+
+    def due_count(self, now: int) -> int:
+        held = self.held_by_lot()
+        lots = sum(
+            1 for lot in self.lots.values() if lot.expired(now) and lot.remaining - held.get(lot.id, 0) > 0
+        )
+        return lots + sum(1 for h in self.holds.values() if h.expired(now))
+
+    # ---------------------------------------------------------------- ledger plumbing
+    def _record(self, type_: str, amount: int, now: int, **fields: Any) -> Entry:
+        b = self.balances()
+        entry = Entry(
+            id=ids.new_id_after("txn", self.last_transaction_id, now),
+            type=type_,
+            amount=amount,
+            balance_after=b.balance,
+            available_after=b.available,
+            pending_after=b.pending,
+            created_at=now,
+            **fields,
+        )
+        self.last_transaction_id = entry.id
+        self.effects.entries.append(entry)
+        self.updated_at = now
+        return entry
+
+    def _take(self, allocations: list[Allocation]) -> None:
+        for a in allocations:
+            lot = self.lots[a.lot_id]
+            lot.remaining -= a.amount
+            if lot.remaining < 0:  # pragma: no cover - allocation never over-takes
+                raise AssertionError(f"lot {lot.id} would go negative")
+            if lot.remaining == 0:
+                del self.lots[lot.id]
+
+    def _add_lot(
+        self,
+        funding_type: str,
+        amount: int,
+        now: int,
+        expires_at: int | None,
+        source_transaction_id: str | None = None,
+    ) -> Lot:
+        if len(self.lots) >= MAX_LIVE_LOTS:
+            raise errors.LimitExceeded(
+                f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots",
+                {"live_lots": len(self.lots)},
+            )
+        lot = Lot(
+            id=ids.new_id("lot", now),
+            funding_type=funding_type,
+            amount=amount,
+            remaining=amount,
+            created_at=now,
+            expires_at=expires_at,
+            source_transaction_id=source_transaction_id,
+        )
+        self.lots[lot.id] = lot
+        return lot
+
+    # ---------------------------------------------------------------- settlement of due work
+    def settle(self, now: int, limit: int | None = MAX_SETTLED_PER_WRITE) -> int:
+        """Release expired holds and expire the unheld part of expired lots, as ledger entries.
+
+        Returns how many items it settled. With a limit, a command writes at most that many
+        settlement entries in its transaction; callers loop while `due_count(now)` is above it.
+        """
+        done = 0
+        for hold in sorted(self.holds.values(), key=lambda h: (h.expires_at, h.id)):
+            if limit is not None and done >= limit:
+                return done
+            if hold.expired(now):
+                del self.holds[hold.id]
+                self.effects.hold_changes.append(HoldChange(hold.id, "expired", released_amount=hold.amount))
+                self._record(
+                    "release",
+                    hold.amount,
+                    now,
+                    allocations=hold.allocations,
+                    hold_id=hold.id,
+                    reason="expired",
+                )
+                done += 1
+        held = self.held_by_lot()
+        for lot in sorted(self.lots.values(), key=lambda x: (x.expires_at or 0, x.id)):
+            if limit is not None and done >= limit:
+                return done
+            free = lot.remaining - held.get(lot.id, 0)
+            if lot.expired(now) and free > 0:
+                alloc = Allocation(lot.id, lot.funding_type, free, lot.expires_at)
+                self._take([alloc])
+                self._record("expiry", free, now, allocations=[alloc], reason="expired")
+                done += 1
+        return done
+
+    def mark_warned(self, now: int) -> list[Lot]:
+        """Lots entering the expiry warning window; each is warned once (wallet.credit_expiring)."""
+        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        if not warn_ms:
+            return []
+        held = self.held_by_lot()
+        out = []
+        for lot in self.lots.values():
+            if (
+                lot.expires_at is not None
+                and not lot.warned
+                and now >= lot.expires_at - warn_ms
+                and not lot.expired(now)
+                and lot.remaining - held.get(lot.id, 0) > 0
+            ):
+                lot.warned = True
+                out.append(lot)
+        if out:
+            self.updated_at = now
+        return out
+
+    # ---------------------------------------------------------------- status machine
+    def require_open(self) -> None:
+        if self.status == CLOSED:
+            raise errors.WalletClosed(f"Wallet {self.id} is closed")
+
+    def require_active(self) -> None:
+        self.require_open()
+        if self.status == FROZEN:
+            raise errors.WalletFrozen(f"Wallet {self.id} is frozen")
+
+    def freeze(self, now: int) -> None:
+        self.require_open()
+        if self.status != FROZEN:
+            self.status, self.updated_at = FROZEN, now
+
+    def unfreeze(self, now: int) -> None:
+        self.require_open()
+        if self.status != ACTIVE:
+            self.status, self.updated_at = ACTIVE, now
+
+    def configure(self, now: int, metadata: dict[str, str] | None, settings: dict[str, Any] | None) -> None:
+        self.require_open()
+        if metadata is not None:
+            merged = {**self.metadata, **metadata}
+            # Stripe-style: an empty string removes a key.
+            self.metadata = {k: v for k, v in merged.items() if v != ""}
+            if len(self.metadata) > 20:
+                raise errors.field_error("metadata", "at most 20 keys")
+        if settings:
+            self.settings.update(settings)
+        self.updated_at = now
+
+    def close(self, now: int, reason: str | None = None) -> Entry:
+        """Release pending holds, forfeit non-withdrawable credit, report `refund_due`. Terminal."""
+        self.require_open()
+        self.settle(now, limit=None)
+        for hold in sorted(self.holds.values(), key=lambda h: h.id):
+            del self.holds[hold.id]
+            self.effects.hold_changes.append(HoldChange(hold.id, "released", released_amount=hold.amount))
+            self._record(
+                "release",
+                hold.amount,
+                now,
+                allocations=hold.allocations,
+                hold_id=hold.id,
+                reason="wallet_closed",
+            )
+        self.settle(now, limit=None)
+        allocations = [
+            Allocation(lot.id, lot.funding_type, lot.remaining, lot.expires_at)
+            for lot in sorted(self.lots.values(), key=lambda x: x.id)
+        ]
+        refund_due = sum(a.amount for a in allocations if is_withdrawable(a.funding_type))
+        amount = total(allocations)
+        self._take(allocations)
+        self.status = CLOSED
+        return self._record(
+            "close",
+            amount,
+            now,
+            allocations=allocations,
+            reason=reason,
+            details={"refund_due": refund_due, "forfeited": amount - refund_due},
+        )
+
+    # ---------------------------------------------------------------- money movements
+    def credit(
+        self,
+        amount: int,
+        now: int,
+        funding_type: str = "promotional",
+        expires_at: int | None = None,
+        type_: str = "credit",
+        **fields: Any,
+    ) -> Entry:
+        self.require_open()
+        if expires_at is not None and expires_at <= now:
+            raise errors.field_error("expires_at", "must be in the future")
+        if expires_at is None and funding_type == "promotional" and self.settings.get("credit_expiry_days"):
+            expires_at = now + int(self.settings["credit_expiry_days"]) * DAY_MS
+        self.settle(now)
+        lot = self._add_lot(funding_type, amount, now, expires_at)
+        alloc = Allocation(lot.id, funding_type, amount, expires_at)
+        entry = self._record(type_, amount, now, allocations=[alloc], **fields)
+        lot.source_transaction_id = entry.id
+        return entry
+
+    def top_up(
+        self,
+        amount: int,
+        now: int,
+        top_up_id: str,
+        bonus_amount: int = 0,
+        bonus_expires_at: int | None = None,
+        **fields: Any,
+    ) -> Entry:
+        """Paid credits (cash lot) plus optional granted credits (promotional lot), one entry.
+
+        Allowed on frozen wallets (money already charged must land); refused only when closed.
+        """
+        self.require_open()
+        self.settle(now)
+        if bonus_expires_at is not None and bonus_expires_at <= now:
+            bonus_expires_at = now  # already expired when it finally lands: settled just below
+        cash = self._add_lot("cash", amount, now, None)
+        allocations = [Allocation(cash.id, "cash", amount, None)]
+        if bonus_amount:
+            if bonus_expires_at is None and self.settings.get("credit_expiry_days"):
+                bonus_expires_at = now + int(self.settings["credit_expiry_days"]) * DAY_MS
+            bonus = self._add_lot("promotional", bonus_amount, now, bonus_expires_at)
+            allocations.append(Allocation(bonus.id, "promotional", bonus_amount, bonus_expires_at))
+        entry = self._record(
+            "top_up",
+            amount + bonus_amount,
+            now,
+            allocations=allocations,
+            top_up_id=top_up_id,
+            details={"paid_amount": amount, "bonus_amount": bonus_amount},
+            **fields,
+        )
+        for a in allocations:
+            self.lots[a.lot_id].source_transaction_id = entry.id
+        self.settle(now)
+        return entry
+
+    def debit(self, amount: int, now: int, allow_partial: bool = False, **fields: Any) -> Entry:
+        self.require_active()
+        self.settle(now)
+        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot())
+        applied = total(allocations)
+        if applied < amount and not allow_partial:
+            raise errors.InsufficientFunds(
+                "Insufficient available balance",
+                {"requested": amount, "available": self.balances().available},
+            )
+        if applied == 0:
+            raise errors.InsufficientFunds(
+                "Nothing available to apply", {"requested": amount, "available": 0}
+            )
+        self._take(allocations)
+        return self._record(
+            "debit",
+            applied,
+            now,
+            allocations=allocations,
+            details={
+                "requested_amount": amount,
+                "applied_amount": applied,
+                "unapplied_amount": amount - applied,
+            },
+            **fields,
+        )
+
+    def void(self, amount: int, now: int, funding_type: str | None = None, **fields: Any) -> Entry:
+        self.require_active()
+        self.settle(now)
+        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), funding_type)
+        if total(allocations) < amount:
+            available = sum(
+                a.amount for a in allocate(self.lots.values(), 10**18, now, self.held_by_lot(), funding_type)
+            )
+            raise errors.InsufficientFunds(
+                "Not enough available credit to void",
+                {"requested": amount, "available": available, "funding_type": funding_type},
+            )
+        self._take(allocations)
+        return self._record("void", amount, now, allocations=allocations, **fields)
+
+    def hold(
+        self, amount: int, now: int, expires_at: int | None = None, **fields: Any
+    ) -> tuple[PendingHold, Entry]:
+        self.require_active()
+        if expires_at is None:
+            expires_at = now + DEFAULT_HOLD_MS
+        if expires_at <= now:
+            raise errors.field_error("expires_at", "must be in the future")
+        if expires_at > now + MAX_HOLD_MS:
+            raise errors.field_error("expires_at", "must be at most 30 days ahead")
+        self.settle(now)
+        if len(self.holds) >= MAX_PENDING_HOLDS:
+            raise errors.LimitExceeded(
+                f"A wallet has at most {MAX_PENDING_HOLDS} pending holds", {"pending_holds": len(self.holds)}
+            )
+        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot())
+        if total(allocations) < amount:
+            raise errors.InsufficientFunds(
+                "Insufficient available balance",
+                {"requested": amount, "available": self.balances().available},
+            )
+        hold = PendingHold(ids.new_id("hld", now), amount, expires_at, now, allocations)
+        self.holds[hold.id] = hold
+        self.effects.new_holds.append(hold)
+        entry = self._record("hold", amount, now, allocations=allocations, hold_id=hold.id, **fields)
+        return hold, entry
+
+    def _pending_hold(self, hold_id: str, now: int) -> PendingHold:
+        self.require_open()
+        self.settle(now)
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise errors.HoldNotPending(f"Hold {hold_id} is not pending")
+        return hold
+
+    def capture(self, hold_id: str, now: int, amount: int | None = None, **fields: Any) -> Entry:
+        """Capture all or part of a hold; the rest is released in the same entry and write.
+
+        Captured funds come from the reserved lots in their consumption order. Allowed on frozen
+        wallets for holds taken before the freeze.
+        """
+        hold = self._pending_hold(hold_id, now)
+        amount = hold.amount if amount is None else amount
+        if amount > hold.amount:
+            raise errors.ValidationFailed(
+                "Capture exceeds the held amount", {"amount": [f"must be at most {hold.amount}"]}
+            )
+        del self.holds[hold.id]
+        allocations: list[Allocation] = []
+        left = amount
+        for reserved in sorted(hold.allocations, key=lambda a: consumption_key(self.lots[a.lot_id])):
+            if left == 0:
+                break
+            take = min(reserved.amount, left)
+            allocations.append(Allocation(reserved.lot_id, reserved.funding_type, take, reserved.expires_at))
+            left -= take
+        self._take(allocations)
+        released = hold.amount - amount
+        self.effects.hold_changes.append(HoldChange(hold.id, "captured", amount, released))
+        entry = self._record(
+            "capture",
+            amount,
+            now,
+            allocations=allocations,
+            hold_id=hold.id,
+            details={"released_amount": released, "held_amount": hold.amount},
+            **fields,
+        )
+        self.settle(now)  # released funds of lots that expired while held expire now
+        return entry
+
+    def release(self, hold_id: str, now: int, **fields: Any) -> Entry:
+        hold = self._pending_hold(hold_id, now)
+        del self.holds[hold.id]
+        self.effects.hold_changes.append(HoldChange(hold.id, "released", released_amount=hold.amount))
+        entry = self._record(
+            "release", hold.amount, now, allocations=hold.allocations, hold_id=hold.id, **fields
+        )
+        self.settle(now)
+        return entry
+
+    def refund(
+        self,
+        original: Entry,
+        already_refunded: int,
+        now: int,
+        amount: int | None = None,
+        **fields: Any,
+    ) -> Entry:
+        """Credit back part or all of a debit or capture, restoring the funding types it consumed.
+
+        Portions are restored in reverse consumption order (what the payment took last comes back
+        first), and cumulative refunds walk that same order, so two partial refunds restore exactly
+        what one full refund would. A restored portion keeps its original expiry; if that is past,
+        it is restored already expired and leaves in the same write as an `expiry` entry.
+        """
+        self.require_open()
+        if original.type not in ("debit", "capture"):
+            raise errors.field_error("transaction_id", "must be a debit or a capture")
+        refundable = original.amount - already_refunded
+        amount = refundable if amount is None else amount
+        if amount <= 0 or amount > refundable:
+            raise errors.RefundExceedsOriginal(
+                "Refunds would exceed the original amount",
+                {
+                    "original_amount": original.amount,
+                    "refunded_amount": already_refunded,
+                    "requested": amount,
+                },
+            )
+        self.settle(now)
+        skip, left = already_refunded, amount
+        restored: list[Allocation] = []
+        for portion in reversed(original.allocations):
+            part = portion.amount
+            if skip >= part:
+                skip -= part
+                continue
+            part -= skip
+            skip = 0
+            take = min(part, left)
+            lot = self._add_lot(portion.funding_type, take, now, portion.expires_at)
+            restored.append(Allocation(lot.id, portion.funding_type, take, lot.expires_at))
+            left -= take
+            if left == 0:
+                break
+        self.effects.refunded.append((original.id, already_refunded + amount))
+        entry = self._record(
+            "refund",
+            amount,
+            now,
+            allocations=restored,
+            original_transaction_id=original.id,
+            **fields,
+        )
+        for a in restored:
+            self.lots[a.lot_id].source_transaction_id = entry.id
+        self.settle(now, limit=None)
+        return entry

@@ -1,0 +1,79 @@
+"""The local runtime (`make run`), started once per session, exercised over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Client:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+                raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def get(self, path: str) -> tuple[int, Any]:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return self.request("POST", path, body if body is not None else {}, **kw)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Client]:
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env.pop("DYNAMODB_ENDPOINT_URL", None)
+    env.pop("TABLE_NAME", None)
+    proc = subprocess.Popen([sys.executable, "-m", "local.server", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    client = Client(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    banner: list[str] = []
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if "does NOT check IAM" in line:
+            break
+    if proc.poll() is not None:
+        pytest.fail("local server did not start:\n" + "".join(banner))
+    client.banner = "".join(banner)  # type: ignore[attr-defined]
+    # drain output in the background so the server never blocks on a full pipe
+    import threading
+
+    output: list[str] = []
+    threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    client.output = output  # type: ignore[attr-defined]
+    yield client
+    proc.terminate()
+    proc.wait(timeout=10)

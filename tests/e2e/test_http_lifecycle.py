@@ -1,0 +1,58 @@
+"""Over real HTTP against `make run`'s server: what a user with curl sees."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.e2e.conftest import Client
+
+
+def test_banner_lists_routes_and_the_iam_caveat(server: Client) -> None:
+    banner = server.banner  # type: ignore[attr-defined]
+    assert "POST   /wallets " in banner and "GET    /wallets/{wallet_id} " in banner
+    assert "does NOT check IAM" in banner
+
+
+def test_create_list_freeze_unfreeze_close(server: Client) -> None:
+    customer = f"cus_{uuid.uuid4().hex[:8]}"
+    status, wallet = server.post("/wallets", {"customer_id": customer, "currency": "JPY"})
+    assert status == 201 and wallet["available_formatted"] == "¥0"
+    status, again = server.post("/wallets", {"customer_id": customer, "currency": "JPY"})
+    assert status == 200 and again["id"] == wallet["id"]
+    status, listed = server.get(f"/wallets?customer_id={customer}")
+    assert status == 200 and [w["id"] for w in listed["data"]] == [wallet["id"]]
+    path = f"/wallets/{wallet['id']}"
+    assert server.post(path + "/freeze")[1]["status"] == "frozen"
+    assert server.post(path + "/unfreeze")[1]["status"] == "active"
+    status, closed = server.request("DELETE", path)
+    assert status == 200 and closed["status"] == "closed"
+    status, error = server.post(path + "/freeze")
+    assert status == 409 and error["error"]["type"] == "wallet_closed"
+
+
+def test_errors_over_http(server: Client) -> None:
+    status, body = server.request("POST", "/wallets", raw=b"{oops")
+    assert status == 400 and body["error"]["type"] == "invalid_json"
+    status, body = server.post("/wallets", {"customer_id": "c", "currency": "ZZZ"})
+    assert status == 422 and "currency" in body["error"]["details"]
+    status, body = server.get("/wallets/wal_missing")
+    assert status == 404 and body["error"]["type"] == "not_found"
+    status, body = server.get("/no/such/route")
+    assert status == 403  # API Gateway's answer for an unknown resource
+
+
+def test_twenty_racing_creates_give_one_wallet(server: Client) -> None:
+    customer = f"cus_{uuid.uuid4().hex[:8]}"
+
+    def create(_: int) -> tuple[int, str]:
+        status, body = server.post("/wallets", {"customer_id": customer, "currency": "EUR"})
+        return status, body["id"]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(create, range(20)))
+    assert {wallet_id for _, wallet_id in results} == {results[0][1]}
+    assert sorted(status for status, _ in results).count(201) == 1
+    assert all(status in (200, 201) for status, _ in results)
+    status, listed = server.get(f"/wallets?customer_id={customer}")
+    assert len(listed["data"]) == 1

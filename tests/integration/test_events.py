@@ -1,0 +1,88 @@
+"""Every function has a sample event in events/ that it accepts, and every route has a handler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local import runtime
+from tests.conftest import FUNCTIONS, ROOT, call
+from wallets import ledger
+
+DEMO_WALLET = "wal_01JDEMQ0000000000000000000"
+DEMO_HOLD = "hld_01JDEMQ0000000000000000000"
+DEMO_TXN = "txn_01JDEMQ0000000000000000000"
+
+API_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.routes)
+
+# What each sample event yields on a wallet seeded with USD 50.00 cash, a pending hold and a debit.
+EXPECTED = {
+    "CreateWalletFunction": 200,  # the demo customer already has a USD wallet
+    "ListWalletsFunction": 200,
+    "GetWalletFunction": 200,
+    "GetCustomerWalletFunction": 200,
+    "UpdateWalletFunction": 200,
+    "FreezeWalletFunction": 200,
+    "UnfreezeWalletFunction": 200,
+    "CloseWalletFunction": 200,
+    "CreditWalletFunction": 201,
+    "DebitWalletFunction": 201,
+    "VoidWalletFunction": 201,
+    "ListTransactionsFunction": 200,
+    "GetTransactionFunction": 200,
+    "ListLotsFunction": 200,
+    "ListCustomerBalancesFunction": 200,
+    "GetCustomerBalanceFunction": 200,
+    "GrantCustomerBalanceFunction": 201,
+    "RevokeCustomerBalanceFunction": 201,
+    "CreateHoldFunction": 201,
+    "ListHoldsFunction": 200,
+    "CaptureHoldFunction": 200,
+    "ReleaseHoldFunction": 200,
+    "RefundTransactionFunction": 201,
+    "TopUpWalletFunction": 201,
+}
+
+
+def test_every_route_resolves_to_an_importable_handler() -> None:
+    seen = set()
+    for fn in FUNCTIONS.values():
+        handler = runtime.load_handler(fn)
+        assert callable(handler), fn.logical_id
+        for route in fn.routes:
+            key = (route.method, route.path)
+            assert key not in seen, f"route {key} is declared twice"
+            seen.add(key)
+    assert len(seen) >= len(API_FUNCTIONS)
+
+
+def test_every_function_has_an_event_and_a_thin_handler() -> None:
+    for fn in FUNCTIONS.values():
+        assert (ROOT / "events" / f"{fn.code_uri.name}.json").exists(), fn.logical_id
+        assert len(fn.module_file.read_text().splitlines()) <= 80, fn.module_file
+
+
+@pytest.mark.parametrize("logical_id", API_FUNCTIONS)
+def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
+    # GIVEN the demo customer's wallet with funds, a pending hold and a debit
+    _, wallet = ledger.create_wallet("cus_demo", "USD", {}, None)
+    wallet_id = wallet["id"]
+    ledger.credit(wallet_id, 5000, "cash", None, None, None, {}, None)
+    _, hold = ledger.create_hold(wallet_id, 300, None, None, None, {}, None)
+    _, debit = ledger.debit(wallet_id, 500, False, None, None, {}, None)
+    fn = FUNCTIONS[logical_id]
+    text = (ROOT / "events" / f"{fn.code_uri.name}.json").read_text()
+    text = text.replace(DEMO_WALLET, wallet_id).replace(DEMO_HOLD, hold["id"]).replace(DEMO_TXN, debit["id"])
+    # WHEN the function receives its sample event
+    result = runtime.invoke(fn, json.loads(text))
+    # THEN it answers as documented
+    body = json.loads(result["body"])
+    assert result["statusCode"] == EXPECTED[logical_id], body
+
+
+def test_unknown_route_and_malformed_ids_are_404(table: str) -> None:
+    status, body = call("get_wallet", "GET", "/wallets/wal_nope")
+    assert status == 404 and body["error"]["type"] == "not_found"
+    status, body = call("get_wallet", "GET", "/wallets/" + "wal_" + "A" * 26)
+    assert status == 404

@@ -1,0 +1,77 @@
+"""SPEC section 8 invariants, checked independently of the code under test (a test oracle)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from wallets.lots import WITHDRAWABLE
+from wallets.wallet import Entry, Wallet
+
+IN = {"credit", "top_up", "refund"}
+OUT = {"debit", "void", "expiry", "capture", "close"}
+
+
+def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
+    """`wallet` as stored (not viewed at a later time); `entries` its whole ledger, oldest first."""
+    held = Counter()
+    for hold in wallet.holds.values():
+        assert hold.amount == sum(a.amount for a in hold.allocations) > 0
+        for a in hold.allocations:
+            held[a.lot_id] += a.amount
+    # 1. balance = sum of remaining of lots; no lot below zero, no lot over-held
+    balances = wallet.balances()
+    assert balances.balance == sum(lot.remaining for lot in wallet.lots.values())
+    for lot in wallet.lots.values():
+        assert lot.remaining > 0, lot
+        assert held[lot.id] <= lot.remaining, (lot, held[lot.id])
+    # 2. pending = sum of pending holds; available = balance - pending >= 0
+    assert balances.pending == sum(h.amount for h in wallet.holds.values())
+    assert balances.available == balances.balance - balances.pending >= 0
+    # 3. replaying the ledger reproduces every balance_after and the final balance
+    ids = [e.id for e in entries]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), "ledger ids must sort in commit order"
+    balance = pending = 0
+    by_type: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    for e in entries:
+        assert e.amount >= 0
+        totals[e.type] += e.amount
+        if e.type in IN:
+            balance += e.amount
+            for a in e.allocations:
+                by_type[a.funding_type] += a.amount
+        elif e.type in OUT:
+            balance -= e.amount
+            for a in e.allocations:
+                by_type[a.funding_type] -= a.amount
+        if e.type == "hold":
+            pending += e.amount
+        elif e.type == "release":
+            pending -= e.amount
+        elif e.type == "capture":
+            pending -= int(e.details["held_amount"])
+        assert e.type in IN | OUT | {"hold", "release"}, e.type
+        assert sum(a.amount for a in e.allocations) == e.amount or e.type == "debit" and e.amount == 0, e
+        assert e.balance_after == balance, (e, balance)
+        assert e.pending_after == pending, (e, pending)
+        assert e.available_after == balance - pending
+    assert balance == balances.balance
+    assert pending == balances.pending
+    # 4. credits in = debits + voids + expiries + captures + close - refunds + balance
+    credits_in = totals["credit"] + totals["top_up"]
+    out = totals["debit"] + totals["void"] + totals["expiry"] + totals["capture"] + totals["close"]
+    assert credits_in == out - totals["refund"] + balance
+    # 6. per funding type the ledger matches the lots: money never changes type, so promotional or
+    #    code credit can never become withdrawable (a refund restores the types the original used)
+    assert {t: v for t, v in by_type.items() if v} == {t: v for t, v in balances.by_type.items() if v}
+    assert balances.withdrawable == sum(
+        lot.remaining - held[lot.id] for lot in wallet.lots.values() if lot.funding_type in WITHDRAWABLE
+    )
+    originals = {e.id: e for e in entries}
+    for e in entries:
+        if e.type == "refund":
+            source = Counter()
+            for a in originals[e.original_transaction_id].allocations:  # type: ignore[index]
+                source[a.funding_type] += a.amount
+            for a in e.allocations:
+                assert source[a.funding_type] >= a.amount, "a refund restored a type the original did not use"

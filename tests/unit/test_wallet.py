@@ -1,0 +1,210 @@
+"""The wallet aggregate, without AWS: each command as a pure state change plus ledger entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.invariants import assert_invariants
+from wallets import errors
+from wallets.clock import DAY_MS
+from wallets.wallet import Entry, Wallet
+
+T0 = 1_800_000_000_000
+
+
+class Book:
+    """A wallet plus its ledger, committing each command like the repository would."""
+
+    def __init__(self, **settings: object) -> None:
+        self.wallet = Wallet.open("cus_1", "USD", T0, settings=dict(settings))
+        self.entries: list[Entry] = []
+
+    def do(self, method: str, *args: object, **kwargs: object) -> object:
+        work = self.wallet.fork()
+        result = getattr(work, method)(*args, **kwargs)
+        self.entries.extend(work.effects.entries)
+        self.wallet = work
+        assert_invariants(self.wallet, self.entries)
+        return result
+
+    def view(self, now: int) -> Wallet:
+        return self.wallet.view(now)
+
+
+def test_credit_then_debit_spends_soonest_expiring_promotional_first() -> None:
+    book = Book()
+    book.do("credit", 1000, T0, "cash")
+    book.do("credit", 500, T0, "promotional", T0 + DAY_MS)
+    entry = book.do("debit", 700, T0 + 1)
+    assert isinstance(entry, Entry)
+    assert entry.breakdown == {"promotional": 500, "cash": 200}
+    assert book.wallet.balances().balance == 800
+    assert book.wallet.balances().withdrawable == 800
+
+
+def test_expiry_is_exact_to_the_millisecond_without_any_sweep() -> None:
+    book = Book()
+    book.do("credit", 1000, T0, "promotional", T0 + 2000)
+    assert book.view(T0 + 1999).balances().available == 1000
+    assert book.view(T0 + 2000).balances().available == 0
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("debit", 1, T0 + 2000)
+
+
+def test_a_write_after_expiry_records_the_expiry_first() -> None:
+    book = Book()
+    book.do("credit", 1000, T0, "promotional", T0 + 2000)
+    book.do("credit", 300, T0 + 1, "cash")
+    book.do("debit", 100, T0 + 5000)
+    assert [e.type for e in book.entries] == ["credit", "credit", "expiry", "debit"]
+    assert book.entries[2].amount == 1000 and book.entries[2].balance_after == 300
+
+
+def test_insufficient_funds_writes_nothing_and_partial_applies_what_it_can() -> None:
+    book = Book()
+    book.do("credit", 300, T0, "cash")
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("debit", 500, T0)
+    assert len(book.entries) == 1
+    entry = book.do("debit", 500, T0, allow_partial=True)
+    assert entry.details == {"requested_amount": 500, "applied_amount": 300, "unapplied_amount": 200}
+
+
+def test_credit_expiry_days_applies_to_promotional_credit_only() -> None:
+    book = Book(credit_expiry_days=30)
+    promo = book.do("credit", 100, T0, "promotional")
+    cash = book.do("credit", 100, T0, "cash")
+    assert promo.allocations[0].expires_at == T0 + 30 * DAY_MS
+    assert cash.allocations[0].expires_at is None
+
+
+def test_void_by_funding_type() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "promotional")
+    book.do("credit", 100, T0, "cash")
+    entry = book.do("void", 60, T0, "cash")
+    assert entry.breakdown == {"cash": 60}
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("void", 60, T0, "cash")
+
+
+def test_status_machine() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "cash")
+    book.do("freeze", T0)
+    for method, args in [("debit", (1, T0)), ("void", (1, T0)), ("hold", (1, T0))]:
+        with pytest.raises(errors.WalletFrozen):
+            book.do(method, *args)
+    book.do("credit", 100, T0, "cash")  # credits are allowed while frozen
+    book.do("unfreeze", T0)
+    book.do("debit", 1, T0)
+    book.do("close", T0)
+    for method, args in [("credit", (1, T0)), ("debit", (1, T0)), ("freeze", (T0,)), ("unfreeze", (T0,))]:
+        with pytest.raises(errors.WalletClosed):
+            book.do(method, *args)
+
+
+def test_hold_capture_partial_releases_the_rest_in_the_same_entry() -> None:
+    book = Book()
+    book.do("credit", 5000, T0, "cash")
+    hold, _ = book.do("hold", 3000, T0)  # type: ignore[misc]
+    assert book.wallet.balances().available == 2000
+    entry = book.do("capture", hold.id, T0, 2500)
+    assert entry.amount == 2500 and entry.details["released_amount"] == 500
+    assert book.wallet.balances().available == 2500 and book.wallet.balances().pending == 0
+    with pytest.raises(errors.HoldNotPending):
+        book.do("capture", hold.id, T0)
+    with pytest.raises(errors.HoldNotPending):
+        book.do("release", hold.id, T0)
+
+
+def test_capture_takes_from_the_reserved_lots() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "promotional", T0 + DAY_MS)
+    hold, _ = book.do("hold", 100, T0)  # type: ignore[misc]
+    book.do("credit", 1000, T0, "promotional", T0 + 1000)  # expires sooner, but is not reserved
+    entry = book.do("capture", hold.id, T0, 60)
+    assert [a.amount for a in entry.allocations] == [60]
+    assert entry.allocations[0].expires_at == T0 + DAY_MS
+
+
+def test_a_hold_past_expiry_is_released_at_read_time_and_cannot_be_captured() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "cash")
+    hold, _ = book.do("hold", 80, T0, T0 + 1000)  # type: ignore[misc]
+    assert book.view(T0 + 999).balances().available == 20
+    assert book.view(T0 + 1000).balances().available == 100
+    with pytest.raises(errors.HoldNotPending):
+        book.do("capture", hold.id, T0 + 1000)
+    book.do("debit", 10, T0 + 1000)
+    assert [e.type for e in book.entries][-2:] == ["release", "debit"]
+    assert book.entries[-2].reason == "expired"
+
+
+def test_held_funds_are_not_expired_under_a_pending_hold() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "promotional", T0 + 1000)
+    hold, _ = book.do("hold", 70, T0, T0 + 5000)  # type: ignore[misc]
+    view = book.view(T0 + 2000)
+    assert (view.balances().balance, view.balances().pending, view.balances().available) == (70, 70, 0)
+    book.do("capture", hold.id, T0 + 2000, 50)  # the 20 released expire in the same write
+    assert [e.type for e in book.entries][-2:] == ["capture", "expiry"]
+    assert book.wallet.balances().balance == 0
+
+
+def test_hold_limits() -> None:
+    book = Book()
+    book.do("credit", 100, T0, "cash")
+    with pytest.raises(errors.ValidationFailed):
+        book.do("hold", 10, T0, T0 + 31 * DAY_MS)
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("hold", 101, T0)
+    hold, _ = book.do("hold", 10, T0)  # type: ignore[misc]
+    assert hold.expires_at == T0 + 7 * DAY_MS
+
+
+def test_refund_restores_funding_types_and_future_expiries() -> None:
+    book = Book()
+    book.do("credit", 500, T0, "promotional", T0 + DAY_MS)
+    book.do("credit", 500, T0, "cash")
+    debit = book.do("debit", 700, T0)
+    assert isinstance(debit, Entry)
+    refund = book.do("refund", debit, 0, T0 + 1)
+    assert refund.breakdown == {"cash": 200, "promotional": 500}
+    assert {a.funding_type: a.expires_at for a in refund.allocations}["promotional"] == T0 + DAY_MS
+    assert book.wallet.balances().withdrawable == 500  # promotional money stayed promotional
+
+
+def test_partial_refunds_walk_back_the_original_and_never_exceed_it() -> None:
+    book = Book()
+    book.do("credit", 500, T0, "promotional")
+    book.do("credit", 500, T0, "cash")
+    debit = book.do("debit", 700, T0)
+    assert isinstance(debit, Entry)
+    first = book.do("refund", debit, 0, T0, 150)
+    second = book.do("refund", debit, 150, T0, 300)
+    assert first.breakdown == {"cash": 150}
+    assert second.breakdown == {"cash": 50, "promotional": 250}
+    with pytest.raises(errors.RefundExceedsOriginal):
+        book.do("refund", debit, 450, T0, 251)
+
+
+def test_refund_of_expired_credit_is_restored_already_expired() -> None:
+    book = Book()
+    book.do("credit", 500, T0, "promotional", T0 + 1000)
+    debit = book.do("debit", 500, T0)
+    assert isinstance(debit, Entry)
+    book.do("refund", debit, 0, T0 + 2000)
+    assert [e.type for e in book.entries][-2:] == ["refund", "expiry"]
+    assert book.wallet.balances().balance == 0
+
+
+def test_close_releases_holds_forfeits_promotional_and_reports_refund_due() -> None:
+    book = Book()
+    book.do("credit", 300, T0, "promotional")
+    book.do("credit", 700, T0, "cash")
+    book.do("hold", 400, T0)
+    entry = book.do("close", T0)
+    assert entry.details == {"refund_due": 700, "forfeited": 300}
+    assert book.wallet.status == "closed" and book.wallet.balances().balance == 0
+    assert [e.type for e in book.entries][-2:] == ["release", "close"]
