@@ -18,8 +18,9 @@ from local import runtime  # noqa: E402
 
 runtime.apply_local_env({"TABLE_NAME": "wallets-test", "EVENT_BUS_NAME": "wallets-test"})
 
-from local.template import functions  # noqa: E402
 from wallets import clock, repository, settings  # noqa: E402
+
+from local.template import functions  # noqa: E402
 
 FUNCTIONS = functions()
 BY_DIR = {fn.code_uri.name: fn for fn in FUNCTIONS.values()}

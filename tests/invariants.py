@@ -51,7 +51,7 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
         elif e.type == "capture":
             pending -= int(e.details["held_amount"])
         assert e.type in IN | OUT | {"hold", "release"}, e.type
-        assert sum(a.amount for a in e.allocations) == e.amount or e.type == "debit" and e.amount == 0, e
+        assert sum(a.amount for a in e.allocations) == e.amount or (e.type == "debit" and e.amount == 0), e
         assert e.balance_after == balance, (e, balance)
         assert e.pending_after == pending, (e, pending)
         assert e.available_after == balance - pending

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from wallets import ledger
 
 from local import runtime
 from tests.conftest import FUNCTIONS, ROOT, call
-from wallets import ledger
 
 DEMO_WALLET = "wal_01JDEMQ0000000000000000000"
 DEMO_HOLD = "hld_01JDEMQ0000000000000000000"

@@ -27,8 +27,13 @@ def test_every_balance_field_has_a_formatted_twin(table: str) -> None:
     _, wallet = create(currency="GHS")
     for field in ("balance", "pending", "available", "withdrawable", "expiring_soon"):
         assert wallet[field] == 0 and wallet[f"{field}_formatted"] == "GH₵0.00"
-    assert set(wallet["balances_by_type"]) == {"cash", "promotional", "code_redemption", "refund",
-                                               "manual_adjustment"}
+    assert set(wallet["balances_by_type"]) == {
+        "cash",
+        "promotional",
+        "code_redemption",
+        "refund",
+        "manual_adjustment",
+    }
 
 
 def test_retrieve_by_id_and_by_customer(table: str) -> None:
@@ -48,9 +53,15 @@ def test_list_filters_and_paginates_newest_first(table: str) -> None:
     call("freeze_wallet", "POST", f"/wallets/{made[1]}/freeze")
     status, page = call("list_wallets", "GET", "/wallets", query={"customer_id": "cus_a", "limit": "2"})
     assert status == 200 and [w["id"] for w in page["data"]] == [made[2], made[1]] and page["has_more"]
-    status, rest = call("list_wallets", "GET", "/wallets",
-                        query={"customer_id": "cus_a", "limit": "2", "cursor": page["next_cursor"]})
-    assert [w["id"] for w in rest["data"]] == [made[0]] and not rest["has_more"] and rest["next_cursor"] is None
+    status, rest = call(
+        "list_wallets",
+        "GET",
+        "/wallets",
+        query={"customer_id": "cus_a", "limit": "2", "cursor": page["next_cursor"]},
+    )
+    assert (
+        [w["id"] for w in rest["data"]] == [made[0]] and not rest["has_more"] and rest["next_cursor"] is None
+    )
     _, frozen = call("list_wallets", "GET", "/wallets", query={"status": "frozen"})
     assert [w["id"] for w in frozen["data"]] == [made[1]]
     _, usd = call("list_wallets", "GET", "/wallets", query={"currency": "USD"})
@@ -68,8 +79,13 @@ def test_list_filters_and_paginates_newest_first(table: str) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"status": "gone"}, "status"),
-     ({"cursor": "garbage"}, "cursor"), ({"currency": "usd"}, "currency")],
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"status": "gone"}, "status"),
+        ({"cursor": "garbage"}, "cursor"),
+        ({"currency": "usd"}, "currency"),
+    ],
 )
 def test_list_rejects_bad_parameters(table: str, query: dict[str, str], field: str) -> None:
     status, body = call("list_wallets", "GET", "/wallets", query=query)
@@ -79,12 +95,24 @@ def test_list_rejects_bad_parameters(table: str, query: dict[str, str], field: s
 def test_patch_updates_metadata_and_validated_settings(table: str) -> None:
     _, wallet = create(metadata={"a": "1", "b": "2"})
     path = f"/wallets/{wallet['id']}"
-    status, updated = call("update_wallet", "PATCH", path, {
-        "metadata": {"b": "", "c": "3"},
-        "settings": {"low_balance_threshold": 500, "credit_expiry_days": 30,
-                     "auto_top_up": {"enabled": True, "threshold": 100, "amount": 2000,
-                                     "payment_method": "pm_card_visa"}},
-    })
+    status, updated = call(
+        "update_wallet",
+        "PATCH",
+        path,
+        {
+            "metadata": {"b": "", "c": "3"},
+            "settings": {
+                "low_balance_threshold": 500,
+                "credit_expiry_days": 30,
+                "auto_top_up": {
+                    "enabled": True,
+                    "threshold": 100,
+                    "amount": 2000,
+                    "payment_method": "pm_card_visa",
+                },
+            },
+        },
+    )
     assert status == 200, updated
     assert updated["metadata"] == {"a": "1", "c": "3"}
     assert updated["settings"]["low_balance_threshold"] == 500
@@ -151,7 +179,11 @@ def test_freeze_unfreeze_close_status_machine(table: str) -> None:
     status, closed = call("close_wallet", "POST", f"{path}/close")
     assert status == 200 and closed["status"] == "closed"
     assert closed["closing_transaction"]["type"] == "close"
-    for fn, suffix in [("freeze_wallet", "/freeze"), ("unfreeze_wallet", "/unfreeze"), ("close_wallet", "/close")]:
+    for fn, suffix in [
+        ("freeze_wallet", "/freeze"),
+        ("unfreeze_wallet", "/unfreeze"),
+        ("close_wallet", "/close"),
+    ]:
         status, body = call(fn, "POST", path + suffix)
         assert status == 409 and body["error"]["type"] == "wallet_closed"
     status, body = call("close_wallet", "DELETE", path)
@@ -170,8 +202,11 @@ def test_delete_closes(table: str) -> None:
 
 def test_unknown_wallet_is_404_everywhere(table: str) -> None:
     missing = "wal_01JZZZZZZZZZZZZZZZZZZZZZZZ"
-    for fn, method, suffix in [("get_wallet", "GET", ""), ("freeze_wallet", "POST", "/freeze"),
-                               ("close_wallet", "DELETE", "")]:
+    for fn, method, suffix in [
+        ("get_wallet", "GET", ""),
+        ("freeze_wallet", "POST", "/freeze"),
+        ("close_wallet", "DELETE", ""),
+    ]:
         status, body = call(fn, method, f"/wallets/{missing}{suffix}")
         assert status == 404 and body["error"]["type"] == "not_found"
     status, _ = call("update_wallet", "PATCH", f"/wallets/{missing}", {"metadata": {}})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from wallets.lots import FUNDING_TYPES, Lot, allocate, consumption_order, total
 
 
-def lot(id_: str, type_: str = "cash", remaining: int = 100, expires: int | None = None, created: int = 0) -> Lot:
+def lot(
+    id_: str, type_: str = "cash", remaining: int = 100, expires: int | None = None, created: int = 0
+) -> Lot:
     return Lot(id_, type_, remaining, remaining, created, expires)
 
 
@@ -18,8 +19,12 @@ def test_soonest_expiry_first_and_no_expiry_last() -> None:
 
 
 def test_on_an_expiry_tie_non_withdrawable_types_go_first() -> None:
-    lots = [lot("cash", "cash", expires=100), lot("promo", "promotional", expires=100),
-            lot("code", "code_redemption", expires=100), lot("refund", "refund", expires=100)]
+    lots = [
+        lot("cash", "cash", expires=100),
+        lot("promo", "promotional", expires=100),
+        lot("code", "code_redemption", expires=100),
+        lot("refund", "refund", expires=100),
+    ]
     order = [x.id for x in consumption_order(lots)]
     assert set(order[:2]) == {"promo", "code"}
     assert set(order[2:]) == {"cash", "refund"}

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wallets.money import format_amount, is_active_currency, minor_digits
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.invariants import assert_invariants
 from wallets import errors
 from wallets.clock import DAY_MS
 from wallets.wallet import Entry, Wallet
+
+from tests.invariants import assert_invariants
 
 T0 = 1_800_000_000_000
 

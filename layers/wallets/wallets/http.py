@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import errors
 from wallets.ledger import Idempotency
-from wallets.observability import logger
+from wallets.observability import logger, metrics
 from wallets.schemas import ErrorOutput
 
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
@@ -149,7 +150,11 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
 
 
 def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:
+    """(status, body) of a write -> what the route returns; counts the money moved as a metric."""
     status, body = result
+    if status == 201 and body.get("object") == "transaction":
+        metrics.add_metric(name=f"{body['type']}_count", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{body['type']}_amount", unit=MetricUnit.Count, value=body["amount"])
     return body, status
 
 

@@ -1,0 +1,47 @@
+"""Small helpers for handler-level tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallets import repository
+
+from tests.conftest import call
+from tests.invariants import assert_invariants
+
+
+def new_wallet(customer: str = "cus_1", currency: str = "USD", **settings: Any) -> str:
+    status, body = call(
+        "create_wallet",
+        "POST",
+        "/wallets",
+        {"customer_id": customer, "currency": currency, **({"settings": settings} if settings else {})},
+    )
+    assert status == 201, body
+    return str(body["id"])
+
+
+def credit(
+    wallet_id: str, amount: int, headers: dict[str, str] | None = None, **extra: Any
+) -> tuple[int, Any]:
+    return call(
+        "credit_wallet", "POST", f"/wallets/{wallet_id}/credits", {"amount": amount, **extra}, headers=headers
+    )
+
+
+def debit(
+    wallet_id: str, amount: int, headers: dict[str, str] | None = None, **extra: Any
+) -> tuple[int, Any]:
+    return call(
+        "debit_wallet", "POST", f"/wallets/{wallet_id}/debits", {"amount": amount, **extra}, headers=headers
+    )
+
+
+def wallet(wallet_id: str) -> dict[str, Any]:
+    status, body = call("get_wallet", "GET", f"/wallets/{wallet_id}")
+    assert status == 200
+    return body  # type: ignore[no-any-return]
+
+
+def check(wallet_id: str) -> None:
+    assert_invariants(repository.get_wallet(wallet_id), repository.all_entries(wallet_id))

@@ -1,0 +1,258 @@
+"""Credits, debits, voids, history and idempotency through the handlers (SPEC sections 3 to 5)."""
+
+from __future__ import annotations
+
+import pytest
+from wallets import clock, repository
+
+from tests.conftest import call
+from tests.integration.helpers import check, credit, debit, new_wallet, wallet
+
+
+def test_welcome_bonus_by_reference_is_granted_once(table: str) -> None:
+    wallet_id = new_wallet()
+    status, first = credit(wallet_id, 1000, reference="promo_welcome_2026", description="Welcome")
+    assert status == 201 and first["type"] == "credit" and first["breakdown"] == {"promotional": 1000}
+    status, second = credit(wallet_id, 1000, reference="promo_welcome_2026")
+    assert status == 200 and second["id"] == first["id"]
+    assert wallet(wallet_id)["balance"] == 1000
+    check(wallet_id)
+
+
+def test_referral_pays_both_sides(table: str) -> None:
+    referrer, referee = new_wallet("cus_referrer"), new_wallet("cus_referee")
+    for wallet_id in (referrer, referee):
+        assert credit(wallet_id, 500, reference="referral_cus_referee")[0] == 201
+    assert wallet(referrer)["available"] == wallet(referee)["available"] == 500
+
+
+def test_promotional_credit_expiring_in_two_seconds(table: str) -> None:
+    wallet_id = new_wallet()
+    expires = clock.to_iso(clock.now_ms() + 2000)
+    status, _ = credit(wallet_id, 700, expires_at=expires)
+    assert status == 201
+    assert wallet(wallet_id)["available"] == 700
+    clock.advance(2)
+    assert wallet(wallet_id)["available"] == 0  # no sweep has run
+    status, body = debit(wallet_id, 1)
+    assert status == 402 and body["error"]["type"] == "insufficient_funds"
+    check(wallet_id)
+
+
+def test_debit_more_than_available_is_402_and_writes_nothing(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 300, funding_type="cash")
+    before = repository.all_entries(wallet_id)
+    status, body = debit(wallet_id, 301)
+    assert status == 402
+    assert body["error"]["details"] == {"requested": 301, "available": 300}
+    assert repository.all_entries(wallet_id) == before
+
+
+def test_allow_partial_pays_what_it_can(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 300, funding_type="cash")
+    status, body = debit(wallet_id, 1000, allow_partial=True)
+    assert status == 201
+    assert (body["applied_amount"], body["unapplied_amount"], body["amount"]) == (300, 700, 300)
+    assert body["unapplied_amount_formatted"] == "$7.00"
+    status, body = debit(wallet_id, 10, allow_partial=True)
+    assert status == 402  # nothing at all to apply
+
+
+def test_transaction_records_balances_breakdown_and_lots(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 400, funding_type="promotional", expires_at="2099-01-01T00:00:00Z")
+    credit(wallet_id, 600, funding_type="cash")
+    status, txn = debit(wallet_id, 500, description="Invoice 7", reference="in_7", metadata={"invoice": "7"})
+    assert status == 201
+    assert txn["balance_after"] == 500 and txn["available_after"] == 500
+    assert txn["breakdown"] == {"promotional": 400, "cash": 100}
+    assert [lot["amount"] for lot in txn["lots"]] == [400, 100]
+    assert txn["lots"][0]["expires_at"] == "2099-01-01T00:00:00.000Z"
+    assert (txn["description"], txn["reference"], txn["metadata"]) == ("Invoice 7", "in_7", {"invoice": "7"})
+    status, fetched = call("get_transaction", "GET", f"/wallets/{wallet_id}/transactions/{txn['id']}")
+    assert status == 200 and fetched == txn
+
+
+def test_voids_remove_credit_optionally_by_type(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 400, funding_type="promotional")
+    credit(wallet_id, 600, funding_type="cash")
+    status, void = call(
+        "void_wallet",
+        "POST",
+        f"/wallets/{wallet_id}/voids",
+        {"amount": 100, "funding_type": "cash", "reason": "mistake"},
+    )
+    assert status == 201 and void["breakdown"] == {"cash": 100} and void["reason"] == "mistake"
+    body = wallet(wallet_id)
+    assert body["withdrawable"] == 500 and body["balances_by_type"]["promotional"]["amount"] == 400
+    status, err = call(
+        "void_wallet", "POST", f"/wallets/{wallet_id}/voids", {"amount": 600, "funding_type": "cash"}
+    )
+    assert status == 402
+    check(wallet_id)
+
+
+def test_frozen_accepts_credits_refuses_debits_and_voids_closed_refuses_all(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 100, funding_type="cash")
+    call("freeze_wallet", "POST", f"/wallets/{wallet_id}/freeze")
+    assert credit(wallet_id, 100)[0] == 201
+    assert debit(wallet_id, 1)[1]["error"]["type"] == "wallet_frozen"
+    status, body = call("void_wallet", "POST", f"/wallets/{wallet_id}/voids", {"amount": 1})
+    assert (status, body["error"]["type"]) == (409, "wallet_frozen")
+    call("close_wallet", "POST", f"/wallets/{wallet_id}/close")
+    assert credit(wallet_id, 1)[1]["error"]["type"] == "wallet_closed"
+    assert debit(wallet_id, 1)[1]["error"]["type"] == "wallet_closed"
+
+
+@pytest.mark.parametrize("amount", [10.0, 10.5, "10", True, 0, -5, 10**15 + 1, None, [1], {"v": 1}])
+def test_amounts_must_be_positive_integers(table: str, amount: object) -> None:
+    wallet_id = new_wallet()
+    for fn, suffix in [("credit_wallet", "credits"), ("debit_wallet", "debits"), ("void_wallet", "voids")]:
+        status, body = call(fn, "POST", f"/wallets/{wallet_id}/{suffix}", {"amount": amount})
+        assert status == 422 and "amount" in body["error"]["details"], (fn, body)
+    assert repository.all_entries(wallet_id) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"amount": 1, "funding_type": "gift"}, "funding_type"),
+        ({"amount": 1, "expires_at": "tomorrow"}, "expires_at"),
+        ({"amount": 1, "expires_at": "2099-01-01T00:00:00"}, "expires_at"),  # no timezone
+        ({"amount": 1, "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),  # in the past
+        ({"amount": 1, "reference": ""}, "reference"),
+        ({"amount": 1, "reference": "x" * 256}, "reference"),
+        ({"amount": 1, "metadata": {"k" * 41: "v"}}, "metadata"),
+        ({"amount": 1, "description": "d" * 501}, "description"),
+    ],
+)
+def test_credit_validation(table: str, body: dict, field: str) -> None:
+    wallet_id = new_wallet()
+    status, error = call("credit_wallet", "POST", f"/wallets/{wallet_id}/credits", body)
+    assert status == 422 and field in error["error"]["details"], error
+    assert repository.all_entries(wallet_id) == []
+
+
+def test_max_amount_is_accepted(table: str) -> None:
+    wallet_id = new_wallet()
+    assert credit(wallet_id, 10**15, funding_type="cash")[0] == 201
+    assert wallet(wallet_id)["balance"] == 10**15
+
+
+def test_idempotent_replay_returns_the_original_response_and_moves_money_once(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 1000, funding_type="cash")
+    key = {"Idempotency-Key": "order-1"}
+    status, first = debit(wallet_id, 600, headers=key)
+    status2, second = debit(wallet_id, 600, headers=key)
+    assert (status, status2) == (201, 201) and second == first
+    # a replay after the money is gone still answers the original, not insufficient_funds
+    debit(wallet_id, 400)
+    assert debit(wallet_id, 600, headers=key) == (201, first)
+    status, err = debit(wallet_id, 601, headers=key)
+    assert status == 409 and err["error"]["type"] == "idempotency_key_reused"
+    assert wallet(wallet_id)["balance"] == 0
+    check(wallet_id)
+
+
+def test_idempotency_key_covers_wallet_creation(table: str) -> None:
+    body = {"customer_id": "cus_k", "currency": "USD"}
+    first = call("create_wallet", "POST", "/wallets", body, headers={"Idempotency-Key": "w1"})
+    assert first[0] == 201
+    assert call("create_wallet", "POST", "/wallets", body, headers={"Idempotency-Key": "w1"}) == first
+    status, err = call(
+        "create_wallet", "POST", "/wallets", {**body, "currency": "EUR"}, headers={"Idempotency-Key": "w1"}
+    )
+    assert status == 409 and err["error"]["type"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256])
+def test_idempotency_key_is_validated(table: str, key: str) -> None:
+    wallet_id = new_wallet()
+    status, err = credit(wallet_id, 1, headers={"Idempotency-Key": key})
+    assert status == 422 and "Idempotency-Key" in err["error"]["details"]
+
+
+def test_history_is_newest_first_filtered_and_paginated(table: str) -> None:
+    wallet_id = new_wallet()
+    made = []
+    for amount in (100, 200, 300):
+        made.append(credit(wallet_id, amount, funding_type="cash")[1])
+        clock.advance(1)
+    made.append(debit(wallet_id, 50)[1])
+    status, page = call(
+        "list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query={"limit": "3"}
+    )
+    assert [t["id"] for t in page["data"]] == [t["id"] for t in reversed(made)][:3] and page["has_more"]
+    status, rest = call(
+        "list_transactions",
+        "GET",
+        f"/wallets/{wallet_id}/transactions",
+        query={"limit": "3", "cursor": page["next_cursor"]},
+    )
+    assert [t["id"] for t in rest["data"]] == [made[0]["id"]] and not rest["has_more"]
+    _, debits = call(
+        "list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query={"type": "debit"}
+    )
+    assert [t["id"] for t in debits["data"]] == [made[3]["id"]]
+    window = {"created_after": made[0]["created_at"], "created_before": made[2]["created_at"]}
+    _, between = call("list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query=window)
+    assert [t["id"] for t in between["data"]] == [made[1]["id"]]
+    status, err = call(
+        "list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query={"type": "nope"}
+    )
+    assert status == 422
+
+
+def test_lots_show_remaining_expiry_and_consumption_order(table: str) -> None:
+    wallet_id = new_wallet(expiry_warning_days=3)
+    soon = clock.to_iso(clock.now_ms() + 86_400_000)
+    credit(wallet_id, 500, funding_type="cash")
+    credit(wallet_id, 300, funding_type="promotional", expires_at=soon)
+    debit(wallet_id, 100)
+    status, lots = call("list_lots", "GET", f"/wallets/{wallet_id}/lots")
+    assert status == 200
+    assert [(lot["funding_type"], lot["remaining"]) for lot in lots["data"]] == [
+        ("promotional", 200),
+        ("cash", 500),
+    ]
+    assert lots["data"][0]["expiring_soon"] is True and lots["data"][0]["withdrawable"] is False
+    body = wallet(wallet_id)
+    assert body["expiring_soon"] == 200 and body["next_expiry_at"] == soon
+
+
+def test_customer_balance_api(table: str) -> None:
+    status, grant = call(
+        "grant_customer_balance", "POST", "/customers/cus_9/balances/EUR/grant", {"amount": 1500}
+    )
+    assert status == 201 and grant["amount_formatted"] == "€15.00"
+    call("grant_customer_balance", "POST", "/customers/cus_9/balances/JPY/grant", {"amount": 1500})
+    status, balance = call("get_customer_balance", "GET", "/customers/cus_9/balances/EUR")
+    assert status == 200
+    assert (balance["amount"], balance["available"], balance["pending"], balance["amount_formatted"]) == (
+        1500,
+        1500,
+        0,
+        "€15.00",
+    )
+    _, all_balances = call("list_customer_balances", "GET", "/customers/cus_9/balances")
+    assert [(b["currency"], b["amount_formatted"]) for b in all_balances["data"]] == [
+        ("EUR", "€15.00"),
+        ("JPY", "¥1,500"),
+    ]
+    status, revoke = call(
+        "revoke_customer_balance",
+        "POST",
+        "/customers/cus_9/balances/EUR/revoke",
+        {"amount": 500, "reason": "chargeback"},
+    )
+    assert status == 201 and revoke["type"] == "void" and revoke["balance_after"] == 1000
+    status, err = call(
+        "revoke_customer_balance", "POST", "/customers/cus_9/balances/GBP/revoke", {"amount": 1}
+    )
+    assert status == 404
+    assert call("get_customer_balance", "GET", "/customers/cus_9/balances/GBP")[0] == 404
