@@ -54,5 +54,5 @@ def test_twenty_racing_creates_give_one_wallet(server: Client) -> None:
     assert {wallet_id for _, wallet_id in results} == {results[0][1]}
     assert sorted(status for status, _ in results).count(201) == 1
     assert all(status in (200, 201) for status, _ in results)
-    status, listed = server.get(f"/wallets?customer_id={customer}")
+    _status, listed = server.get(f"/wallets?customer_id={customer}")
     assert len(listed["data"]) == 1

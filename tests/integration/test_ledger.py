@@ -88,7 +88,7 @@ def test_voids_remove_credit_optionally_by_type(table: str) -> None:
     assert status == 201 and void["breakdown"] == {"cash": 100} and void["reason"] == "mistake"
     body = wallet(wallet_id)
     assert body["withdrawable"] == 500 and body["balances_by_type"]["promotional"]["amount"] == 400
-    status, err = call(
+    status, _err = call(
         "void_wallet", "POST", f"/wallets/{wallet_id}/voids", {"amount": 600, "funding_type": "cash"}
     )
     assert status == 402
@@ -202,7 +202,7 @@ def test_history_is_newest_first_filtered_and_paginated(table: str) -> None:
     window = {"created_after": made[0]["created_at"], "created_before": made[2]["created_at"]}
     _, between = call("list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query=window)
     assert [t["id"] for t in between["data"]] == [made[1]["id"]]
-    status, err = call(
+    status, _err = call(
         "list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query={"type": "nope"}
     )
     assert status == 422
@@ -251,7 +251,7 @@ def test_customer_balance_api(table: str) -> None:
         {"amount": 500, "reason": "chargeback"},
     )
     assert status == 201 and revoke["type"] == "void" and revoke["balance_after"] == 1000
-    status, err = call(
+    status, _err = call(
         "revoke_customer_balance", "POST", "/customers/cus_9/balances/GBP/revoke", {"amount": 1}
     )
     assert status == 404
