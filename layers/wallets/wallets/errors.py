@@ -73,5 +73,11 @@ class Contention(WalletError):
     status, type = 409, "concurrent_modification"
 
 
+class Unavailable(WalletError):
+    """DynamoDB kept throttling through every retry; nothing was written, retry later."""
+
+    status, type = 503, "service_unavailable"
+
+
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("Request validation failed", {field: [message]})

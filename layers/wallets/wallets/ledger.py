@@ -194,6 +194,7 @@ def run(
     """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry."""
     wallet = load()
     wallet_id = None if new_wallet else wallet.id
+    throttled = False
     for attempt in range(MAX_ATTEMPTS):
         now = clock.now_ms()
         if not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE:
@@ -219,7 +220,8 @@ def run(
             # retrying at once would collide again with every other loser of the same race.
             time.sleep(backoff(attempt))
             wallet = changed.current if changed.current is not None and attempt < 2 else load()
-        except Retryable:
+        except Retryable as exc:
+            throttled = "Conflict" not in str(exc)
             time.sleep(backoff(attempt))
             wallet = load()
         except ExistingRecord as existing:
@@ -227,6 +229,8 @@ def run(
             if answer is not None:
                 return answer
             wallet = load()
+    if throttled:
+        raise errors.Unavailable("DynamoDB is throttling this wallet; nothing was written, retry later")
     raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
 
 

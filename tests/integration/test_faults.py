@@ -1,0 +1,121 @@
+"""Fault injection at each DynamoDB call of a debit: conflicts, throttling, and a timeout after the
+write committed. moto raises none of these itself, so a botocore hook injects them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError, ReadTimeoutError
+from moto.core.models import botocore_stubber
+
+from tests.integration.helpers import check, credit, debit, new_wallet
+from wallets import ledger, repository
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def _error(status: int, code: str, **extra: Any) -> AWSResponse:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra}).encode()
+    return AWSResponse("https://dynamodb", status, {"x-amzn-requestid": "fault"}, _Raw(body))
+
+
+@contextmanager
+def inject(operation: str, faults: list[Callable[[Any, str], Any]]) -> Iterator[list[str]]:
+    """The first len(faults) calls of `operation` go through the given faults, in order."""
+    client = repository.connection().client
+    seen: list[str] = []
+
+    def hook(request: Any, event_name: str, **kwargs: Any) -> Any:
+        if not event_name.endswith(f".{operation}"):
+            return None
+        seen.append(operation)
+        if len(seen) <= len(faults):
+            return faults[len(seen) - 1](request, event_name)
+        return None
+
+    client.meta.events.register_first(f"before-send.dynamodb.{operation}", hook)
+    try:
+        yield seen
+    finally:
+        client.meta.events.unregister(f"before-send.dynamodb.{operation}", hook)
+
+
+# botocore calls every before-send handler (moto's too), so a fault that must stop the write raises;
+# a fault answered with a response (reads) lets moto run as well, which is harmless for a read.
+def conflict(request: Any, event_name: str) -> None:
+    raise ClientError(
+        {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+         "CancellationReasons": [{"Code": "TransactionConflict", "Message": "conflict"}]},
+        "TransactWriteItems",
+    )
+
+
+def throttled(request: Any, event_name: str) -> None:
+    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems")
+
+
+def throttled_response(request: Any, event_name: str) -> AWSResponse:
+    return _error(400, "ThrottlingException")
+
+
+def commit_then_time_out(request: Any, event_name: str) -> AWSResponse:
+    botocore_stubber(event_name=event_name, request=request)  # the write reaches DynamoDB and commits
+    raise ReadTimeoutError(endpoint_url="https://dynamodb")  # ... but the answer never arrives
+
+
+@pytest.fixture
+def funded(table: str) -> str:
+    wallet_id = new_wallet()
+    status, _ = credit(wallet_id, 1000, funding_type="cash")
+    assert status == 201
+    return wallet_id
+
+
+@pytest.mark.parametrize("faults", [[conflict], [conflict, conflict, conflict], [throttled], [throttled] * 3,
+                                    [commit_then_time_out], [commit_then_time_out, commit_then_time_out]])
+def test_transaction_faults_never_double_apply(funded: str, faults: list) -> None:
+    with inject("TransactWriteItems", faults) as seen:
+        status, body = debit(funded, 300, reference="in_1")
+    assert status == 201, body
+    assert len(seen) > 1
+    debits = [e for e in repository.all_entries(funded) if e.type == "debit"]
+    assert len(debits) == 1 and debits[0].id == body["id"]
+    assert repository.get_wallet(funded).balances().balance == 700
+    check(funded)
+
+
+@pytest.mark.parametrize("faults", [[throttled_response], [throttled_response, throttled_response]])
+def test_read_faults_are_retried(funded: str, faults: list) -> None:
+    with inject("GetItem", faults):
+        status, body = debit(funded, 300)
+    assert status == 201, body
+    assert repository.get_wallet(funded).balances().balance == 700
+
+
+def test_timeout_after_commit_with_an_idempotency_key_replays(funded: str) -> None:
+    key = {"Idempotency-Key": "pay-1"}
+    with inject("TransactWriteItems", [commit_then_time_out]):
+        first = debit(funded, 300, headers=key)
+    assert first[0] == 201
+    assert debit(funded, 300, headers=key) == first
+    assert repository.get_wallet(funded).balances().balance == 700
+
+
+def test_persistent_throttling_is_503_and_writes_nothing(funded: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    with inject("TransactWriteItems", [throttled] * 200) as seen:
+        status, body = debit(funded, 300)
+    assert (status, body["error"]["type"]) == (503, "service_unavailable")
+    assert len(seen) == ledger.MAX_ATTEMPTS
+    assert repository.get_wallet(funded).balances().balance == 1000

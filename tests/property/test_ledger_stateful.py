@@ -1,0 +1,148 @@
+"""Random sequences of wallet operations, retries and clock jumps; SPEC section 8 after every step."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
+
+from local import embedded
+from tests.invariants import assert_invariants
+from wallets import clock, errors, ledger, repository
+from wallets import settings as wallet_settings
+from wallets.ledger import Idempotency
+
+FUNDING = st.sampled_from(["cash", "promotional", "code_redemption", "refund", "manual_adjustment"])
+AMOUNT = st.integers(1, 2_000)
+
+
+class WalletMachine(RuleBasedStateMachine):
+    holds = Bundle("holds")
+    debits = Bundle("debits")
+
+    def __init__(self) -> None:
+        super().__init__()
+        from moto import mock_aws
+
+        embedded._serialize_moto()
+        self.mock = mock_aws()
+        self.mock.start()
+        wallet_settings.reload()
+        repository.unbind()
+        embedded.create_table(os.environ["TABLE_NAME"])
+        clock.reset()
+        self.sent: dict[str, tuple[int, dict]] = {}  # idempotency key -> first response
+        self.keys = 0
+
+    def teardown(self) -> None:
+        repository.unbind()
+        self.mock.stop()
+        clock.reset()
+
+    @initialize()
+    def open_wallet(self) -> None:
+        _, body = ledger.create_wallet("cus_prop", "USD", {}, {"credit_expiry_days": 1})
+        self.wallet_id = body["id"]
+
+    def _idem(self, body: str) -> Idempotency:
+        self.keys += 1
+        return Idempotency(f"k{self.keys}", body)
+
+    def _try(self, fn, *args):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        except (errors.InsufficientFunds, errors.WalletFrozen, errors.WalletClosed, errors.HoldNotPending,
+                errors.RefundExceedsOriginal, errors.ValidationFailed):
+            return None
+
+    @rule(amount=AMOUNT, funding=FUNDING, ttl=st.none() | st.integers(1, 120))
+    def credit(self, amount: int, funding: str, ttl: int | None) -> None:
+        expires = clock.now_ms() + ttl * 1000 if ttl else None
+        idem = self._idem(f"credit{amount}{funding}{ttl}")
+        result = self._try(ledger.credit, self.wallet_id, amount, funding, expires, None, None, {}, idem)
+        if result:
+            self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
+
+    @rule(target=debits, amount=AMOUNT, partial=st.booleans())
+    def debit(self, amount: int, partial: bool) -> str:
+        idem = self._idem(f"debit{amount}{partial}")
+        result = self._try(ledger.debit, self.wallet_id, amount, partial, None, None, {}, idem)
+        if result:
+            self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
+            return str(result[1]["id"])
+        return "txn_00000000000000000000000000"
+
+    @rule(amount=AMOUNT, funding=st.none() | FUNDING)
+    def void(self, amount: int, funding: str | None) -> None:
+        self._try(ledger.void, self.wallet_id, amount, funding, "test", None, {}, None)
+
+    @rule(target=holds, amount=AMOUNT, ttl=st.integers(1, 300))
+    def hold(self, amount: int, ttl: int) -> str:
+        result = self._try(ledger.create_hold, self.wallet_id, amount, clock.now_ms() + ttl * 1000, None, None, {},
+                           None)
+        return str(result[1]["id"]) if result else "hld_00000000000000000000000000"
+
+    @rule(hold=consumes(holds), amount=st.none() | AMOUNT)
+    def capture(self, hold: str, amount: int | None) -> None:
+        if not hold.startswith("hld_0000"):
+            self._try(ledger.settle_hold, self.wallet_id, hold, "capture", amount, None)
+
+    @rule(hold=holds)
+    def release(self, hold: str) -> None:
+        if not hold.startswith("hld_0000"):
+            self._try(ledger.settle_hold, self.wallet_id, hold, "release", None, None)
+
+    @rule(txn=debits, amount=st.none() | AMOUNT)
+    def refund(self, txn: str, amount: int | None) -> None:
+        if not txn.startswith("txn_0000"):
+            self._try(ledger.refund, self.wallet_id, txn, amount, "test", {}, None)
+
+    @rule(verb=st.sampled_from(["freeze", "unfreeze", "freeze", "unfreeze", "close"]))
+    def status(self, verb: str) -> None:
+        self._try(ledger.change_status, self.wallet_id, verb, None)
+
+    @rule(seconds=st.integers(1, 200))
+    def jump(self, seconds: int) -> None:
+        clock.advance(seconds)
+
+    @rule(data=st.data())
+    def replay(self, data: st.DataObject) -> None:
+        """A retry with a key already used returns the original response and moves nothing."""
+        if not self.sent:
+            return
+        key = data.draw(st.sampled_from(sorted(self.sent)))
+        (status, body), idem = self.sent[key]  # type: ignore[misc]
+        before = repository.all_entries(self.wallet_id)
+        again = ledger.debit(self.wallet_id, 1, False, None, None, {}, idem)  # same key, same fingerprint
+        assert again == (status, body)
+        assert repository.all_entries(self.wallet_id) == before
+        other = Idempotency(key, "a different body")
+        try:
+            ledger.debit(self.wallet_id, 1, False, None, None, {}, other)
+            raise AssertionError("a reused key with another body must be refused")
+        except errors.IdempotencyKeyReused:
+            pass
+
+    @invariant()
+    def books_balance(self) -> None:
+        if not hasattr(self, "wallet_id"):
+            return
+        stored = repository.get_wallet(self.wallet_id)
+        assert_invariants(stored, repository.all_entries(self.wallet_id))
+        # what a read shows is the stored wallet settled at now: never expired credit
+        now = clock.now_ms()
+        view = stored.view(now)
+        assert all(not lot.expired(now) or lot.remaining <= sum(
+            a.amount for h in view.holds.values() for a in h.allocations if a.lot_id == lot.id)
+            for lot in view.lots.values())
+
+
+WalletMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("WALLETS_PROPERTY_EXAMPLES", "12")),
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestWalletMachine = WalletMachine.TestCase
