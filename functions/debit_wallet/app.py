@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import DebitWalletRequest, TransactionOutput
 
 app = build_resolver()
@@ -40,7 +40,6 @@ def handle_debit_wallet(wallet_id: str, request: Annotated[DebitWalletRequest, B
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

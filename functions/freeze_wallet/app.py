@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
 app = build_resolver()
@@ -26,7 +26,6 @@ def handle_freeze_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.http import ERROR_RESPONSES, build_resolver, require_id
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
 app = build_resolver()
@@ -19,7 +19,6 @@ def handle_get_wallet(wallet_id: str) -> WalletOutput:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, GrantBalanceRequest, TransactionOutput
 
 app = build_resolver()
@@ -43,7 +43,6 @@ def handle_grant_customer_balance(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

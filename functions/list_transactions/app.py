@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 from wallets import ledger
 from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, require_id
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import TransactionList, TransactionType
 
 app = build_resolver()
@@ -36,7 +36,6 @@ def handle_list_transactions(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

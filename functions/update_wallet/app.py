@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.http import ERROR_RESPONSES, build_resolver, idempotency, require_id, respond
-from wallets.observability import logger, metrics, tracer
+from wallets.observability import logger, metrics
 from wallets.schemas import UpdateWalletRequest, WalletOutput
 
 app = build_resolver()
@@ -23,7 +23,6 @@ def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest,
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -12,9 +12,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
 from moto.core.models import botocore_stubber
+from wallets import ledger, repository
 
 from tests.integration.helpers import check, credit, debit, new_wallet
-from wallets import ledger, repository
 
 
 class _Raw:
@@ -26,7 +26,9 @@ class _Raw:
 
 
 def _error(status: int, code: str, **extra: Any) -> AWSResponse:
-    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra}).encode()
+    body = json.dumps(
+        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code, **extra}
+    ).encode()
     return AWSResponse("https://dynamodb", status, {"x-amzn-requestid": "fault"}, _Raw(body))
 
 
@@ -55,14 +57,18 @@ def inject(operation: str, faults: list[Callable[[Any, str], Any]]) -> Iterator[
 # a fault answered with a response (reads) lets moto run as well, which is harmless for a read.
 def conflict(request: Any, event_name: str) -> None:
     raise ClientError(
-        {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
-         "CancellationReasons": [{"Code": "TransactionConflict", "Message": "conflict"}]},
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+            "CancellationReasons": [{"Code": "TransactionConflict", "Message": "conflict"}],
+        },
         "TransactWriteItems",
     )
 
 
 def throttled(request: Any, event_name: str) -> None:
-    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems")
+    raise ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems"
+    )
 
 
 def throttled_response(request: Any, event_name: str) -> AWSResponse:
@@ -82,8 +88,17 @@ def funded(table: str) -> str:
     return wallet_id
 
 
-@pytest.mark.parametrize("faults", [[conflict], [conflict, conflict, conflict], [throttled], [throttled] * 3,
-                                    [commit_then_time_out], [commit_then_time_out, commit_then_time_out]])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [conflict],
+        [conflict, conflict, conflict],
+        [throttled],
+        [throttled] * 3,
+        [commit_then_time_out],
+        [commit_then_time_out, commit_then_time_out],
+    ],
+)
 def test_transaction_faults_never_double_apply(funded: str, faults: list) -> None:
     with inject("TransactWriteItems", faults) as seen:
         status, body = debit(funded, 300, reference="in_1")
@@ -112,7 +127,9 @@ def test_timeout_after_commit_with_an_idempotency_key_replays(funded: str) -> No
     assert repository.get_wallet(funded).balances().balance == 700
 
 
-def test_persistent_throttling_is_503_and_writes_nothing(funded: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_persistent_throttling_is_503_and_writes_nothing(
+    funded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
     with inject("TransactWriteItems", [throttled] * 200) as seen:
         status, body = debit(funded, 300)

@@ -7,12 +7,12 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
-
-from local import embedded
-from tests.invariants import assert_invariants
 from wallets import clock, errors, ledger, repository
 from wallets import settings as wallet_settings
 from wallets.ledger import Idempotency
+
+from local import embedded
+from tests.invariants import assert_invariants
 
 FUNDING = st.sampled_from(["cash", "promotional", "code_redemption", "refund", "manual_adjustment"])
 AMOUNT = st.integers(1, 2_000)
@@ -53,8 +53,14 @@ class WalletMachine(RuleBasedStateMachine):
     def _try(self, fn, *args):  # type: ignore[no-untyped-def]
         try:
             return fn(*args)
-        except (errors.InsufficientFunds, errors.WalletFrozen, errors.WalletClosed, errors.HoldNotPending,
-                errors.RefundExceedsOriginal, errors.ValidationFailed):
+        except (
+            errors.InsufficientFunds,
+            errors.WalletFrozen,
+            errors.WalletClosed,
+            errors.HoldNotPending,
+            errors.RefundExceedsOriginal,
+            errors.ValidationFailed,
+        ):
             return None
 
     @rule(amount=AMOUNT, funding=FUNDING, ttl=st.none() | st.integers(1, 120))
@@ -80,8 +86,9 @@ class WalletMachine(RuleBasedStateMachine):
 
     @rule(target=holds, amount=AMOUNT, ttl=st.integers(1, 300))
     def hold(self, amount: int, ttl: int) -> str:
-        result = self._try(ledger.create_hold, self.wallet_id, amount, clock.now_ms() + ttl * 1000, None, None, {},
-                           None)
+        result = self._try(
+            ledger.create_hold, self.wallet_id, amount, clock.now_ms() + ttl * 1000, None, None, {}, None
+        )
         return str(result[1]["id"]) if result else "hld_00000000000000000000000000"
 
     @rule(hold=consumes(holds), amount=st.none() | AMOUNT)
@@ -134,9 +141,12 @@ class WalletMachine(RuleBasedStateMachine):
         # what a read shows is the stored wallet settled at now: never expired credit
         now = clock.now_ms()
         view = stored.view(now)
-        assert all(not lot.expired(now) or lot.remaining <= sum(
-            a.amount for h in view.holds.values() for a in h.allocations if a.lot_id == lot.id)
-            for lot in view.lots.values())
+        assert all(
+            not lot.expired(now)
+            or lot.remaining
+            <= sum(a.amount for h in view.holds.values() for a in h.allocations if a.lot_id == lot.id)
+            for lot in view.lots.values()
+        )
 
 
 WalletMachine.TestCase.settings = settings(

@@ -384,6 +384,12 @@ def _load(wallet_id: str) -> Callable[[], Wallet]:
     return lambda: repository.get_wallet(wallet_id)
 
 
+def _prefetched(first: Wallet, then: Callable[[], Wallet]) -> Callable[[], Wallet]:
+    """A loader that hands out a wallet read together with other records once, then reads afresh."""
+    pending = [first]
+    return lambda: pending.pop() if pending else then()
+
+
 def update_wallet(
     wallet_id: str, metadata: dict[str, str] | None, settings: dict[str, Any] | None, idem: Idempotency | None
 ) -> Response:
@@ -663,14 +669,11 @@ def settle_hold(
         body["transaction"] = views.transaction_body(work.id, work.currency, entry)
         return Outcome(200, body)
 
-    return run(_load(wallet_id), action, idem=idem)
+    return run(_prefetched(wallet, _load(wallet_id)), action, idem=idem)
 
 
 def get_hold(wallet_id: str, hold_id: str) -> dict[str, Any]:
-    wallet, found = repository.get_wallet_with(wallet_id, f"HLD#{hold_id}")
-    item = found.get(f"HLD#{hold_id}")
-    if not isinstance(item, HoldItem):
-        raise errors.NotFound(f"No such hold: {hold_id}")
+    wallet, item = _with_hold(wallet_id, hold_id)
     return _hold_view(wallet, item, clock.now_ms())
 
 
@@ -709,7 +712,7 @@ def refund(
     metadata: dict[str, str],
     idem: Idempotency | None,
 ) -> Response:
-    _, found = repository.get_wallet_with(wallet_id, f"TXN#{transaction_id}")
+    wallet, found = repository.get_wallet_with(wallet_id, f"TXN#{transaction_id}")
     item = found.get(f"TXN#{transaction_id}")
     if not isinstance(item, TransactionItem):
         raise errors.NotFound(f"No such transaction: {transaction_id}")
@@ -726,7 +729,7 @@ def refund(
         entry = work.refund(original, state["refunded"], now, amount, reason=reason, metadata=metadata)
         return _entry_outcome(work, entry)
 
-    return run(load, action, idem=idem)
+    return run(_prefetched(wallet, load), action, idem=idem)
 
 
 __all__ = ["Allocation", "Idempotency", "Response"]

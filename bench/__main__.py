@@ -1,0 +1,177 @@
+"""Performance budgets of SPEC section 10, measured in one run on this machine.
+
+Prints a Markdown table per measure; README.md quotes the last run. Everything runs against the
+embedded (serialized) DynamoDB, whose own cost grows with table size, so tables are kept small and
+the numbers that matter are counts and ratios measured side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from local import runtime  # noqa: E402
+
+runtime.apply_local_env({"TABLE_NAME": "wallets-bench"})
+
+from bench.counting import tally  # noqa: E402
+
+
+def _fresh_table(name: str) -> None:
+    from wallets import repository, settings
+
+    from local import embedded
+
+    os.environ["TABLE_NAME"] = name
+    settings.reload()
+    repository.unbind()
+    embedded.create_table(name)
+
+
+def requests_per_operation() -> list[tuple[str, Any]]:
+    from wallets import clock, ledger
+
+    rows: list[tuple[str, Any]] = []
+
+    def measure(name: str, fn: Any) -> Any:
+        with tally() as t:
+            result = fn()
+        rows.append((name, t))
+        return result
+
+    _fresh_table("bench-requests")
+    _, wallet = measure("create wallet", lambda: ledger.create_wallet("cus_b", "USD", {}, None))
+    wid = wallet["id"]
+    measure("credit", lambda: ledger.credit(wid, 10_000, "cash", None, None, None, {}, None))
+    measure(
+        "credit (Idempotency-Key + reference)",
+        lambda: ledger.credit(
+            wid, 100, "promotional", None, None, "ref-1", {}, ledger.Idempotency("k-1", "f")
+        ),
+    )
+    measure("debit", lambda: ledger.debit(wid, 100, False, None, None, {}, None))
+    _, other = ledger.create_wallet("cus_c", "USD", {}, None)
+    for i in range(5):
+        ledger.credit(
+            other["id"], 100, "promotional", clock.now_ms() + (i + 1) * 86_400_000, None, None, {}, None
+        )
+    measure("debit spanning 5 lots", lambda: ledger.debit(other["id"], 450, False, None, None, {}, None))
+    measure("void", lambda: ledger.void(wid, 50, None, None, None, {}, None))
+    measure("balance read (GET wallet)", lambda: ledger.get_wallet(wid))
+    measure("history page (20)", lambda: ledger.list_transactions(wid, None, None, None, 20, None))
+    _, hold = measure("hold", lambda: ledger.create_hold(wid, 500, None, None, None, {}, None))
+    measure("capture (partial)", lambda: ledger.settle_hold(wid, hold["id"], "capture", 300, None))
+    _, hold2 = ledger.create_hold(wid, 200, None, None, None, {}, None)
+    measure("release", lambda: ledger.settle_hold(wid, hold2["id"], "release", None, None))
+    _, paid = ledger.debit(wid, 400, False, None, None, {}, None)
+    measure("refund", lambda: ledger.refund(wid, paid["id"], 100, None, {}, None))
+    return rows
+
+
+def cold_imports(repeat: int) -> tuple[float, list[tuple[str, float]]]:
+    """Median fresh-process import time of each handler module and of boto3 + a DynamoDB client."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'wallets'}:{ROOT}"}
+
+    def timed(code: str) -> float:
+        script = f"import time; t = time.perf_counter()\n{code}\nprint((time.perf_counter() - t) * 1000)"
+        res = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        return float(res.stdout.strip().splitlines()[-1])
+
+    baseline_code = "import boto3; boto3.client('dynamodb', region_name='us-east-1')"
+    from local.template import functions
+
+    handlers = sorted({fn.module_file for fn in functions().values()})
+    samples: dict[str, list[float]] = {"baseline": []}
+    for _ in range(repeat):  # interleaved, so machine noise hits both alike
+        samples["baseline"].append(timed(baseline_code))
+        for path in handlers:
+            code = (
+                "import importlib.util as u\n"
+                f"s = u.spec_from_file_location('app', {str(path)!r}); m = u.module_from_spec(s)\n"
+                "s.loader.exec_module(m)"
+            )
+            samples.setdefault(path.parent.name, []).append(timed(code))
+    baseline = statistics.median(samples.pop("baseline"))
+    return baseline, sorted(((k, statistics.median(v)) for k, v in samples.items()), key=lambda r: -r[1])
+
+
+def hot_wallet(writers: int, ops: int) -> tuple[float, float, dict[int, int]]:
+    """Debits/s of `writers` threads on one wallet vs on one wallet each (fresh small tables)."""
+    from wallets import ledger
+
+    def run(table: str, wallets: int) -> float:
+        _fresh_table(table)
+        ids = []
+        for i in range(wallets):
+            _, w = ledger.create_wallet(f"cus_hot_{i}", "USD", {}, None)
+            ledger.credit(w["id"], 10**9, "cash", None, None, None, {}, None)
+            ids.append(w["id"])
+
+        def worker(n: int) -> None:
+            for _ in range(ops):
+                ledger.debit(ids[n % len(ids)], 1, False, None, None, {}, None)
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(worker, range(writers)))
+        return writers * ops / (time.perf_counter() - start)
+
+    spread = run("bench-spread", writers)
+    ledger.ATTEMPTS.clear()
+    hot = run("bench-hot", 1)
+    return spread, hot, dict(sorted(ledger.ATTEMPTS.items()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--imports", type=int, default=5, help="fresh processes per handler")
+    parser.add_argument("--hot-ops", type=int, default=15, help="debits per writer in the hot-wallet run")
+    args = parser.parse_args(argv)
+    random.seed(1)
+    from local import embedded
+
+    embedded.start("wallets-bench")
+
+    print("## DynamoDB requests per operation (budget: balance read 1; mutation 1 write + at most 1 read)\n")
+    print("| operation | requests | reads | writes | items written | est. WCU |")
+    print("|---|---|---|---|---|---|")
+    for name, t in requests_per_operation():
+        ops = ", ".join(f"{op} {n}" for op, n in sorted(t.requests.items()))
+        print(
+            f"| {name} | {t.total} ({ops}) | {t.reads} | {t.writes} | {t.items_written} | {t.write_units:g} |"
+        )
+
+    print("\n## Cold import of handler modules (budget: <= 1.5x boto3 + DynamoDB client, same run)\n")
+    baseline, imports = cold_imports(args.imports)
+    print(
+        f"baseline `import boto3; boto3.client('dynamodb')`: {baseline:.0f} ms (median of {args.imports})\n"
+    )
+    print("| handler | import ms | ratio |")
+    print("|---|---|---|")
+    for name, ms in imports:
+        print(f"| {name} | {ms:.0f} | {ms / baseline:.2f}x |")
+
+    print("\n## Hot wallet (budget: 8 writers on 1 wallet >= 50% of 8 writers on 8 wallets)\n")
+    spread, hot, attempts = hot_wallet(8, args.hot_ops)
+    print("| case | debits/s |")
+    print("|---|---|")
+    print(f"| 8 writers, 8 wallets | {spread:.1f} |")
+    print(f"| 8 writers, 1 wallet | {hot:.1f} |")
+    print(f"\nratio {hot / spread:.2f}; commits by attempt number on the hot wallet: {attempts}")
+
+
+if __name__ == "__main__":
+    main()
