@@ -631,18 +631,18 @@ def create_hold(
     return run(_load(wallet_id), action, idem=idem)
 
 
-def _hold_item(wallet_id: str, hold_id: str) -> HoldItem:
-    _, found = repository.get_wallet_with(wallet_id, f"HLD#{hold_id}")
+def _with_hold(wallet_id: str, hold_id: str) -> tuple[Wallet, HoldItem]:
+    wallet, found = repository.get_wallet_with(wallet_id, f"HLD#{hold_id}")
     item = found.get(f"HLD#{hold_id}")
     if not isinstance(item, HoldItem):
         raise errors.NotFound(f"No such hold: {hold_id}")
-    return item
+    return wallet, item
 
 
 def settle_hold(
     wallet_id: str, hold_id: str, verb: str, amount: int | None, idem: Idempotency | None
 ) -> Response:
-    item = _hold_item(wallet_id, hold_id)
+    wallet, item = _with_hold(wallet_id, hold_id)
 
     def action(work: Wallet, now: int) -> Outcome:
         if verb == "capture":
