@@ -52,7 +52,7 @@ def _counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any
         t.requests[operation_name] += 1
         if operation_name == "TransactWriteItems":
             for entry in api_params["TransactItems"]:
-                ((kind, body),) = entry.items()
+                body = next(iter(entry.values()))
                 t.items_written += 1
                 size = _size(body.get("Item") or body.get("Key") or {})
                 t.write_units += 2 * max(1, math.ceil(size / 1024))  # transactional writes cost double
