@@ -15,6 +15,7 @@ DEMO_HOLD = "hld_01JDEMQ0000000000000000000"
 DEMO_TXN = "txn_01JDEMQ0000000000000000000"
 
 API_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.routes)
+JOB_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.schedules)
 
 # What each sample event yields on a wallet seeded with USD 50.00 cash, a pending hold and a debit.
 EXPECTED = {
@@ -86,3 +87,11 @@ def test_unknown_route_and_malformed_ids_are_404(table: str) -> None:
     assert status == 404 and body["error"]["type"] == "not_found"
     status, body = call("get_wallet", "GET", "/wallets/" + "wal_" + "A" * 26)
     assert status == 404
+
+
+@pytest.mark.parametrize("logical_id", JOB_FUNCTIONS)
+def test_scheduled_functions_accept_their_event(table: str, logical_id: str) -> None:
+    fn = FUNCTIONS[logical_id]
+    event = json.loads((ROOT / "events" / f"{fn.code_uri.name}.json").read_text())
+    result = runtime.invoke(fn, event, timeout_s=30)
+    assert isinstance(result, dict)

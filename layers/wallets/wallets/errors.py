@@ -79,5 +79,13 @@ class Unavailable(WalletError):
     status, type = 503, "service_unavailable"
 
 
+class Replayed(WalletError):
+    """An error answer stored under an Idempotency-Key, given again to a retry of the same request."""
+
+    def __init__(self, status: int, type_: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.status, self.type = status, type_
+
+
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("Request validation failed", {field: [message]})

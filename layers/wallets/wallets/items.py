@@ -185,6 +185,7 @@ class TopUpItem(TableItem, discriminator="top_up"):
     bonus_expires_at = NumberAttribute(null=True)
     payment_method = UnicodeAttribute()
     automatic = BooleanAttribute(default=False)
+    description = UnicodeAttribute(null=True)
     charge_id = UnicodeAttribute(null=True)
     transaction_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
@@ -197,6 +198,18 @@ class TopUpItem(TableItem, discriminator="top_up"):
     work_index = WorkIndex()
 
 
+class SandboxChargeItem(TableItem, discriminator="sandbox_charge"):
+    """A charge of the sandbox payment gateway (a stand-in for the gateway's own records)."""
+
+    charge_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    payment_method = UnicodeAttribute()
+    failure_code = UnicodeAttribute(null=True)
+    failure_message = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[TableItem], ...] = (
     TableItem,
     WalletItem,
@@ -206,6 +219,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     ReferenceItem,
     IdempotencyItem,
     TopUpItem,
+    SandboxChargeItem,
 )
 
 

@@ -50,7 +50,8 @@ def backoff(attempt: int) -> float:
 class Outcome:
     status: int
     body: dict[str, Any]
-    puts: list[tuple[str, Any, Any]] | None = None
+    puts: list[tuple[str, Any, Any]] | None = None  # (kind, item, condition)
+    updates: list[tuple[str, Any, list[Any], Any]] | None = None  # (kind, item, actions, condition)
 
 
 Action = Callable[[Wallet, int], Outcome]
@@ -75,7 +76,11 @@ def _from_record(record: Any, idem: Idempotency) -> Response:
             "This Idempotency-Key was used with a different request",
             {"idempotency_key": idem.key},
         )
-    return int(record.status_code), json.loads(record.body)
+    status, body = int(record.status_code), json.loads(record.body)
+    if status >= 400:
+        error = body["error"]
+        raise errors.Replayed(status, error["type"], error["message"], error.get("details"))
+    return status, body
 
 
 def _original_transaction(wallet_id: str, transaction_id: str) -> Response:
@@ -178,8 +183,8 @@ def _plan(
                 repository.IdempotencyItem.pk.does_not_exist(),
             )
         )
-    for put in outcome.puts or []:
-        plan.puts.append(put)
+    plan.puts.extend(outcome.puts or [])
+    plan.updates.extend(outcome.updates or [])
     return plan
 
 
@@ -262,10 +267,16 @@ def _answer_existing(
             else repository.get_reference(wallet_id, reference)
         )
         return _original_transaction(wallet_id, txn_id) if txn_id else None
+    if existing.kind == "top_up":
+        raise TopUpResolved()
     if existing.kind == "customer":
         # Another request created this customer's wallet first: the caller acts on that one.
         raise _ExistingWallet(getattr(existing.item, "wallet_id", "") if existing.item is not None else "")
     return None
+
+
+class TopUpResolved(Exception):
+    """The top-up this write would settle was already settled or failed by another run."""
 
 
 class _ExistingWallet(Exception):

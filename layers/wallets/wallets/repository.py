@@ -320,7 +320,7 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str]) -> None:
     entry = failed.get("entry")
     if entry is not None and entry.code == "ConditionalCheckFailed":
         raise AlreadyCommitted() from exc
-    for kind in ("idempotency", "reference", "customer"):
+    for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new"):
         reason = failed.get(kind)
         if reason is not None and reason.code == "ConditionalCheckFailed":
             raw = reason.raw_item
@@ -334,6 +334,25 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str]) -> None:
         if reason.code == "ConditionalCheckFailed":
             raise WalletChanged(None) from exc
         _ = kind
+
+
+def write(
+    puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]]
+) -> None:
+    """A transaction that touches no wallet (e.g. a top-up that failed), with the same failure mapping."""
+    bind()
+    order: list[str] = []
+    try:
+        with TransactWrite(connection=connection(), client_request_token=None) as tx:
+            for kind, item, condition in puts:
+                tx.save(item, condition=condition, return_values="ALL_OLD")
+                order.append(kind)
+            for kind, item, actions, condition in updates:
+                tx.update(item, actions=actions, condition=condition, add_version_condition=False)
+                order.append(kind)
+    except TransactWriteError as exc:
+        _raise_cancellation(exc, order)
+        raise
 
 
 def idempotency_item(

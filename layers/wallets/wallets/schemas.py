@@ -307,12 +307,16 @@ class TopUpOutput(_Output):
     object: Literal["top_up"]
     wallet_id: str
     status: Literal["pending", "succeeded", "failed"]
+    currency: str
     amount: int
     amount_formatted: str
     bonus_amount: int
     bonus_amount_formatted: str
     payment_method: str
+    automatic: bool
     charge_id: str | None
+    failure_code: str | None
+    failure_message: str | None
     transaction: TransactionOutput | None
     created_at: Timestamp
 

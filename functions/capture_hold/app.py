@@ -1,0 +1,40 @@
+"""POST /wallets/{wallet_id}/holds/{hold_id}/capture: take all or part; the rest is released."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import CaptureHoldRequest, HoldOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/holds/<hold_id>/capture",
+    summary="Capture a hold",
+    responses={409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"), **ERROR_RESPONSES},
+)
+def handle_capture_hold(
+    wallet_id: str, hold_id: str, request: Annotated[CaptureHoldRequest | None, Body()] = None
+) -> HoldOutput:
+    amount = request.amount if request else None
+    return respond(  # type: ignore[return-value]
+        ledger.settle_hold(
+            require_id("wallet_id", wallet_id),
+            require_id("hold_id", hold_id),
+            "capture",
+            amount,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,30 @@
+"""GET /wallets/{wallet_id}/holds: holds, newest first; filter by status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.observability import logger, metrics
+from wallets.schemas import HoldList, HoldStatus
+
+app = build_resolver()
+
+
+@app.get("/wallets/<wallet_id>/holds", summary="List holds", responses=ERROR_RESPONSES)
+def handle_list_holds(
+    wallet_id: str,
+    status: Annotated[HoldStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> HoldList:
+    return ledger.list_holds(require_id("wallet_id", wallet_id), status, limit, cursor)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

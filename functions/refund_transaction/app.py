@@ -1,0 +1,44 @@
+"""POST /wallets/{wallet_id}/refunds: credit back a debit or capture, restoring its funding types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import RefundTransactionRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/refunds",
+    summary="Refund a payment into the wallet",
+    responses={
+        201: {"description": "refunded"},
+        409: error_doc("refund_exceeds_original, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_refund_transaction(
+    wallet_id: str, request: Annotated[RefundTransactionRequest, Body()]
+) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.refund(
+            require_id("wallet_id", wallet_id),
+            request.transaction_id,
+            request.amount,
+            request.reason,
+            request.metadata,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,37 @@
+"""POST /wallets/{wallet_id}/holds/{hold_id}/release: give back everything a hold reserved."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import ledger
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import HoldOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/holds/<hold_id>/release",
+    summary="Release a hold",
+    responses={409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"), **ERROR_RESPONSES},
+)
+def handle_release_hold(wallet_id: Annotated[str, Path()], hold_id: Annotated[str, Path()]) -> HoldOutput:
+    return respond(  # type: ignore[return-value]
+        ledger.settle_hold(
+            require_id("wallet_id", wallet_id),
+            require_id("hold_id", hold_id),
+            "release",
+            None,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,48 @@
+"""POST /wallets/{wallet_id}/top-ups: charge a payment method, then credit paid (+ bonus) credit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import topups
+from wallets.clock import from_datetime
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import CreateTopUpRequest, TopUpOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/top-ups",
+    summary="Top up a wallet",
+    responses={
+        201: {"description": "charged and credited"},
+        202: {"description": "charge outcome unknown yet; the recovery job settles it"},
+        402: error_doc("payment_failed"),
+        403: error_doc("top_up_not_allowed"),
+        409: error_doc("wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, Body()]) -> TopUpOutput:
+    bonus_expires = from_datetime(request.bonus_expires_at) if request.bonus_expires_at else None
+    return respond(  # type: ignore[return-value]
+        topups.create(
+            require_id("wallet_id", wallet_id),
+            request.amount,
+            request.payment_method,
+            request.bonus_amount,
+            bonus_expires,
+            request.description,
+            idempotency(app),
+        )
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
