@@ -14,7 +14,6 @@ charge and credit neither loses the customer's money nor credits it twice.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
