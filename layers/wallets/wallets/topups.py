@@ -14,6 +14,7 @@ charge and credit neither loses the customer's money nor credits it twice.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -214,12 +215,10 @@ def _mark_failed(
     ]
     if charge is not None:
         actions.append(TopUpItem.charge_id.set(charge.id))
-    try:
+    with contextlib.suppress(repository.ExistingRecord):  # resolved by another run first
         repository.write(
             puts, [("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == "pending")]
         )
-    except repository.ExistingRecord:
-        pass  # resolved by another run first
     item.status, item.failure_code, item.failure_message = "failed", code, failure.message
 
 
