@@ -141,5 +141,7 @@ def api_event(
     }
 
 
-def invoke(fn: Function, event: dict[str, Any], timeout_s: float = 10.0) -> Any:
-    return load_handler(fn)(event, LambdaContext(function_name=fn.logical_id, timeout_s=timeout_s))
+def invoke(fn: Function, event: dict[str, Any], timeout_s: float | None = None) -> Any:
+    """Call the handler with a context whose deadline is the function's Timeout from the template."""
+    context = LambdaContext(function_name=fn.logical_id, timeout_s=timeout_s or fn.timeout)
+    return load_handler(fn)(event, context)

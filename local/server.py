@@ -19,12 +19,14 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from local import runtime
+from local.background import Background, RecordingBus
 from local.template import Function, Route, functions
 
 
 class LocalApi:
-    def __init__(self, fns: dict[str, Function]) -> None:
+    def __init__(self, fns: dict[str, Function], bus: Any = None) -> None:
         self.functions = fns
+        self.bus = bus
         self.routes: list[tuple[Route, Any]] = []
         for fn in fns.values():
             for route in fn.routes:
@@ -48,6 +50,17 @@ class LocalApi:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        if request.path == "/_local/events" and request.method == "GET":
+            events = self.bus.snapshot() if self.bus else []
+            kind = request.args.get("type")
+            wallet = request.args.get("wallet_id")
+            events = [
+                e
+                for e in events
+                if (not kind or e["detail-type"] == kind)
+                and (not wallet or e["detail"].get("wallet_id") == wallet)
+            ]
+            return _json(200, {"data": events})
         route, params, path_exists = self.match(request.method, request.path)
         if route is None:
             # API Gateway's own answers for unknown resources and methods.
@@ -94,7 +107,7 @@ def _from_lambda(result: Any) -> Response:
     return response
 
 
-def build(embedded: bool | None = None) -> LocalApi:
+def build() -> tuple[LocalApi, Background]:
     runtime.apply_local_env()
     endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL")
     from local import embedded as db
@@ -105,9 +118,15 @@ def build(embedded: bool | None = None) -> LocalApi:
         db.start(os.environ["TABLE_NAME"])
     fns = functions()
     for fn in fns.values():
-        if fn.routes:
-            runtime.load_handler(fn)  # import errors surface at start, not on the first request
-    return LocalApi(fns)
+        runtime.load_handler(fn)  # import errors surface at start, not on the first request
+    from wallets import events
+
+    bus = RecordingBus()
+    events._client = bus  # the publisher's EventBridge client: record and print instead
+    background = Background(
+        fns, os.environ["TABLE_NAME"], float(os.environ.get("LOCAL_SCHEDULE_SPEEDUP", "1"))
+    )
+    return LocalApi(fns, bus), background
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     args = parser.parse_args(argv)
-    api = build()
+    api, background = build()
     server = make_server(args.host, args.port, api, threaded=True)
     where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded DynamoDB (moto, in memory)"
     print(
@@ -123,8 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     for route, _ in sorted(api.routes, key=lambda r: (r[0].path, r[0].method)):
         print(f"  {route.method:6} {route.path:55} -> {route.function}")
+    for line in background.describe():
+        print(line)
+    print("  GET    /_local/events  (published events; filters type, wallet_id)")
     print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
     sys.stdout.flush()
+    background.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

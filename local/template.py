@@ -56,6 +56,7 @@ class Function:
     code_uri: Path
     handler: str
     environment: dict[str, Any]
+    timeout: float = 10.0
     routes: list[Route] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
     streams: list[dict[str, Any]] = field(default_factory=list)
@@ -86,6 +87,7 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
             code_uri=ROOT / props["CodeUri"],
             handler=props.get("Handler", globals_fn.get("Handler", "app.lambda_handler")),
             environment=env,
+            timeout=float(props.get("Timeout", globals_fn.get("Timeout", 3))),
         )
         for event in (props.get("Events") or {}).values():
             p = event.get("Properties", {})

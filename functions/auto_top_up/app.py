@@ -1,4 +1,4 @@
-"""Scheduled: resolve top-ups left pending past their grace period (asks the gateway; never charges)."""
+"""Scheduled: resolve top-ups left pending, then run the automatic top-ups that are due."""
 
 from __future__ import annotations
 

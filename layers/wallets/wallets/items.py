@@ -179,6 +179,8 @@ class IdempotencyItem(TableItem, discriminator="idempotency"):
 class TopUpItem(TableItem, discriminator="top_up"):
     top_up_id = UnicodeAttribute()
     wallet_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # pending | succeeded | failed
     amount = NumberAttribute()
     bonus_amount = NumberAttribute(default=0)
@@ -210,6 +212,12 @@ class SandboxChargeItem(TableItem, discriminator="sandbox_charge"):
     failure_message = UnicodeAttribute(null=True)
 
 
+class JobCheckpointItem(TableItem, discriminator="job_checkpoint"):
+    """Where a long job stopped (reconcile resumes from here)."""
+
+    cursor = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[TableItem], ...] = (
     TableItem,
     WalletItem,
@@ -220,6 +228,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     IdempotencyItem,
     TopUpItem,
     SandboxChargeItem,
+    JobCheckpointItem,
 )
 
 

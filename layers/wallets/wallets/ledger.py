@@ -54,7 +54,8 @@ class Outcome:
     updates: list[tuple[str, Any, list[Any], Any]] | None = None  # (kind, item, actions, condition)
 
 
-Action = Callable[[Wallet, int], Outcome]
+# An action returning None had nothing to do: nothing is written.
+Action = Callable[[Wallet, int], "Outcome | None"]
 
 
 def _replay(idem: Idempotency | None, wallet_id: str | None, reference: str | None) -> Response | None:
@@ -208,11 +209,14 @@ def run(
         work = wallet.fork()
         try:
             outcome = action(work, now)
+            work.arm_auto_top_up(now)
         except errors.WalletError:
             prior = _replay(idem, wallet_id, reference)
             if prior is not None:
                 return prior
             raise
+        if outcome is None:
+            return 200, {}
         plan = _plan(wallet, work, outcome, now, idem, reference, new_wallet)
         try:
             _send(plan)

@@ -76,6 +76,8 @@ def create(
         f"TOP#{top_up_id or ids.new_id('top', now)}",
         top_up_id="",
         wallet_id=wallet_id,
+        customer_id=wallet.customer_id,
+        currency=wallet.currency,
         status="pending",
         amount=amount,
         bonus_amount=bonus_amount,
@@ -158,7 +160,8 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
             description=item.description or ("Automatic top-up" if item.automatic else "Top-up"),
         )
         if item.automatic:
-            work.auto_top_up_state = {**work.auto_top_up_state, "failures": 0, "pending_top_up": None}
+            work.auto_top_up_finished(now, succeeded=True)
+            entry.details["automatic"] = True
         item.status, item.charge_id = "succeeded", charge.id
         body = top_up_body(item, work.currency, views.transaction_body(work.id, work.currency, entry))
         updates = [
@@ -215,10 +218,19 @@ def _mark_failed(
     ]
     if charge is not None:
         actions.append(TopUpItem.charge_id.set(charge.id))
-    with contextlib.suppress(repository.ExistingRecord):  # resolved by another run first
-        repository.write(
-            puts, [("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == "pending")]
-        )
+    updates: list[tuple[str, Any, list[Any], Any]] = [
+        ("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == "pending")
+    ]
+    with contextlib.suppress(repository.ExistingRecord, TopUpResolved):  # resolved by another run first
+        if item.automatic:
+            # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
+            def action(work: Wallet, at: int) -> Outcome:
+                work.auto_top_up_finished(at, succeeded=False)
+                return Outcome(200, {}, puts=puts, updates=updates)
+
+            ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
+        else:
+            repository.write(puts, updates)
     item.status, item.failure_code, item.failure_message = "failed", code, failure.message
 
 
@@ -247,6 +259,71 @@ def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
     if status != 202:
         return status, body
     return _current(body["wallet_id"], body["id"], currency)
+
+
+def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
+    """One automatic top-up for a wallet the index says is due: claim it and create its pending
+    record in one wallet transaction (so two job runs cannot both claim it), then charge and settle
+    exactly like a requested top-up. Returns what happened."""
+    gateway = gateway or get_gateway()
+    claimed: dict[str, Any] = {}
+
+    def action(work: Wallet, now: int) -> Outcome:
+        top_up_id = ids.new_id("top", now)
+        cfg = work.claim_auto_top_up(now, top_up_id)
+        if cfg is None:
+            return Outcome(200, {})
+        grace = get_settings().top_up_recovery_after_seconds * 1000
+        item = TopUpItem(
+            wallet_pk(work.id),
+            f"TOP#{top_up_id}",
+            top_up_id=top_up_id,
+            wallet_id=work.id,
+            status="pending",
+            customer_id=work.customer_id,
+            currency=work.currency,
+            amount=int(cfg["amount"]),
+            bonus_amount=0,
+            payment_method=str(cfg["payment_method"]),
+            automatic=True,
+            description="Automatic top-up",
+            created_at=now,
+            updated_at=now,
+            work_shard=shard_of(work.id, DUE_SHARDS),
+            work_at=sortable_ms(now + grace),
+        )
+        claimed.update(item=item, currency=work.currency)
+        return Outcome(200, {}, puts=[("top_up_new", item, TopUpItem.pk.does_not_exist())])
+
+    ledger.run(lambda: repository.get_wallet(wallet_id), action)
+    if not claimed:
+        return "skipped"
+    item: TopUpItem = claimed["item"]
+    try:
+        charge = gateway.charge(
+            item.top_up_id, int(item.amount), claimed["currency"], item.payment_method, "Automatic top-up"
+        )
+    except GatewayTimeout:
+        return "pending"
+    try:
+        resolve(item, charge, claimed["currency"], None, gateway)
+    except errors.PaymentFailed:
+        return "failed"
+    return "succeeded"
+
+
+def due_wallets(now: int, limit: int = 100) -> list[str]:
+    """Wallet ids due for an automatic top-up, from the sparse `topups` index (all shards)."""
+    from wallets.items import WalletItem
+
+    repository.bind()
+    out: list[str] = []
+    for shard in range(DUE_SHARDS):
+        for key in WalletItem.work_index.query(
+            f"{shard:02d}", WalletItem.work_at <= sortable_ms(now), limit=limit
+        ):
+            out.append(key.pk.split("#", 1)[1])
+    return out
 
 
 def recover(

@@ -319,6 +319,79 @@ class Wallet:
             self.updated_at = now
         return out
 
+    # ---------------------------------------------------------------- automatic top-up state
+    AUTO_TOP_UP_RETRY_MS = 5 * 60_000
+    AUTO_TOP_UP_MAX_FAILURES = 3
+
+    def auto_top_up_config(self) -> dict[str, Any] | None:
+        cfg = self.settings.get("auto_top_up")
+        return dict(cfg) if cfg and cfg.get("enabled") else None
+
+    def arm_auto_top_up(self, now: int) -> None:
+        """Mark the wallet due for an automatic top-up when available is below the threshold.
+
+        Runs after every command. Arms once per crossing: while a top-up is in flight, suspended, or
+        waiting for its retry time, nothing changes; back at or above the threshold disarms it.
+        """
+        state = self.auto_top_up_state
+        cfg = self.auto_top_up_config()
+        if cfg is None or state.get("suspended"):
+            state.pop("due_at", None)
+            return
+        below = self.balances().available < int(cfg["threshold"])
+        if not below:
+            state.pop("due_at", None)
+            state.pop("next_attempt_at", None)
+            return
+        if state.get("pending_top_up") or state.get("due_at") is not None:
+            return
+        state["due_at"] = max(now, int(state.get("next_attempt_at") or now))
+
+    def claim_auto_top_up(self, now: int, top_up_id: str) -> dict[str, Any] | None:
+        """Decide whether the due automatic top-up may run now (guardrails), and claim it.
+
+        Returns the config to charge with, or None when the guardrails say not now (the wallet is
+        then re-armed for when they allow it).
+        """
+        state = self.auto_top_up_state
+        cfg = self.auto_top_up_config()
+        state.pop("due_at", None)
+        if cfg is None or state.get("suspended") or state.get("pending_top_up"):
+            return None
+        if self.balances().available >= int(cfg["threshold"]) or self.status == CLOSED:
+            return None
+        day = now // DAY_MS
+        if state.get("day") != day:
+            state["day"], state["count_today"] = day, 0
+        last = state.get("last_at")
+        ready_at = int(last) + int(cfg.get("cooldown_seconds", 0)) * 1000 if last is not None else now
+        if int(state["count_today"]) >= int(cfg.get("max_per_day", 3)):
+            ready_at = max(ready_at, (day + 1) * DAY_MS)
+        if ready_at > now:
+            state["due_at"] = ready_at
+            return None
+        state["pending_top_up"] = top_up_id
+        state["count_today"] = int(state["count_today"]) + 1
+        state["last_at"] = now
+        self.updated_at = now
+        return cfg
+
+    def auto_top_up_finished(self, now: int, succeeded: bool) -> None:
+        state = self.auto_top_up_state
+        state.pop("pending_top_up", None)
+        if succeeded:
+            state["failures"] = 0
+            state.pop("next_attempt_at", None)
+        else:
+            failures = int(state.get("failures", 0)) + 1
+            state["failures"] = failures
+            if failures >= self.AUTO_TOP_UP_MAX_FAILURES:
+                state["suspended"] = True
+                state["suspended_at"] = now
+            else:
+                state["next_attempt_at"] = now + self.AUTO_TOP_UP_RETRY_MS * 2 ** (failures - 1)
+        self.updated_at = now
+
     # ---------------------------------------------------------------- status machine
     def require_open(self) -> None:
         if self.status == CLOSED:
@@ -348,6 +421,9 @@ class Wallet:
             if len(self.metadata) > 20:
                 raise errors.field_error("metadata", "at most 20 keys")
         if settings:
+            if "auto_top_up" in settings and self.auto_top_up_state.get("suspended"):
+                # Saving auto top-up settings again is how a merchant resumes it after suspension.
+                self.auto_top_up_state = {"resumed_at": now}
             self.settings.update(settings)
         self.updated_at = now
 

@@ -1,0 +1,247 @@
+"""Wallet events from the table's stream (transactional outbox): an event exists iff its write did.
+
+`events_from_record` is a pure function of one stream record (old and new images), so redelivery
+yields the same events with the same `event_id`s for consumer dedupe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from wallets.clock import to_iso
+from wallets.items import TableItem, TopUpItem, TransactionItem, WalletItem, entry_from_item, wallet_from_item
+from wallets.money import format_amount
+from wallets.wallet import Wallet
+
+SOURCE = "wallets"
+
+TRANSACTION_EVENTS = {
+    "credit": "wallet.credited",
+    "top_up": "wallet.topped_up",
+    "debit": "wallet.payment_made",
+    "void": "wallet.voided",
+    "refund": "wallet.refunded",
+    "expiry": "wallet.credit_expired",
+    "hold": "hold.created",
+    "capture": "hold.captured",
+    "close": "wallet.closed",
+}
+
+CATALOGUE = sorted(
+    {
+        *TRANSACTION_EVENTS.values(),
+        "hold.released",
+        "hold.expired",
+        "wallet.created",
+        "wallet.updated",
+        "wallet.frozen",
+        "wallet.unfrozen",
+        "wallet.balance_low",
+        "wallet.credit_expiring",
+        "wallet.auto_top_up_succeeded",
+        "wallet.auto_top_up_failed",
+        "wallet.auto_top_up_suspended",
+        "wallet.auto_top_up_resumed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    detail: dict[str, Any]
+
+    def entry(self, bus: str) -> dict[str, Any]:
+        return {
+            "Source": SOURCE,
+            "DetailType": self.name,
+            "Detail": json.dumps(self.detail, ensure_ascii=False),
+            "EventBusName": bus,
+        }
+
+
+def _event_id(*parts: object) -> str:
+    return "evt_" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def _event(
+    name: str,
+    key: tuple[object, ...],
+    wallet_id: str,
+    customer_id: str | None,
+    currency: str | None,
+    occurred_at: int,
+    **data: Any,
+) -> Event:
+    detail = {
+        "event_id": _event_id(name, *key),
+        "wallet_id": wallet_id,
+        "customer_id": customer_id,
+        "currency": currency,
+        "occurred_at": to_iso(occurred_at),
+        **data,
+    }
+    return Event(name, detail)
+
+
+def _image(record: dict[str, Any], which: str) -> TableItem | None:
+    raw = record.get("dynamodb", {}).get(which)
+    # A malformed image raises: the record is reported failed, retried, then sent to the failure queue.
+    return TableItem.from_raw_data(raw) if raw else None
+
+
+def events_from_record(record: dict[str, Any]) -> list[Event]:
+    new, old = _image(record, "NewImage"), _image(record, "OldImage")
+    if isinstance(new, TransactionItem) and old is None:
+        return _transaction_events(new)
+    if isinstance(new, WalletItem):
+        return _wallet_events(
+            wallet_from_item(old) if isinstance(old, WalletItem) else None,
+            wallet_from_item(new),
+            int(old.available) if isinstance(old, WalletItem) else None,
+            int(new.available),
+        )
+    if isinstance(new, TopUpItem) and isinstance(old, TopUpItem):
+        return _top_up_events(old, new)
+    return []
+
+
+def _amounts(amount: int, currency: str, **more: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"amount": amount, "amount_formatted": format_amount(amount, currency)}
+    for k, v in more.items():
+        out[k], out[f"{k}_formatted"] = v, format_amount(v, currency)
+    return out
+
+
+def _transaction_events(item: TransactionItem) -> list[Event]:
+    entry = entry_from_item(item)
+    name = TRANSACTION_EVENTS.get(entry.type)
+    if entry.type == "release":
+        name = "hold.expired" if entry.reason == "expired" else "hold.released"
+    if name is None:
+        return []
+    data: dict[str, Any] = {
+        "transaction_id": entry.id,
+        "transaction_type": entry.type,
+        **_amounts(
+            entry.amount,
+            item.currency,
+            balance_after=entry.balance_after,
+            available_after=entry.available_after,
+        ),
+        "breakdown": entry.breakdown,
+        "lots": [a.to_dict() for a in entry.allocations],
+        "reference": entry.reference,
+        "hold_id": entry.hold_id,
+        "original_transaction_id": entry.original_transaction_id,
+        "top_up_id": entry.top_up_id,
+        "metadata": entry.metadata,
+        **{k: v for k, v in entry.details.items() if k != "automatic"},
+    }
+    out = [
+        _event(name, (entry.id,), item.wallet_id, item.customer_id, item.currency, entry.created_at, **data)
+    ]
+    if entry.type == "top_up" and entry.details.get("automatic"):
+        out.append(
+            _event(
+                "wallet.auto_top_up_succeeded",
+                (entry.id,),
+                item.wallet_id,
+                item.customer_id,
+                item.currency,
+                entry.created_at,
+                **data,
+            )
+        )
+    return out
+
+
+def _wallet_events(
+    old: Wallet | None, new: Wallet, old_available: int | None, new_available: int
+) -> list[Event]:
+    key = (new.id, new.version)
+    at = new.updated_at
+
+    def ev(name: str, *extra_key: object, **data: Any) -> Event:
+        return _event(name, key + extra_key, new.id, new.customer_id, new.currency, at, **data)
+
+    if old is None:
+        return [ev("wallet.created", status=new.status)]
+    out: list[Event] = []
+    if old.status != new.status and new.status in ("frozen", "active"):
+        out.append(ev("wallet.frozen" if new.status == "frozen" else "wallet.unfrozen", status=new.status))
+    if old.settings != new.settings or old.metadata != new.metadata:
+        out.append(ev("wallet.updated", settings=new.settings, metadata=new.metadata))
+    threshold = new.settings.get("low_balance_threshold")
+    if threshold is not None and old_available is not None and old_available >= threshold > new_available:
+        out.append(
+            ev(
+                "wallet.balance_low",
+                **_amounts(new_available, new.currency, threshold=int(threshold)),
+                available=new_available,
+                available_formatted=format_amount(new_available, new.currency),
+            )
+        )
+    for lot in new.lots.values():
+        before = old.lots.get(lot.id)
+        if lot.warned and (before is None or not before.warned):
+            out.append(
+                ev(
+                    "wallet.credit_expiring",
+                    lot.id,
+                    lot_id=lot.id,
+                    funding_type=lot.funding_type,
+                    expires_at=to_iso(lot.expires_at),
+                    **_amounts(lot.remaining, new.currency),
+                )
+            )
+    old_state, new_state = old.auto_top_up_state, new.auto_top_up_state
+    if new_state.get("suspended") and not old_state.get("suspended"):
+        out.append(ev("wallet.auto_top_up_suspended", failures=new_state.get("failures")))
+    if new_state.get("resumed_at") and new_state.get("resumed_at") != old_state.get("resumed_at"):
+        out.append(ev("wallet.auto_top_up_resumed"))
+    return out
+
+
+def _top_up_events(old: TopUpItem, new: TopUpItem) -> list[Event]:
+    if not (new.automatic and old.status == "pending" and new.status == "failed"):
+        return []
+    currency = new.currency or ""
+    return [
+        _event(
+            "wallet.auto_top_up_failed",
+            (new.top_up_id,),
+            new.wallet_id,
+            new.customer_id,
+            new.currency,
+            int(new.updated_at),
+            top_up_id=new.top_up_id,
+            failure_code=new.failure_code,
+            failure_message=new.failure_message,
+            **_amounts(int(new.amount), currency),
+        )
+    ]
+
+
+_client: Any = None
+
+
+def publish(events: list[Event], bus: str, client: Any = None) -> None:
+    """Put events on the bus in order, 10 per call; any entry EventBridge rejects raises (the stream
+    record is then reported as failed and retried: consumers dedupe on event_id)."""
+    global _client
+    if client is None:
+        if _client is None:
+            import boto3
+
+            _client = boto3.client("events")
+        client = _client
+    for start in range(0, len(events), 10):
+        chunk = events[start : start + 10]
+        result = client.put_events(Entries=[e.entry(bus) for e in chunk])
+        if result.get("FailedEntryCount"):
+            failed = [r for r in result.get("Entries", []) if r.get("ErrorCode")]
+            raise RuntimeError(f"EventBridge rejected {len(failed)} of {len(chunk)} events: {failed[:3]}")

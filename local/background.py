@@ -1,0 +1,149 @@
+"""What AWS runs around the functions, done locally: schedules, the stream -> publisher mapping,
+and an event bus that records what was published (shown on the console and at GET /_local/events)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from local import runtime
+from local.template import Function
+
+
+class RecordingBus:
+    """Stands in for the EventBridge client: keeps published events, prints one line each."""
+
+    def __init__(self, keep: int = 1000, echo: bool = True) -> None:
+        self.events: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.echo = echo
+        self.lock = threading.Lock()
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        with self.lock:
+            for entry in Entries:
+                event = {
+                    "source": entry["Source"],
+                    "detail-type": entry["DetailType"],
+                    "detail": json.loads(entry["Detail"]),
+                    "event-bus-name": entry.get("EventBusName"),
+                }
+                self.events.append(event)
+                if self.echo:
+                    d = event["detail"]
+                    amount = d.get("amount_formatted") or ""
+                    print(f"[event] {entry['DetailType']:30} {d.get('wallet_id')} {amount}", flush=True)
+        return {
+            "FailedEntryCount": 0,
+            "Entries": [{"EventId": e["detail"]["event_id"]} for e in list(self.events)[-len(Entries) :]],
+        }
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.events)
+
+
+def _seconds(expression: str) -> float:
+    m = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if m:
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[m.group(2).rstrip("s")]
+        return int(m.group(1)) * unit
+    return 86400.0  # cron(...) schedules here are daily
+
+
+class StreamPump:
+    """Reads the table's stream like a Lambda event source mapping and invokes the publisher."""
+
+    def __init__(self, table: str, publisher: Function) -> None:
+        kwargs: dict[str, Any] = {"region_name": os.environ["AWS_DEFAULT_REGION"]}
+        if os.environ.get("DYNAMODB_ENDPOINT_URL"):
+            kwargs["endpoint_url"] = os.environ["DYNAMODB_ENDPOINT_URL"]
+        self.ddb = boto3.client("dynamodb", **kwargs)
+        self.streams = boto3.client("dynamodbstreams", **kwargs)
+        self.publisher = publisher
+        self.arn = self.ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        self.iterators: dict[str, str | None] = {}
+        self.failed = 0
+
+    def pump(self) -> int:
+        shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        delivered = 0
+        for shard in shards:
+            sid = shard["ShardId"]
+            if sid not in self.iterators:
+                self.iterators[sid] = self.streams.get_shard_iterator(
+                    StreamArn=self.arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self.iterators[sid]
+            if iterator is None:
+                continue
+            page = self.streams.get_records(ShardIterator=iterator, Limit=100)
+            records = [self._lambda_record(r) for r in page.get("Records", [])]
+            if records:
+                result = runtime.invoke(self.publisher, {"Records": records})
+                failures = (result or {}).get("batchItemFailures", [])
+                if failures:  # retry from the first failed record, as Lambda does
+                    self.failed += 1
+                    first = failures[0]["itemIdentifier"]
+                    self.iterators[sid] = self.streams.get_shard_iterator(
+                        StreamArn=self.arn,
+                        ShardId=sid,
+                        ShardIteratorType="AT_SEQUENCE_NUMBER",
+                        SequenceNumber=first,
+                    )["ShardIterator"]
+                    continue
+                delivered += len(records)
+            self.iterators[sid] = page.get("NextShardIterator")
+        return delivered
+
+    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        record = dict(record)
+        ddb = dict(record["dynamodb"])
+        created = ddb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            ddb["ApproximateCreationDateTime"] = created.timestamp()
+        record["dynamodb"] = ddb
+        record["eventSourceARN"] = self.arn
+        return record
+
+
+class Background(threading.Thread):
+    def __init__(self, functions: dict[str, Function], table: str, speedup: float = 1.0) -> None:
+        super().__init__(daemon=True, name="local-background")
+        self.schedules: list[tuple[Function, dict[str, Any], float]] = []
+        for fn in functions.values():
+            for schedule in fn.schedules:
+                event = json.loads(schedule.get("Input") or "{}")
+                self.schedules.append((fn, event, _seconds(schedule["ScheduleExpression"]) / speedup))
+        publisher = next((fn for fn in functions.values() if fn.streams), None)
+        self.pump = StreamPump(table, publisher) if publisher else None
+        self.next_run = {fn.logical_id: time.monotonic() + every for fn, _, every in self.schedules}
+        self.stopped = threading.Event()
+
+    def describe(self) -> list[str]:
+        lines = [f"  schedule {fn.logical_id:24} every {every:g}s" for fn, _, every in self.schedules]
+        if self.pump:
+            lines.append(f"  stream   -> {self.pump.publisher.logical_id}")
+        return lines
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.5):
+            try:
+                if self.pump:
+                    self.pump.pump()
+                now = time.monotonic()
+                for fn, event, every in self.schedules:
+                    if now >= self.next_run[fn.logical_id]:
+                        self.next_run[fn.logical_id] = now + every
+                        result = runtime.invoke(fn, event)
+                        print(f"[job] {fn.logical_id}: {json.dumps(result, default=str)}", flush=True)
+            except Exception as exc:  # keep serving; a local job failure is printed, not fatal
+                print(f"[background] {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
