@@ -70,39 +70,62 @@ class StreamPump:
         self.streams = boto3.client("dynamodbstreams", **kwargs)
         self.publisher = publisher
         self.arn = self.ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        self.iterators: dict[str, str | None] = {}
+        self.positions: dict[str, str] = {}
         self.failed = 0
 
     def pump(self) -> int:
+        """Deliver new records to the publisher; returns how many were delivered.
+
+        A fresh iterator after the last delivered sequence number on every call: moto restores a copy
+        of the whole table when a transaction is cancelled, and iterators taken on the old copy of
+        the shard never see another record.
+        """
         shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
         delivered = 0
         for shard in shards:
             sid = shard["ShardId"]
-            if sid not in self.iterators:
-                self.iterators[sid] = self.streams.get_shard_iterator(
-                    StreamArn=self.arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self.iterators[sid]
-            if iterator is None:
-                continue
+            last = self.positions.get(sid)
+            where = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                if last
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=sid, **where)[
+                "ShardIterator"
+            ]
             page = self.streams.get_records(ShardIterator=iterator, Limit=100)
             records = [self._lambda_record(r) for r in page.get("Records", [])]
-            if records:
-                result = runtime.invoke(self.publisher, {"Records": records})
-                failures = (result or {}).get("batchItemFailures", [])
-                if failures:  # retry from the first failed record, as Lambda does
-                    self.failed += 1
-                    first = failures[0]["itemIdentifier"]
-                    self.iterators[sid] = self.streams.get_shard_iterator(
-                        StreamArn=self.arn,
-                        ShardId=sid,
-                        ShardIteratorType="AT_SEQUENCE_NUMBER",
-                        SequenceNumber=first,
-                    )["ShardIterator"]
-                    continue
-                delivered += len(records)
-            self.iterators[sid] = page.get("NextShardIterator")
+            if not records:
+                continue
+            result = runtime.invoke(self.publisher, {"Records": records})
+            failures = (result or {}).get("batchItemFailures", [])
+            if failures:  # Lambda retries from the first failed record: keep the position before it
+                self.failed += 1
+                first = failures[0]["itemIdentifier"]
+                self._explain(records, first)
+                done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
+            else:
+                done = records
+            if done:
+                self.positions[sid] = done[-1]["dynamodb"]["SequenceNumber"]
+                delivered += len(done)
         return delivered
+
+    def _explain(self, records: list[dict[str, Any]], sequence: str) -> None:
+        from wallets.events import events_from_record
+
+        record = next(r for r in records if r["dynamodb"]["SequenceNumber"] == sequence)
+        try:
+            events_from_record(record)
+            reason = "publishing failed"
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
+        print(
+            f"[background] stream record {sequence} {keys} failed ({reason}); retrying",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
         record = dict(record)

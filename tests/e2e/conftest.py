@@ -59,7 +59,7 @@ class Client:
 @pytest.fixture(scope="session")
 def server() -> Iterator[Client]:
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SPEEDUP": "60"}
     env.pop("DYNAMODB_ENDPOINT_URL", None)
     env.pop("TABLE_NAME", None)
     proc = subprocess.Popen(
@@ -91,5 +91,10 @@ def server() -> Iterator[Client]:
     threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
     client.output = output  # type: ignore[attr-defined]
     yield client
+    problems = [
+        line for line in output if "[background]" in line or "unhandled" in line or "Traceback" in line
+    ]
+    if problems:
+        print("local server reported:\n" + "".join(problems[-20:]), file=sys.stderr)
     proc.terminate()
     proc.wait(timeout=10)

@@ -138,3 +138,16 @@ def test_sample_stream_event_is_accepted(bus: RecordingBus) -> None:
     event = json.loads((ROOT / "events" / "publish_events.json").read_text())
     assert publish(event["Records"]) == {"batchItemFailures": []}
     assert names(bus) == ["wallet.credited"]
+
+
+def test_events_keep_flowing_after_a_cancelled_transaction(bus: RecordingBus) -> None:
+    stream = StreamReader()
+    _, wallet = ledger.create_wallet("cus_c", "USD", {}, None)
+    ledger.credit(wallet["id"], 100, "cash", None, None, "ref-1", {}, None)
+    publish(stream.read())
+    assert (
+        ledger.credit(wallet["id"], 100, "cash", None, None, "ref-1", {}, None)[0] == 200
+    )  # cancelled write
+    ledger.debit(wallet["id"], 40, False, None, None, {}, None)
+    publish(stream.read())
+    assert names(bus) == ["wallet.created", "wallet.credited", "wallet.payment_made"]
