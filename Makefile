@@ -12,14 +12,15 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test lint format typecheck template unit integration e2e openapi openapi-check \
-        requirements build invoke bench clean
+.PHONY: help run test lint format typecheck template openapi openapi-check requirements build invoke \
+        bench soak clean
 
 help:
 	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test       lint, type check, template checks and the whole test suite"
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
 	@echo "make bench      performance budgets (SPEC section 10)"
+	@echo "make soak       long concurrency race and property runs"
 	@echo "make build      sam build (python3.13 via pyenv when present)"
 
 $(VENV)/.installed: pyproject.toml
@@ -73,6 +74,11 @@ invoke: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+# The long race of the ledger issue: 8 writers x 50 operations on one wallet, plus more examples of
+# the stateful property test. Not part of `make test`.
+soak: $(VENV)/.installed
+	WALLETS_RACE_OPS=50 WALLETS_PROPERTY_EXAMPLES=100 $(PY) -m pytest tests/integration/test_concurrency.py tests/property
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis

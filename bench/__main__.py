@@ -37,6 +37,7 @@ def _fresh_table(name: str) -> None:
     settings.reload()
     repository.unbind()
     embedded.create_table(name)
+    repository.bind()
 
 
 def requests_per_operation() -> list[tuple[str, Any]]:
@@ -76,7 +77,43 @@ def requests_per_operation() -> list[tuple[str, Any]]:
     measure("release", lambda: ledger.settle_hold(wid, hold2["id"], "release", None, None))
     _, paid = ledger.debit(wid, 400, False, None, None, {}, None)
     measure("refund", lambda: ledger.refund(wid, paid["id"], 100, None, {}, None))
+    from wallets import topups
+
+    measure(
+        "top-up with bonus (two-phase; incl. sandbox gateway's 2 requests)",
+        lambda: topups.create(wid, 5000, "pm_card_visa", 500),
+    )
     return rows
+
+
+def sweep_cost(sizes: tuple[int, ...], due_share: float) -> list[tuple[int, int, float, int, float]]:
+    """Items the expiry sweep reads per due item, as the table grows (1% of wallets due)."""
+    from wallets import clock, jobs
+    from wallets.items import WalletItem, wallet_to_item
+    from wallets.wallet import Wallet
+
+    out = []
+    for size in sizes:
+        _fresh_table(f"bench-sweep-{size}")
+        now = clock.now_ms()
+        due = max(1, int(size * due_share))
+        with WalletItem.batch_write() as batch:  # seed directly: the sweep's cost is what we measure
+            for i in range(size):
+                wallet = Wallet.open(f"cus_{i}", "USD", now)
+                wallet.settings["expiry_warning_days"] = 0
+                expires = now - 1 if i < due else now + 30 * 86_400_000
+                wallet.credit(100, now - 10, "promotional", None)
+                next(iter(wallet.lots.values())).expires_at = expires
+                wallet.effects.entries.clear()
+                wallet.version = 1
+                batch.save(wallet_to_item(wallet))
+        start = time.perf_counter()
+        with tally() as t:
+            stats = jobs.sweep(now)
+        elapsed = time.perf_counter() - start
+        assert stats["expired_lots"] == due, stats
+        out.append((size, due, t.items_read / due, t.requests["Scan"], elapsed * 1000 / due))
+    return out
 
 
 def cold_imports(repeat: int) -> tuple[float, list[tuple[str, float]]]:
@@ -95,9 +132,10 @@ def cold_imports(repeat: int) -> tuple[float, list[tuple[str, float]]]:
 
     handlers = sorted({fn.module_file for fn in functions().values()})
     samples: dict[str, list[float]] = {"baseline": []}
-    for _ in range(repeat):  # interleaved, so machine noise hits both alike
+    rng = random.Random(7)
+    for _ in range(repeat):  # interleaved and shuffled, so machine noise hits all alike
         samples["baseline"].append(timed(baseline_code))
-        for path in handlers:
+        for path in rng.sample(handlers, len(handlers)):
             code = (
                 "import importlib.util as u\n"
                 f"s = u.spec_from_file_location('app', {str(path)!r}); m = u.module_from_spec(s)\n"
@@ -137,7 +175,7 @@ def hot_wallet(writers: int, ops: int) -> tuple[float, float, dict[int, int]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--imports", type=int, default=5, help="fresh processes per handler")
+    parser.add_argument("--imports", type=int, default=7, help="fresh processes per handler")
     parser.add_argument("--hot-ops", type=int, default=15, help="debits per writer in the hot-wallet run")
     args = parser.parse_args(argv)
     random.seed(1)
@@ -163,6 +201,12 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|")
     for name, ms in imports:
         print(f"| {name} | {ms:.0f} | {ms / baseline:.2f}x |")
+
+    print("\n## Expiry sweep cost (budget: items read per due item <= 1.2, flat as the table grows 10x)\n")
+    print("| wallets in table | due | items read per due item | Scans | ms per due item (moto) |")
+    print("|---|---|---|---|---|")
+    for size, due, per_item, scans, ms in sweep_cost((300, 3000), 0.01):
+        print(f"| {size} | {due} | {per_item:.2f} | {scans} | {ms:.0f} |")
 
     print("\n## Hot wallet (budget: 8 writers on 1 wallet >= 50% of 8 writers on 8 wallets)\n")
     spread, hot, attempts = hot_wallet(8, args.hot_ops)
