@@ -156,7 +156,3 @@ def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:
         metrics.add_metric(name=f"{body['type']}_count", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=f"{body['type']}_amount", unit=MetricUnit.Count, value=body["amount"])
     return body, status
-
-
-def log_request_failure(exc: Exception) -> None:  # pragma: no cover - used by handlers' diagnostics
-    logger.exception("unhandled", exc_info=exc)

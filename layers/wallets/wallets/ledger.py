@@ -20,8 +20,15 @@ from typing import Any
 from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
 
 from wallets import clock, errors, ids, repository, views
-from wallets.items import CustomerWalletItem, HoldItem, TransactionItem, entry_from_item, wallet_pk
-from wallets.lots import Allocation
+from wallets.items import (
+    CustomerWalletItem,
+    HoldItem,
+    IdempotencyItem,
+    ReferenceItem,
+    TransactionItem,
+    entry_from_item,
+    wallet_pk,
+)
 from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged
 from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
 
@@ -173,7 +180,7 @@ def _plan(
             (
                 "reference",
                 repository.reference_item(work.id, reference, primary.id, now),
-                repository.ReferenceItem.pk.does_not_exist(),
+                ReferenceItem.pk.does_not_exist(),
             )
         )
     if idem is not None:
@@ -181,7 +188,7 @@ def _plan(
             (
                 "idempotency",
                 repository.idempotency_item(idem.key, idem.fingerprint, outcome.status, outcome.body, now),
-                repository.IdempotencyItem.pk.does_not_exist(),
+                IdempotencyItem.pk.does_not_exist(),
             )
         )
     plan.puts.extend(outcome.puts or [])
@@ -745,6 +752,3 @@ def refund(
         return _entry_outcome(work, entry)
 
     return run(_prefetched(wallet, load), action, idem=idem)
-
-
-__all__ = ["Allocation", "Idempotency", "Response"]

@@ -21,11 +21,9 @@ from wallets import errors
 from wallets.items import (
     ALL_MODELS,
     CustomerWalletItem,
-    HoldItem,
     IdempotencyItem,
     ReferenceItem,
     TableItem,
-    TopUpItem,
     TransactionItem,
     WalletItem,
     entry_from_item,
@@ -376,17 +374,3 @@ def reference_item(wallet_id: str, reference: str, transaction_id: str, now_ms: 
     return ReferenceItem(
         wallet_pk(wallet_id), f"REF#{reference}", transaction_id=transaction_id, created_at=now_ms
     )
-
-
-__all__ = [
-    "AlreadyCommitted",
-    "CustomerWalletItem",
-    "ExistingRecord",
-    "HoldItem",
-    "Page",
-    "Plan",
-    "Retryable",
-    "TopUpItem",
-    "WalletChanged",
-    "commit",
-]

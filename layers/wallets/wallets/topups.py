@@ -20,7 +20,7 @@ from typing import Any
 
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets.gateway import Charge, GatewayTimeout, PaymentGateway, get_gateway
-from wallets.items import DUE_SHARDS, TopUpItem, shard_of, sortable_ms, wallet_pk
+from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
 from wallets.settings import get_settings
@@ -98,7 +98,7 @@ def create(
             (
                 "idempotency",
                 repository.idempotency_item(idem.key, idem.fingerprint, 202, pending, now),
-                repository.IdempotencyItem.pk.does_not_exist(),
+                IdempotencyItem.pk.does_not_exist(),
             )
         )
     try:

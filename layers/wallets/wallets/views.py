@@ -14,10 +14,6 @@ from wallets.money import format_amount
 from wallets.wallet import Entry, Wallet
 
 
-def money(amount: int, currency: str) -> tuple[int, str]:
-    return amount, format_amount(amount, currency)
-
-
 def _amounts(prefix_values: dict[str, int], currency: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in prefix_values.items():
