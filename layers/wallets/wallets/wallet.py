@@ -263,6 +263,14 @@ class Wallet:
         self.lots[lot.id] = lot
         return lot
 
+    def _release(self, hold: PendingHold, now: int, status: str, **fields: Any) -> Entry:
+        """End a pending hold without taking anything: its funds are available again."""
+        del self.holds[hold.id]
+        self.effects.hold_changes.append(HoldChange(hold.id, status, released_amount=hold.amount))
+        return self._record(
+            "release", hold.amount, now, allocations=hold.allocations, hold_id=hold.id, **fields
+        )
+
     # ---------------------------------------------------------------- settlement of due work
     def settle(self, now: int, limit: int | None = MAX_SETTLED_PER_WRITE) -> int:
         """Release expired holds and expire the unheld part of expired lots, as ledger entries.
@@ -275,16 +283,7 @@ class Wallet:
             if limit is not None and done >= limit:
                 return done
             if hold.expired(now):
-                del self.holds[hold.id]
-                self.effects.hold_changes.append(HoldChange(hold.id, "expired", released_amount=hold.amount))
-                self._record(
-                    "release",
-                    hold.amount,
-                    now,
-                    allocations=hold.allocations,
-                    hold_id=hold.id,
-                    reason="expired",
-                )
+                self._release(hold, now, "expired", reason="expired")
                 done += 1
         held = self.held_by_lot()
         for lot in sorted(self.lots.values(), key=lambda x: (x.expires_at or 0, x.id)):
@@ -432,16 +431,7 @@ class Wallet:
         self.require_open()
         self.settle(now, limit=None)
         for hold in sorted(self.holds.values(), key=lambda h: h.id):
-            del self.holds[hold.id]
-            self.effects.hold_changes.append(HoldChange(hold.id, "released", released_amount=hold.amount))
-            self._record(
-                "release",
-                hold.amount,
-                now,
-                allocations=hold.allocations,
-                hold_id=hold.id,
-                reason="wallet_closed",
-            )
+            self._release(hold, now, "released", reason="wallet_closed")
         self.settle(now, limit=None)
         allocations = [
             Allocation(lot.id, lot.funding_type, lot.remaining, lot.expires_at)
@@ -635,13 +625,8 @@ class Wallet:
         return entry
 
     def release(self, hold_id: str, now: int, **fields: Any) -> Entry:
-        hold = self._pending_hold(hold_id, now)
-        del self.holds[hold.id]
-        self.effects.hold_changes.append(HoldChange(hold.id, "released", released_amount=hold.amount))
-        entry = self._record(
-            "release", hold.amount, now, allocations=hold.allocations, hold_id=hold.id, **fields
-        )
-        self.settle(now)
+        entry = self._release(self._pending_hold(hold_id, now), now, "released", **fields)
+        self.settle(now)  # released funds of lots that expired while held expire now
         return entry
 
     def refund(
