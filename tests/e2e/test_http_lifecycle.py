@@ -56,3 +56,23 @@ def test_twenty_racing_creates_give_one_wallet(server: Client) -> None:
     assert all(status in (200, 201) for status, _ in results)
     _status, listed = server.get(f"/wallets?customer_id={customer}")
     assert len(listed["data"]) == 1
+
+
+def test_make_invoke_runs_one_function_with_its_sample_event() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "local.invoke", "GetWalletFunction", "events/get_wallet.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["id"] == "wal_01JDEMQ0000000000000000000"

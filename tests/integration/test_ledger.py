@@ -256,3 +256,23 @@ def test_customer_balance_api(table: str) -> None:
     )
     assert status == 404
     assert call("get_customer_balance", "GET", "/customers/cus_9/balances/GBP")[0] == 404
+
+
+def test_a_backlog_larger_than_one_transaction_is_settled_first(table: str) -> None:
+    wallet_id = new_wallet()
+    soon = clock.now_ms() + 1000
+    for _ in range(30):  # more due lots than one write may settle (25)
+        ledger_credit(wallet_id, 10, soon)
+    credit(wallet_id, 100, funding_type="cash")
+    clock.advance(2)
+    status, paid = debit(wallet_id, 60)
+    assert status == 201 and paid["balance_after"] == 40
+    entries = repository.all_entries(wallet_id)
+    assert [e.type for e in entries].count("expiry") == 30 and entries[-1].type == "debit"
+    check(wallet_id)
+
+
+def ledger_credit(wallet_id: str, amount: int, expires_at: int) -> None:
+    from wallets import ledger
+
+    ledger.credit(wallet_id, amount, "promotional", expires_at, None, None, {}, None)

@@ -1,6 +1,6 @@
 """Wallet operations: read the aggregate, run one pure command, commit ONE transaction.
 
-The loop in `_execute` is the only place that writes money. It retries when the wallet moved since
+The loop in `run` is the only place that writes a wallet. It retries when the wallet moved since
 it was read (using the newer wallet DynamoDB returned with the failed condition, so no extra read),
 backs off with jitter on TransactionConflict/throttling, re-sends the identical request after an
 ambiguous failure (and recognises its own earlier commit by its first ledger entry), and answers
@@ -92,9 +92,7 @@ def _from_record(record: Any, idem: Idempotency) -> Response:
 
 
 def _original_transaction(wallet_id: str, transaction_id: str) -> Response:
-    entry, refunded = repository.get_transaction(wallet_id, transaction_id)
-    wallet = repository.get_wallet(wallet_id)
-    return 200, views.transaction_body(wallet_id, wallet.currency, entry, refunded)
+    return 200, get_transaction(wallet_id, transaction_id)
 
 
 def _plan(
@@ -304,6 +302,9 @@ def _settle_backlog(wallet: Wallet, now: int) -> Wallet:
         repository.commit(plan, client_request_token=ids.ulid())
     except WalletChanged as changed:
         return changed.current or repository.get_wallet(wallet.id)
+    except Retryable:
+        time.sleep(backoff(1))
+        return repository.get_wallet(wallet.id)
     return work
 
 
@@ -573,9 +574,8 @@ def list_lots(wallet_id: str) -> dict[str, Any]:
 
 
 def get_transaction(wallet_id: str, transaction_id: str) -> dict[str, Any]:
-    entry, refunded = repository.get_transaction(wallet_id, transaction_id)
-    wallet = repository.get_wallet(wallet_id)
-    return views.transaction_body(wallet_id, wallet.currency, entry, refunded)
+    entry, refunded, currency = repository.get_transaction(wallet_id, transaction_id)
+    return views.transaction_body(wallet_id, currency, entry, refunded)
 
 
 def list_transactions(

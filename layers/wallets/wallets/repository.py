@@ -118,13 +118,14 @@ def get_wallets(wallet_ids: list[str]) -> list[Wallet]:
     return [by_id[w] for w in wallet_ids if w in by_id]
 
 
-def get_transaction(wallet_id: str, transaction_id: str) -> tuple[Entry, int]:
+def get_transaction(wallet_id: str, transaction_id: str) -> tuple[Entry, int, str]:
+    """A ledger transaction, how much of it was refunded, and its currency."""
     bind()
     try:
         item = TransactionItem.get(wallet_pk(wallet_id), f"TXN#{transaction_id}", consistent_read=True)
     except DoesNotExist:
         raise errors.NotFound(f"No such transaction: {transaction_id}") from None
-    return entry_from_item(item), int(item.refunded_amount or 0)
+    return entry_from_item(item), int(item.refunded_amount or 0), item.currency
 
 
 def all_entries(wallet_id: str) -> list[Entry]:

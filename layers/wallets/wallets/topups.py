@@ -246,7 +246,7 @@ def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
         )
     transaction = None
     if item.transaction_id:
-        entry, _ = repository.get_transaction(wallet_id, item.transaction_id)
+        entry, _, _ = repository.get_transaction(wallet_id, item.transaction_id)
         transaction = views.transaction_body(wallet_id, currency, entry)
     return (201 if item.status == "succeeded" else 202), top_up_body(item, currency, transaction)
 
