@@ -177,12 +177,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--imports", type=int, default=7, help="fresh processes per handler")
     parser.add_argument("--hot-ops", type=int, default=15, help="debits per writer in the hot-wallet run")
+    parser.add_argument(
+        "--only",
+        choices=["requests", "imports", "sweep", "hot"],
+        action="append",
+        help="run only these measures (repeatable); default all",
+    )
     args = parser.parse_args(argv)
+    wanted = set(args.only or ["requests", "imports", "sweep", "hot"])
     random.seed(1)
     from local import embedded
 
     embedded.start("wallets-bench")
+    if "requests" in wanted:
+        print_requests()
+    if "imports" in wanted:
+        print_imports(args.imports)
+    if "sweep" in wanted:
+        print_sweep()
+    if "hot" in wanted:
+        print_hot(args.hot_ops)
 
+
+def print_requests() -> None:
     print("## DynamoDB requests per operation (budget: balance read 1; mutation 1 write + at most 1 read)\n")
     print("| operation | requests | reads | writes | items written | est. WCU |")
     print("|---|---|---|---|---|---|")
@@ -192,24 +209,28 @@ def main(argv: list[str] | None = None) -> None:
             f"| {name} | {t.total} ({ops}) | {t.reads} | {t.writes} | {t.items_written} | {t.write_units:g} |"
         )
 
+
+def print_imports(repeat: int) -> None:
     print("\n## Cold import of handler modules (budget: <= 1.5x boto3 + DynamoDB client, same run)\n")
-    baseline, imports = cold_imports(args.imports)
-    print(
-        f"baseline `import boto3; boto3.client('dynamodb')`: {baseline:.0f} ms (median of {args.imports})\n"
-    )
+    baseline, imports = cold_imports(repeat)
+    print(f"baseline `import boto3; boto3.client('dynamodb')`: {baseline:.0f} ms (median of {repeat})\n")
     print("| handler | import ms | ratio |")
     print("|---|---|---|")
     for name, ms in imports:
         print(f"| {name} | {ms:.0f} | {ms / baseline:.2f}x |")
 
+
+def print_sweep() -> None:
     print("\n## Expiry sweep cost (budget: items read per due item <= 1.2, flat as the table grows 10x)\n")
     print("| wallets in table | due | items read per due item | Scans | ms per due item (moto) |")
     print("|---|---|---|---|---|")
     for size, due, per_item, scans, ms in sweep_cost((300, 3000), 0.01):
         print(f"| {size} | {due} | {per_item:.2f} | {scans} | {ms:.0f} |")
 
+
+def print_hot(ops: int) -> None:
     print("\n## Hot wallet (budget: 8 writers on 1 wallet >= 50% of 8 writers on 8 wallets)\n")
-    spread, hot, attempts = hot_wallet(8, args.hot_ops)
+    spread, hot, attempts = hot_wallet(8, ops)
     print("| case | debits/s |")
     print("|---|---|")
     print(f"| 8 writers, 8 wallets | {spread:.1f} |")
