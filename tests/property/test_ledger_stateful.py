@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
-from wallets import clock, errors, ledger, repository
+from wallets import clock, errors, ledger, repository, topups
 from wallets import settings as wallet_settings
 from wallets.ledger import Idempotency
 
@@ -79,6 +80,13 @@ class WalletMachine(RuleBasedStateMachine):
             self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
             return str(result[1]["id"])
         return "txn_00000000000000000000000000"
+
+    @rule(
+        amount=AMOUNT, bonus=st.integers(0, 500), card=st.sampled_from(["pm_card_visa", "pm_card_declined"])
+    )
+    def top_up(self, amount: int, bonus: int, card: str) -> None:
+        with contextlib.suppress(errors.PaymentFailed, errors.WalletClosed):
+            topups.create(self.wallet_id, amount, card, bonus)
 
     @rule(amount=AMOUNT, funding=st.none() | FUNDING)
     def void(self, amount: int, funding: str | None) -> None:
