@@ -206,6 +206,9 @@ def test_history_is_newest_first_filtered_and_paginated(table: str) -> None:
         "list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query={"type": "nope"}
     )
     assert status == 422
+    backwards = {"created_after": made[2]["created_at"], "created_before": made[0]["created_at"]}
+    status, err = call("list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query=backwards)
+    assert status == 422 and "created_before" in err["error"]["details"]
 
 
 def test_lots_show_remaining_expiry_and_consumption_order(table: str) -> None:

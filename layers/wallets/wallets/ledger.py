@@ -590,6 +590,8 @@ def list_transactions(
     # Ids are time-sortable, so a time window is a key range, not a filter.
     low = f"TXN#txn_{ids.ulid(created_after + 1)[:10]}" if created_after is not None else "TXN#"
     high = f"TXN#txn_{ids.ulid(created_before)[:10]}" if created_before is not None else "TXN#~"
+    if low > high:
+        raise errors.field_error("created_before", "must be later than created_after")
     condition = TransactionItem.sk.between(low, high)
     filt = TransactionItem.type == type_ if type_ else None
     result = repository.query_page(TransactionItem, wallet_pk(wallet_id), condition, limit, cursor, filt)
