@@ -59,30 +59,27 @@ def _seconds(expression: str) -> float:
     return 86400.0  # cron(...) schedules here are daily
 
 
-class StreamPump:
-    """Reads the table's stream like a Lambda event source mapping and invokes the publisher."""
+class StreamReader:
+    """Reads a table's stream as a Lambda DynamoDB event source mapping would hand it over.
 
-    def __init__(self, table: str, publisher: Function) -> None:
+    A fresh iterator after the last acknowledged sequence number on every read: moto restores a copy
+    of the whole table (its stream shard included) when a transaction is cancelled, and iterators
+    taken on the old copy never see another record.
+    """
+
+    def __init__(self, table: str) -> None:
         kwargs: dict[str, Any] = {"region_name": os.environ["AWS_DEFAULT_REGION"]}
         if os.environ.get("DYNAMODB_ENDPOINT_URL"):
             kwargs["endpoint_url"] = os.environ["DYNAMODB_ENDPOINT_URL"]
-        self.ddb = boto3.client("dynamodb", **kwargs)
+        ddb = boto3.client("dynamodb", **kwargs)
         self.streams = boto3.client("dynamodbstreams", **kwargs)
-        self.publisher = publisher
-        self.arn = self.ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        self.arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         self.positions: dict[str, str] = {}
-        self.failed = 0
 
-    def pump(self) -> int:
-        """Deliver new records to the publisher; returns how many were delivered.
-
-        A fresh iterator after the last delivered sequence number on every call: moto restores a copy
-        of the whole table when a transaction is cancelled, and iterators taken on the old copy of
-        the shard never see another record.
-        """
-        shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
-        delivered = 0
-        for shard in shards:
+    def pending(self, limit: int = 100) -> dict[str, list[dict[str, Any]]]:
+        """Up to `limit` unacknowledged records per shard, in Lambda's record format."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for shard in self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]:
             sid = shard["ShardId"]
             last = self.positions.get(sid)
             where = (
@@ -90,13 +87,48 @@ class StreamPump:
                 if last
                 else {"ShardIteratorType": "TRIM_HORIZON"}
             )
-            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=sid, **where)[
-                "ShardIterator"
-            ]
-            page = self.streams.get_records(ShardIterator=iterator, Limit=100)
+            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=sid, **where)
+            page = self.streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
             records = [self._lambda_record(r) for r in page.get("Records", [])]
-            if not records:
-                continue
+            if records:
+                out[sid] = records
+        return out
+
+    def acknowledge(self, shard_id: str, sequence_number: str) -> None:
+        self.positions[shard_id] = sequence_number
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every record not read yet, acknowledged as it is returned."""
+        out: list[dict[str, Any]] = []
+        while batch := self.pending():
+            for sid, records in batch.items():
+                out.extend(records)
+                self.acknowledge(sid, records[-1]["dynamodb"]["SequenceNumber"])
+        return out
+
+    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        record = dict(record)
+        ddb = dict(record["dynamodb"])
+        created = ddb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            ddb["ApproximateCreationDateTime"] = created.timestamp()
+        record["dynamodb"] = ddb
+        record["eventSourceARN"] = self.arn
+        return record
+
+
+class StreamPump:
+    """Feeds the table's stream to the publisher function, with Lambda's partial-failure semantics."""
+
+    def __init__(self, table: str, publisher: Function) -> None:
+        self.reader = StreamReader(table)
+        self.publisher = publisher
+        self.failed = 0
+
+    def pump(self) -> int:
+        """Deliver new records to the publisher; returns how many were delivered."""
+        delivered = 0
+        for sid, records in self.reader.pending().items():
             result = runtime.invoke(self.publisher, {"Records": records})
             failures = (result or {}).get("batchItemFailures", [])
             if failures:  # Lambda retries from the first failed record: keep the position before it
@@ -107,7 +139,7 @@ class StreamPump:
             else:
                 done = records
             if done:
-                self.positions[sid] = done[-1]["dynamodb"]["SequenceNumber"]
+                self.reader.acknowledge(sid, done[-1]["dynamodb"]["SequenceNumber"])
                 delivered += len(done)
         return delivered
 
@@ -126,16 +158,6 @@ class StreamPump:
             file=sys.stderr,
             flush=True,
         )
-
-    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        record = dict(record)
-        ddb = dict(record["dynamodb"])
-        created = ddb.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            ddb["ApproximateCreationDateTime"] = created.timestamp()
-        record["dynamodb"] = ddb
-        record["eventSourceARN"] = self.arn
-        return record
 
 
 class Background(threading.Thread):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from typing import Any
 
@@ -10,9 +11,8 @@ import pytest
 from wallets import clock, events, ledger
 
 from local import runtime
-from local.background import RecordingBus
+from local.background import RecordingBus, StreamReader
 from tests.conftest import FUNCTIONS, ROOT
-from tests.integration.stream import StreamReader
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def names(bus: RecordingBus) -> list[str]:
 
 
 def test_every_committed_write_becomes_its_event_in_order(bus: RecordingBus) -> None:
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_e", "USD", {}, None)
     wid = wallet["id"]
     ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
@@ -71,7 +71,7 @@ def test_every_committed_write_becomes_its_event_in_order(bus: RecordingBus) -> 
 
 
 def test_redelivery_gives_the_same_event_ids(bus: RecordingBus) -> None:
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_r", "USD", {}, None)
     ledger.credit(wallet["id"], 1000, "cash", None, None, None, {}, None)
     records = stream.read()
@@ -82,7 +82,7 @@ def test_redelivery_gives_the_same_event_ids(bus: RecordingBus) -> None:
 
 
 def test_balance_low_fires_once_per_crossing(bus: RecordingBus) -> None:
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_low", "USD", {}, {"low_balance_threshold": 500})
     wid = wallet["id"]
     ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
@@ -100,7 +100,7 @@ def test_balance_low_fires_once_per_crossing(bus: RecordingBus) -> None:
 def test_expiry_warning_fires_once_per_lot_and_expiry_events(bus: RecordingBus) -> None:
     from wallets import jobs
 
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_x", "USD", {}, {"expiry_warning_days": 1})
     wid = wallet["id"]
     ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
@@ -121,7 +121,7 @@ def test_expiry_warning_fires_once_per_lot_and_expiry_events(bus: RecordingBus) 
 
 
 def test_a_poison_record_does_not_block_the_batch(bus: RecordingBus) -> None:
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_p", "USD", {}, None)
     ledger.credit(wallet["id"], 1000, "cash", None, None, None, {}, None)
     records = stream.read()
@@ -141,7 +141,7 @@ def test_sample_stream_event_is_accepted(bus: RecordingBus) -> None:
 
 
 def test_events_keep_flowing_after_a_cancelled_transaction(bus: RecordingBus) -> None:
-    stream = StreamReader()
+    stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_c", "USD", {}, None)
     ledger.credit(wallet["id"], 100, "cash", None, None, "ref-1", {}, None)
     publish(stream.read())
