@@ -12,11 +12,12 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean test lint format typecheck template openapi openapi-check requirements build invoke \
         bench soak clean
 
 help:
-	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
+	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data kept in .local/)"
+	@echo "make run-clean  the same, starting from an empty DynamoDB Local"
 	@echo "make test       lint, type check, template checks and the whole test suite"
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
 	@echo "make bench      performance budgets (SPEC section 10)"
@@ -35,11 +36,20 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli
 	@touch $@
 
+# DynamoDB Local (installed into .local/ on first use; needs java, else moto). LOCAL_ENGINE=moto for
+# the embedded moto, DYNAMODB_ENDPOINT_URL=... for an engine of your own.
 run: $(VENV)/.installed
 	PORT=$(PORT) $(PY) -m local.server
 
+run-clean: $(VENV)/.installed
+	PORT=$(PORT) $(PY) -m local.server --fresh
+
+# Every DynamoDB test runs twice, [moto] and [ddb] (DynamoDB Local), in pytest-xdist workers: one per
+# core, at most 4 (each worker runs its own DynamoDB Local and two e2e servers).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+
 test: $(VENV)/.installed lint typecheck template openapi-check
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -76,9 +86,10 @@ bench: $(VENV)/.installed
 	$(PY) -m bench
 
 # The long race of the ledger issue: 8 writers x 50 operations on one wallet, plus more examples of
-# the stateful property test. Not part of `make test`.
+# the stateful property test, each on both engines (moto and DynamoDB Local). Not part of `make test`.
 soak: $(VENV)/.installed
-	WALLETS_RACE_OPS=50 WALLETS_PROPERTY_EXAMPLES=100 $(PY) -m pytest tests/integration/test_concurrency.py tests/property
+	WALLETS_RACE_OPS=50 WALLETS_PROPERTY_EXAMPLES=100 $(PY) -m pytest -n $(TEST_WORKERS) \
+		tests/integration/test_concurrency.py tests/property
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

@@ -97,10 +97,10 @@ class StreamReader:
     def acknowledge(self, shard_id: str, sequence_number: str) -> None:
         self.positions[shard_id] = sequence_number
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self, limit: int = 100) -> list[dict[str, Any]]:
         """Every record not read yet, acknowledged as it is returned."""
         out: list[dict[str, Any]] = []
-        while batch := self.pending():
+        while batch := self.pending(limit):
             for sid, records in batch.items():
                 out.extend(records)
                 self.acknowledge(sid, records[-1]["dynamodb"]["SequenceNumber"])
@@ -124,6 +124,10 @@ class StreamPump:
         self.reader = StreamReader(table)
         self.publisher = publisher
         self.failed = 0
+
+    def skip_backlog(self) -> int:
+        """Start after every record already in the stream (kept data); returns how many were skipped."""
+        return len(self.reader.read(limit=1000))
 
     def pump(self) -> int:
         """Deliver new records to the publisher; returns how many were delivered."""

@@ -29,6 +29,8 @@ def _serialize_moto() -> None:
     original = BotocoreStubber.__call__
 
     def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.enabled:  # no mock active: the request goes to a real endpoint, unserialized
+            return original(self, *args, **kwargs)
         with MOTO_LOCK:
             return original(self, *args, **kwargs)
 

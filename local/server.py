@@ -1,26 +1,37 @@
 """`make run`: serve every Api route of template.yaml on http://127.0.0.1:3000, no Docker.
 
 Each request becomes an API Gateway REST proxy event and is handed to that function's handler,
-in-process, as `sam local start-api` would do in a container. DynamoDB is embedded (moto) unless
-DYNAMODB_ENDPOINT_URL points at DynamoDB Local or real DynamoDB.
+in-process, as `sam local start-api` would do in a container.
+
+DynamoDB, in this order: DYNAMODB_ENDPOINT_URL when set (an engine you run, or real DynamoDB);
+embedded moto when LOCAL_ENGINE=moto; otherwise DynamoDB Local (AWS's engine, installed into .local/
+on first use) started here, keeping its data in .local/dynamodb-data/ across restarts (`--fresh`,
+i.e. `make run-clean`, starts empty), and stopped when the server exits. Without `java`, moto.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
+import shutil
+import signal
 import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local import runtime
+from local import dynamodb_local, embedded, runtime
 from local.background import Background, RecordingBus
-from local.template import Function, Route, functions
+from local.template import ROOT, Function, Route, functions, table_spec
+
+DATA = ROOT / ".local" / "dynamodb-data"
 
 
 class LocalApi:
@@ -107,15 +118,76 @@ def _from_lambda(result: Any) -> Response:
     return response
 
 
-def build() -> tuple[LocalApi, Background]:
-    runtime.apply_local_env()
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL")
-    from local import embedded as db
+class Engine:
+    """The DynamoDB the server uses: what the banner says about it, and the JVM it started, if any."""
 
+    def __init__(self, description: str, jvm: dynamodb_local.DynamoDBLocal | None = None) -> None:
+        self.description = description
+        self.jvm = jvm
+
+    def stop(self) -> None:
+        if self.jvm is not None:
+            self.jvm.stop()
+
+
+def start_engine(fresh: bool = False, data: Path = DATA) -> Engine:
+    runtime.apply_local_env()
+    table = os.environ["TABLE_NAME"]
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL")
     if endpoint:
-        db.create_table(os.environ["TABLE_NAME"], endpoint)
-    else:
-        db.start(os.environ["TABLE_NAME"])
+        embedded.create_table(table, endpoint)
+        return Engine(f"{endpoint} (DYNAMODB_ENDPOINT_URL)")
+    choice = os.environ.get("LOCAL_ENGINE", "ddb").strip().lower()
+    if choice not in ("ddb", "moto"):
+        raise SystemExit(f"LOCAL_ENGINE must be ddb (DynamoDB Local, the default) or moto, not {choice!r}")
+    why_moto = "LOCAL_ENGINE=moto"
+    if choice == "ddb":
+        if not dynamodb_local.java_available():
+            why_moto = "`java` not found, so not DynamoDB Local: install a Java 17+ runtime to use it"
+        else:
+            if fresh:
+                shutil.rmtree(data, ignore_errors=True)
+            try:
+                jvm = dynamodb_local.start(db_path=data)
+            except dynamodb_local.DynamoDBLocalError as exc:
+                print(f"[local] {exc}", file=sys.stderr)
+                why_moto = "DynamoDB Local did not start (above), so moto"
+            else:
+                os.environ["DYNAMODB_ENDPOINT_URL"] = jvm.endpoint
+                embedded.create_table(table, jvm.endpoint)
+                kept = data.relative_to(ROOT) if data.is_relative_to(ROOT) else data
+                description = (
+                    f"DynamoDB Local at {jvm.endpoint} (pid {jvm.pid}); data kept in {kept}/ across "
+                    "restarts, `make run-clean` starts empty"
+                )
+                for warning in _schema_drift(table, jvm.endpoint):
+                    description += f"\n  WARNING: {warning}; `make run-clean` recreates the table"
+                return Engine(description, jvm)
+    embedded.start(table)
+    return Engine(f"embedded moto, in memory ({why_moto})")
+
+
+def _schema_drift(table: str, endpoint: str) -> list[str]:
+    """Differences between a kept table and template.yaml (the template may have changed since)."""
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_DEFAULT_REGION"])
+    found = client.describe_table(TableName=table)["Table"]
+    wanted = table_spec()
+    have = {i["IndexName"]: i["KeySchema"] for i in found.get("GlobalSecondaryIndexes", [])}
+    want = {i["IndexName"]: i["KeySchema"] for i in wanted.get("GlobalSecondaryIndexes", [])}
+    problems = []
+    if found["KeySchema"] != wanted["KeySchema"]:
+        problems.append(f"the kept table's key schema differs from template.yaml: {found['KeySchema']}")
+    if have != want:
+        problems.append(f"the kept table's indexes {sorted(have)} differ from template.yaml's {sorted(want)}")
+    return problems
+
+
+def build(engine: Engine | None = None) -> tuple[LocalApi, Background]:
+    runtime.apply_local_env()
+    if engine is None:
+        engine = start_engine()
     fns = functions()
     for fn in fns.values():
         runtime.load_handler(fn)  # import errors surface at start, not on the first request
@@ -126,34 +198,60 @@ def build() -> tuple[LocalApi, Background]:
     background = Background(
         fns, os.environ["TABLE_NAME"], float(os.environ.get("LOCAL_SCHEDULE_SPEEDUP", "1"))
     )
+    if engine.jvm is not None and background.pump:
+        # Kept data: what earlier runs wrote was published by them (at least once); start after it.
+        skipped = background.pump.skip_backlog()
+        if skipped:
+            engine.description += f"\n  ({skipped} stream records from earlier runs not published again)"
     return LocalApi(fns, bus), background
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    began = time.monotonic()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    args = parser.parse_args(argv)
-    api, background = build()
-    server = make_server(args.host, args.port, api, threaded=True)
-    where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "embedded DynamoDB (moto, in memory)"
-    print(
-        f"Wallets API on http://{args.host}:{server.server_port}  (table {os.environ['TABLE_NAME']} on {where})"
+    parser.add_argument(
+        "--fresh", action="store_true", help="start DynamoDB Local empty (deletes its data folder first)"
     )
-    for route, _ in sorted(api.routes, key=lambda r: (r[0].path, r[0].method)):
-        print(f"  {route.method:6} {route.path:55} -> {route.function}")
-    for line in background.describe():
-        print(line)
-    print("  GET    /_local/events  (published events; filters type, wallet_id)")
-    print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
-    sys.stdout.flush()
-    background.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="DynamoDB Local's data folder (default .local/dynamodb-data)"
+    )
+    args = parser.parse_args(argv)
+    engine = start_engine(fresh=args.fresh, data=args.data.resolve())
+    # SIGTERM/SIGHUP end the server like Ctrl-C does, so the JVM is stopped below (and at exit).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     try:
-        thread.join()
-    except KeyboardInterrupt:
+        api, background = build(engine)
+        server = make_server(args.host, args.port, api, threaded=True)
+        print(
+            f"Wallets API on http://{args.host}:{server.server_port}  (table {os.environ['TABLE_NAME']}, "
+            f"started in {time.monotonic() - began:.1f}s)"
+        )
+        print(f"DynamoDB: {engine.description}")
+        for route, _ in sorted(api.routes, key=lambda r: (r[0].path, r[0].method)):
+            print(f"  {route.method:6} {route.path:55} -> {route.function}")
+        for line in background.describe():
+            print(line)
+        print("  GET    /_local/events  (published events; filters type, wallet_id)")
+        print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
+        sys.stdout.flush()
+        background.start()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            thread.join()
+        background.stopped.set()
         server.shutdown()
+    finally:
+        engine.stop()
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The local runtime (`make run`), started once per session, exercised over real HTTP."""
+"""The local runtime (`make run`), started once per session and engine, exercised over real HTTP."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import DDB_ENV, ENGINES, ROOT, _drop_table, unique_table_name
 
 
 def _free_port() -> int:
@@ -56,12 +56,21 @@ class Client:
         return self.request("POST", path, body if body is not None else {}, **kw)
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Client]:
+@pytest.fixture(scope="session", params=ENGINES)
+def server(request: pytest.FixtureRequest) -> Iterator[Client]:
+    """`python -m local.server` once per engine (per xdist worker): moto in the server's process, or a
+    table of its own on this pytest process's DynamoDB Local (so the server starts no JVM)."""
+    engine = request.param
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SPEEDUP": "60"}
-    env.pop("DYNAMODB_ENDPOINT_URL", None)
-    env.pop("TABLE_NAME", None)
+    for key in ("TABLE_NAME", *DDB_ENV):
+        env.pop(key, None)
+    endpoint = None
+    if engine == "moto":
+        env["LOCAL_ENGINE"] = "moto"
+    else:
+        endpoint = request.getfixturevalue("dynamodb_local_engine").endpoint
+        env.update(DYNAMODB_ENDPOINT_URL=endpoint, TABLE_NAME=unique_table_name())
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.server", "--port", str(port)],
         cwd=ROOT,
@@ -95,6 +104,8 @@ def server() -> Iterator[Client]:
         line for line in output if "[background]" in line or "unhandled" in line or "Traceback" in line
     ]
     if problems:
-        print("local server reported:\n" + "".join(problems[-20:]), file=sys.stderr)
+        print(f"local server ({engine}) reported:\n" + "".join(problems[-20:]), file=sys.stderr)
     proc.terminate()
     proc.wait(timeout=10)
+    if endpoint:
+        _drop_table(env["TABLE_NAME"], endpoint)

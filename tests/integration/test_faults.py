@@ -1,5 +1,5 @@
 """Fault injection at each DynamoDB call of a debit: conflicts, throttling, and a timeout after the
-write committed. moto raises none of these itself, so a botocore hook injects them."""
+write committed. Neither engine raises these on demand, so a botocore hook injects them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.httpsession import URLLib3Session
 from moto.core.models import botocore_stubber
 from wallets import ledger, repository
 
@@ -76,7 +77,11 @@ def throttled_response(request: Any, event_name: str) -> AWSResponse:
 
 
 def commit_then_time_out(request: Any, event_name: str) -> AWSResponse:
-    botocore_stubber(event_name=event_name, request=request)  # the write reaches DynamoDB and commits
+    # the write reaches DynamoDB (moto in-process, or DynamoDB Local over HTTP) and commits ...
+    if botocore_stubber.enabled:
+        botocore_stubber(event_name=event_name, request=request)
+    else:
+        URLLib3Session().send(request)
     raise ReadTimeoutError(endpoint_url="https://dynamodb")  # ... but the answer never arrives
 
 

@@ -7,12 +7,19 @@ import os
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from wallets import clock, errors, ledger, repository, topups
-from wallets import settings as wallet_settings
 from wallets.ledger import Idempotency
 
-from local import embedded
+from tests.conftest import Engine, fresh_table
 from tests.invariants import assert_invariants
 
 FUNDING = st.sampled_from(["cash", "promotional", "code_redemption", "refund", "manual_adjustment"])
@@ -23,24 +30,18 @@ class WalletMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
     debits = Bundle("debits")
 
+    engine: Engine  # set by the test below, once per engine
+
     def __init__(self) -> None:
         super().__init__()
-        from moto import mock_aws
-
-        embedded._serialize_moto()
-        self.mock = mock_aws()
-        self.mock.start()
-        wallet_settings.reload()
-        repository.unbind()
-        embedded.create_table(os.environ["TABLE_NAME"])
+        self.table = contextlib.ExitStack()
+        self.table.enter_context(fresh_table(self.engine.name, self.engine.endpoint))
         clock.reset()
         self.sent: dict[str, tuple[int, dict]] = {}  # idempotency key -> first response
         self.keys = 0
 
     def teardown(self) -> None:
-        repository.unbind()
-        self.mock.stop()
-        clock.reset()
+        self.table.close()
 
     @initialize()
     def open_wallet(self) -> None:
@@ -157,10 +158,14 @@ class WalletMachine(RuleBasedStateMachine):
         )
 
 
-WalletMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("WALLETS_PROPERTY_EXAMPLES", "12")),
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-TestWalletMachine = WalletMachine.TestCase
+def test_ledger_state_machine(engine: Engine) -> None:
+    machine = type(f"WalletMachine_{engine.name}", (WalletMachine,), {"engine": engine})
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=int(os.environ.get("WALLETS_PROPERTY_EXAMPLES", "12")),
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
