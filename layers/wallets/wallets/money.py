@@ -1,8 +1,12 @@
-"""Currencies (ISO 4217 via babel's CLDR data), minor units and formatting."""
+"""Currencies: codes and minor units from ISO 4217 (the `iso4217` package ships the maintenance
+agency's current list), symbols and formatting from CLDR (babel).
+
+CLDR's own "digits" are display digits and differ from ISO 4217 for IQD, IRR, LAK, LBP, MMK, RSD,
+SYP, YER, ALL, MGA, SOS, AFN and KPW: amounts are in ISO minor units, so ISO decides.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -11,27 +15,24 @@ FORMAT_LOCALE = "en_US"
 
 
 @cache
-def active_currencies() -> frozenset[str]:
-    """Currencies legal tender somewhere today, per CLDR (drops withdrawn codes like DEM or HRK)."""
-    from babel.core import get_global
-    from babel.numbers import get_territory_currencies
+def _minor_units() -> dict[str, int]:
+    """Current ISO 4217 codes with a minor unit (funds and metals like XAU have none: not money here)."""
+    import iso4217
 
-    today = date.today()
-    codes: set[str] = set()
-    for territory in get_global("territory_currencies"):
-        codes.update(get_territory_currencies(territory, today, tender=True))
-    return frozenset(codes)
+    units = {str(code): str(row["CcyMnrUnts"] or "") for code, row in iso4217.raw_table.items() if code}
+    return {code: int(digits) for code, digits in units.items() if digits.isdigit()}
+
+
+def active_currencies() -> frozenset[str]:
+    return frozenset(_minor_units())
 
 
 def is_active_currency(code: str) -> bool:
-    return code in active_currencies()
+    return code in _minor_units()
 
 
-@cache
 def minor_digits(currency: str) -> int:
-    from babel.numbers import get_currency_precision
-
-    return int(get_currency_precision(currency))
+    return _minor_units()[currency]
 
 
 @cache
@@ -55,8 +56,10 @@ def format_amount(amount: int, currency: str) -> str:
     """`1500 USD` -> `$15.00`; `1500 JPY` -> `¥1,500`; `15000 GHS` -> `GH₵150.00`."""
     from babel.numbers import format_currency
 
-    value = Decimal(amount).scaleb(-minor_digits(currency))
-    text = str(format_currency(value, currency, locale=FORMAT_LOCALE))
+    digits = minor_digits(currency)
+    value = Decimal(amount).scaleb(-digits)
+    pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
+    text = str(format_currency(value, currency, pattern, locale=FORMAT_LOCALE, currency_digits=False))
     symbol = _symbol(currency)
     if symbol and currency in text:
         text = text.replace(currency, symbol)
