@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import AwareDatetime
 from wallets import ledger
 from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, require_id
 from wallets.observability import logger, metrics
-from wallets.schemas import TransactionList, TransactionType
+from wallets.schemas import Instant, TransactionList, TransactionType
 
 app = build_resolver()
 
@@ -20,8 +19,8 @@ app = build_resolver()
 def handle_list_transactions(
     wallet_id: str,
     type: Annotated[TransactionType | None, Query()] = None,
-    created_after: Annotated[AwareDatetime | None, Query()] = None,
-    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    created_after: Annotated[Instant | None, Query()] = None,
+    created_before: Annotated[Instant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TransactionList:

@@ -7,6 +7,7 @@ zero or negative amounts where a positive one is required, and anything above 10
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
@@ -27,6 +28,28 @@ Reference = Annotated[StrictStr, Field(min_length=1, max_length=255, pattern=r"^
 PaymentMethod = Annotated[StrictStr, Field(min_length=1, max_length=255)]
 Timestamp = Annotated[
     str, Field(description="ISO 8601 UTC, millisecond precision", examples=["2026-01-31T12:00:00.000Z"])
+]
+# Every instant the API accepts lies in this range, in UTC (docs/contract.md, "Time"): what the
+# ledger stores (epoch milliseconds), sorts (ids, index keys) and prints (ISO 8601) without overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        offset = value.utcoffset() or timedelta(0)
+        utc = (value.replace(tzinfo=None) - offset).replace(tzinfo=UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z")
+    return utc
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(description="ISO 8601 with a time zone, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"),
 ]
 _ID_CHARS = re.compile(r"^[A-Za-z0-9_.:@+\-]+$")
 
@@ -108,7 +131,7 @@ class UpdateWalletRequest(_Request):
 class CreditWalletRequest(_Request):
     amount: Amount
     funding_type: FundingType = "promotional"
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}
@@ -139,7 +162,7 @@ class RefundTransactionRequest(_Request):
 
 class CreateHoldRequest(_Request):
     amount: Amount
-    expires_at: AwareDatetime | None = Field(None, description="Default 7 days, at most 30 days ahead")
+    expires_at: Instant | None = Field(None, description="Default 7 days, at most 30 days ahead")
     reference: Reference | None = None
     description: Text | None = None
     metadata: Metadata = {}
@@ -153,7 +176,7 @@ class CreateTopUpRequest(_Request):
     amount: Amount
     payment_method: PaymentMethod
     bonus_amount: NonNegativeAmount = 0
-    bonus_expires_at: AwareDatetime | None = None
+    bonus_expires_at: Instant | None = None
     description: Text | None = None
     metadata: Metadata = {}
 
@@ -306,7 +329,7 @@ class TopUpOutput(_Output):
     id: str
     object: Literal["top_up"]
     wallet_id: str
-    status: Literal["pending", "succeeded", "failed"]
+    status: Literal["pending", "succeeded", "failed", "refunding", "refunded"]
     currency: str
     amount: int
     amount_formatted: str
