@@ -26,3 +26,8 @@ def test_new_id_after_survives_a_clock_step_back() -> None:
 
 def test_ids_are_unique() -> None:
     assert len({ids.new_id("wal", 1) for _ in range(5000)}) == 5000
+
+
+def test_two_writers_behind_the_last_id_never_make_the_same_id() -> None:
+    last = ids.new_id("txn", 10_000)
+    assert len({ids.new_id_after("txn", last, 9_000) for _ in range(1000)}) == 1000

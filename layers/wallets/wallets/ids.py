@@ -35,11 +35,14 @@ def new_id(prefix: str, ms: int | None = None) -> str:
 
 def new_id_after(prefix: str, last: str | None, ms: int | None = None) -> str:
     """A new id strictly greater than `last` (same prefix), so a wallet's ledger sorts in commit order
-    even when two transactions fall in the same millisecond or the clock steps back."""
+    even when two transactions fall in the same millisecond or this host's clock is behind the one
+    that wrote `last`. Past `last` it steps by a random amount, never by a fixed one: two writers
+    planning on the same wallet version never make the same id, whatever their clocks say."""
     candidate = new_id(prefix, ms)
     if last is None or candidate > last:
         return candidate
-    return f"{prefix}_{_encode(_decode(last.split('_', 1)[1]) + 1)}"
+    step = 1 + int.from_bytes(os.urandom(8), "big")
+    return f"{prefix}_{_encode(_decode(last.split('_', 1)[1]) + step)}"
 
 
 def ms_of(identifier: str) -> int:

@@ -96,6 +96,9 @@ class WalletItem(TableItem, discriminator="wallet"):
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     version = NumberAttribute()
+    # The ClientRequestToken of the transaction that wrote this version: the only thing a cancelled
+    # retry may take as proof that its own earlier attempt committed.
+    commit_token = UnicodeAttribute(null=True)
     metadata = MapAttribute[str, Any](default=dict)
     settings = MapAttribute[str, Any](default=dict)
     lots = MapAttribute[str, Any](default=dict)
@@ -238,17 +241,17 @@ def _alloc_out(allocs: list[Allocation]) -> list[dict[str, Any]]:
 
 
 def _alloc_in(raw: Any) -> list[Allocation]:
-    return [Allocation.from_dict(_plain(a)) for a in (raw or [])]
+    return [Allocation.from_dict(plain(a)) for a in (raw or [])]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """PynamoDB raw maps come back as MapAttribute objects; turn them into dicts and ints."""
     if isinstance(value, MapAttribute):
         value = value.as_dict()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -314,7 +317,7 @@ def wallet_from_item(item: WalletItem) -> Wallet:
     from wallets.wallet import DEFAULT_SETTINGS
 
     lots = {}
-    for lot_id, raw in _plain(item.lots).items():
+    for lot_id, raw in plain(item.lots).items():
         lots[lot_id] = Lot(
             id=lot_id,
             funding_type=raw["t"],
@@ -326,9 +329,9 @@ def wallet_from_item(item: WalletItem) -> Wallet:
             warned=bool(raw.get("w", False)),
         )
     holds = {}
-    for hold_id, raw in _plain(item.holds).items():
+    for hold_id, raw in plain(item.holds).items():
         holds[hold_id] = PendingHold(hold_id, raw["a"], raw["e"], raw["c"], _alloc_in(raw["l"]))
-    settings = {**DEFAULT_SETTINGS, **_plain(item.settings)}
+    settings = {**DEFAULT_SETTINGS, **plain(item.settings)}
     return Wallet(
         id=item.wallet_id,
         customer_id=item.customer_id,
@@ -337,12 +340,12 @@ def wallet_from_item(item: WalletItem) -> Wallet:
         created_at=int(item.created_at),
         updated_at=int(item.updated_at),
         version=int(item.version),
-        metadata=_plain(item.metadata),
+        metadata=plain(item.metadata),
         settings=settings,
         lots=lots,
         holds=holds,
         last_transaction_id=item.last_transaction_id,
-        auto_top_up_state=_plain(item.auto_top_up_state),
+        auto_top_up_state=plain(item.auto_top_up_state),
     )
 
 
@@ -385,9 +388,9 @@ def entry_from_item(item: TransactionItem) -> Entry:
         description=item.description,
         reason=item.reason,
         reference=item.reference,
-        metadata=_plain(item.metadata),
+        metadata=plain(item.metadata),
         hold_id=item.hold_id,
         original_transaction_id=item.original_transaction_id,
         top_up_id=item.top_up_id,
-        details=_plain(item.details),
+        details=plain(item.details),
     )

@@ -17,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from wallets import errors
+from wallets import errors, ids
 from wallets.items import (
     ALL_MODELS,
     CustomerWalletItem,
@@ -253,9 +253,13 @@ class ExistingRecord(Exception):
 class Retryable(Exception):
     """TransactionConflict or throttling: nothing was written; the same plan may be retried."""
 
+    def __init__(self, throttled: bool) -> None:
+        super().__init__("throttled" if throttled else "transaction conflict")
+        self.throttled = throttled
+
 
 class AlreadyCommitted(Exception):
-    """An earlier attempt of this very plan committed (its first ledger entry exists)."""
+    """An earlier attempt of this very plan committed: the wallet carries this plan's commit token."""
 
 
 @dataclass
@@ -271,10 +275,15 @@ class Plan:
 
 
 def commit(plan: Plan, client_request_token: str | None = None) -> None:
+    """Send the plan as one TransactWriteItems. The token is DynamoDB's ClientRequestToken and is
+    also stored on the wallet item, so an identical re-send after an ambiguous failure recognises its
+    own earlier commit (AlreadyCommitted) by that token and nothing else."""
     bind()
+    client_request_token = client_request_token or ids.ulid()
     wallet = plan.wallet
     wallet.version = (plan.expected_version or 0) + 1
     item = plan.wallet_item or wallet_to_item(wallet)
+    item.commit_token = client_request_token
     # PynamoDB sends condition checks, deletes, puts, then updates: keep our own list in that order.
     order: list[str] = []
     with_wallet_condition = (
@@ -297,14 +306,14 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
                 order.append(kind)
     except TransactWriteError as exc:
         wallet.version = plan.expected_version or 0
-        _raise_cancellation(exc, order)
+        _raise_cancellation(exc, order, client_request_token)
         raise
 
 
-def _raise_cancellation(exc: TransactWriteError, order: list[str]) -> None:
+def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | None = None) -> None:
     code = exc.cause_response_code
     if code in ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"):
-        raise Retryable(code) from exc
+        raise Retryable(throttled=True) from exc
     if code != "TransactionCanceledException":
         return
     reasons = exc.cancellation_reasons
@@ -312,13 +321,19 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str]) -> None:
     for kind, reason in zip(order, reasons, strict=False):
         if reason is not None and reason.code not in ("None", None):
             failed.setdefault(kind, reason)
-    if any(r.code == "TransactionConflict" for r in failed.values()) or any(
-        r.code in ("ThrottlingError", "ProvisionedThroughputExceeded") for r in failed.values()
+    if any(r.code in ("ThrottlingError", "ProvisionedThroughputExceeded") for r in failed.values()):
+        raise Retryable(throttled=True) from exc
+    if any(r.code == "TransactionConflict" for r in failed.values()):
+        raise Retryable(throttled=False) from exc
+    wallet_reason = failed.get("wallet")
+    if (
+        wallet_reason is not None
+        and wallet_reason.code == "ConditionalCheckFailed"
+        and wallet_reason.raw_item
     ):
-        raise Retryable("TransactionConflict") from exc
-    entry = failed.get("entry")
-    if entry is not None and entry.code == "ConditionalCheckFailed":
-        raise AlreadyCommitted() from exc
+        stored = wallet_reason.raw_item.get("commit_token", {}).get("S")
+        if token is not None and stored == token:
+            raise AlreadyCommitted() from exc
     for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new"):
         reason = failed.get(kind)
         if reason is not None and reason.code == "ConditionalCheckFailed":
