@@ -21,7 +21,7 @@ app = build_resolver()
     responses={
         201: {"description": "credited"},
         200: {"description": "reference already used"},
-        409: error_doc("wallet_closed, idempotency_key_reused"),
+        409: error_doc("wallet_closed, idempotency_key_reused, reference_reused, limit_exceeded"),
         **ERROR_RESPONSES,
     },
 )

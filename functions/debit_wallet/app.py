@@ -21,7 +21,7 @@ app = build_resolver()
         201: {"description": "debited"},
         200: {"description": "reference already used"},
         402: error_doc("insufficient_funds"),
-        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
+        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused, reference_reused"),
         **ERROR_RESPONSES,
     },
 )

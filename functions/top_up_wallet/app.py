@@ -23,7 +23,7 @@ app = build_resolver()
         202: {"description": "charge outcome unknown yet; the recovery job settles it"},
         402: error_doc("payment_failed"),
         403: error_doc("top_up_not_allowed"),
-        409: error_doc("wallet_closed, idempotency_key_reused"),
+        409: error_doc("wallet_closed, limit_exceeded, idempotency_key_reused"),
         **ERROR_RESPONSES,
     },
 )
@@ -35,9 +35,9 @@ def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, 
             request.amount,
             request.payment_method,
             request.bonus_amount,
-            bonus_expires,
-            request.description,
-            idempotency(app),
+            bonus_expires_at=bonus_expires,
+            description=request.description,
+            idem=idempotency(app),
         )
     )
 

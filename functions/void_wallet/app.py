@@ -20,7 +20,7 @@ app = build_resolver()
     responses={
         201: {"description": "voided"},
         402: error_doc("insufficient_funds"),
-        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
+        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused, reference_reused"),
         **ERROR_RESPONSES,
     },
 )

@@ -222,7 +222,13 @@ def test_gateway_timeout_leaves_it_pending_and_recovery_settles_once(table: str)
     wallet_id = new_wallet()
     status, body = top_up(wallet_id, 3000, "pm_card_timeout", headers={"Idempotency-Key": "t-1"})
     assert status == 202 and body["status"] == "pending"
-    assert topups.recover() == {"settled": 0, "failed": 0, "skipped": 0}  # still inside the grace period
+    assert topups.recover() == {
+        "settled": 0,
+        "failed": 0,
+        "refunded": 0,
+        "skipped": 0,
+        "errors": 0,
+    }  # still inside the grace period
     clock.advance(61)
     assert topups.recover()["settled"] == 1
     assert topups.recover()["settled"] == 0

@@ -32,8 +32,9 @@ def test_sweep_expires_due_lots_and_holds_once(table: str) -> None:
     first = jobs.sweep()
     assert (first["wallets"], first["expired_lots"], first["expired_holds"]) == (1, 2, 1)
     assert jobs.sweep()["wallets"] == 0  # a second run finds nothing due
-    types = [e.type for e in repository.all_entries(wid)]
-    assert types.count("expiry") == 2 and types.count("release") == 1
+    entries = repository.all_entries(wid)
+    assert [e.type for e in entries].count("release") == 1
+    assert sum(len(e.allocations) for e in entries if e.type == "expiry") == 2
     hold = repository.get_wallet_with(wid, f"HLD#{held['id']}")[1][f"HLD#{held['id']}"]
     assert hold.status == "expired"  # type: ignore[attr-defined]
     check(wid)
@@ -51,7 +52,8 @@ def test_two_sweeps_at_once_settle_each_item_once(table: str) -> None:
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(run, range(2)))
     for wid in ids:
-        assert [e.type for e in repository.all_entries(wid)].count("expiry") == 2
+        expiries = [e for e in repository.all_entries(wid) if e.type == "expiry"]
+        assert sum(len(e.allocations) for e in expiries) == 2 and sum(e.amount for e in expiries) == 200
         check(wid)
 
 
@@ -161,7 +163,8 @@ def test_three_failures_suspend_auto_top_up_until_settings_are_saved(table: str)
     assert state["suspended"] is True
     jobs.run_top_up_job({}, None)
     assert repository.get_wallet(wid).auto_top_up_state["failures"] == 3
-    ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "payment_method": "pm_card_visa"}}, None)
+    resumed = {**AUTO, "payment_method": "pm_card_visa", "max_per_day": 10, "cooldown_seconds": 0}
+    ledger.update_wallet(wid, None, {"auto_top_up": resumed}, None)
     ledger.debit(wid, 1, False, None, None, {}, None)  # any write re-arms it
     jobs.run_top_up_job({}, None)
     assert ledger.get_wallet(wid)["available"] == 399 + 2000

@@ -262,16 +262,25 @@ def test_customer_balance_api(table: str) -> None:
 
 
 def test_a_backlog_larger_than_one_transaction_is_settled_first(table: str) -> None:
+    from wallets import ledger
+    from wallets.wallet import MAX_SETTLED_PER_WRITE
+
     wallet_id = new_wallet()
     soon = clock.now_ms() + 60_000
-    for _ in range(30):  # more due lots than one write may settle (25)
+    for _ in range(30):  # many lots expire together: one expiry entry, however many
         ledger_credit(wallet_id, 10, soon)
-    credit(wallet_id, 100, funding_type="cash")
+    credit(wallet_id, 1000, funding_type="cash")
+    holds = MAX_SETTLED_PER_WRITE + 10  # more expired holds than one write may release
+    for _ in range(holds):
+        assert ledger.create_hold(wallet_id, 10, soon, None, None, {}, None)[0] == 201
     clock.advance(61)
     status, paid = debit(wallet_id, 60)
-    assert status == 201 and paid["balance_after"] == 40
+    assert status == 201 and paid["balance_after"] == 940
     entries = repository.all_entries(wallet_id)
-    assert [e.type for e in entries].count("expiry") == 30 and entries[-1].type == "debit"
+    types = [e.type for e in entries]
+    assert types.count("release") == holds and entries[-1].type == "debit"
+    expiries = [e for e in entries if e.type == "expiry"]
+    assert sum(len(e.allocations) for e in expiries) == 30 and sum(e.amount for e in expiries) == 300
     check(wallet_id)
 
 

@@ -45,6 +45,12 @@ class IdempotencyKeyReused(WalletError):
     status, type = 409, "idempotency_key_reused"
 
 
+class ReferenceReused(WalletError):
+    """A reference (unique per wallet) already names a transaction of another kind."""
+
+    status, type = 409, "reference_reused"
+
+
 class RefundExceedsOriginal(WalletError):
     status, type = 409, "refund_exceeds_original"
 

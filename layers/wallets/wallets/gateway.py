@@ -110,12 +110,19 @@ class SandboxGateway:
         )
 
     def refund(self, key: str) -> None:
+        """Refund the charge made with this key; refunding it again is a no-op, as with a real gateway
+        called with the same idempotency key."""
+        from pynamodb.exceptions import UpdateError
+
         from wallets.items import SandboxChargeItem
 
-        SandboxChargeItem(f"SANDBOX#{key}", "CHARGE").update(
-            actions=[SandboxChargeItem.status.set("refunded")],
-            condition=SandboxChargeItem.status == "succeeded",
-        )
+        try:
+            SandboxChargeItem(f"SANDBOX#{key}", "CHARGE").update(
+                actions=[SandboxChargeItem.status.set("refunded")],
+                condition=SandboxChargeItem.status.is_in("succeeded", "refunded"),
+            )
+        except UpdateError as exc:
+            raise RuntimeError(f"no refundable sandbox charge for {key}") from exc
 
 
 def get_gateway() -> PaymentGateway:

@@ -24,15 +24,28 @@ def deadline_of(context: Any) -> float:
     return time.monotonic() + max(0, remaining - SAFETY_MARGIN_MS) / 1000
 
 
+def job_item_failed(job: str, message: str, **extra: Any) -> None:
+    """One item of a job failed: log it with its traceback and count it (`JobItemFailures`, alarmed in
+    template.yaml). The job goes on with the other items; the failed one stays due for the next run."""
+    logger.exception(message, extra={"job": job, **extra})
+    metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=1)
+
+
 def run_top_up_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve top-ups left pending, then run the automatic top-ups that are due."""
     deadline = deadline_of(context)
     recovered = topups.recover(clock.now_ms(), deadline)
+    if recovered["errors"]:
+        metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=recovered["errors"])
     automatic: dict[str, int] = {}
     for wallet_id in topups.due_wallets(clock.now_ms()):
         if time.monotonic() > deadline:
             break
-        outcome = topups.run_automatic(wallet_id)
+        try:
+            outcome = topups.run_automatic(wallet_id)
+        except Exception:
+            job_item_failed("auto_top_up", "automatic top-up failed for a wallet", wallet_id=wallet_id)
+            outcome = "errors"
         automatic[outcome] = automatic.get(outcome, 0) + 1
     for name, value in {
         **{f"recovered_{k}": v for k, v in recovered.items()},
@@ -52,7 +65,14 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
     code every write uses, in one conditional transaction: two sweeps at once settle each item once.
     """
     now = clock.now_ms() if now is None else now
-    stats = {"wallets": 0, "expired_lots": 0, "expired_holds": 0, "warnings": 0, "stopped_early": 0}
+    stats = {
+        "wallets": 0,
+        "expired_lots": 0,
+        "expired_holds": 0,
+        "warnings": 0,
+        "errors": 0,
+        "stopped_early": 0,
+    }
     repository.bind()
     for shard in range(DUE_SHARDS):
         for key in WalletItem.due_index.query(
@@ -73,7 +93,7 @@ def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
         warned = work.mark_warned(now)
         entries = work.effects.entries
         counted.update(
-            expired_lots=sum(1 for e in entries if e.type == "expiry"),
+            expired_lots=sum(len(e.allocations) for e in entries if e.type == "expiry"),
             expired_holds=sum(1 for e in entries if e.type == "release"),
             warnings=len(warned),
         )
@@ -82,9 +102,10 @@ def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
     try:
         ledger.run(lambda: repository.get_wallet(wallet_id), action)
     except Exception:
-        logger.exception(
-            "sweep failed for a wallet; it stays due for the next run", extra={"wallet_id": wallet_id}
+        job_item_failed(
+            "sweep", "sweep failed for a wallet; it stays due for the next run", wallet_id=wallet_id
         )
+        stats["errors"] += 1
         return
     stats["wallets"] += 1
     for k, v in counted.items():

@@ -27,6 +27,7 @@ from wallets.items import (
     ReferenceItem,
     TransactionItem,
     entry_from_item,
+    plain,
     wallet_pk,
 )
 from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged
@@ -47,6 +48,14 @@ class Idempotency:
     fingerprint: str
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A client reference (unique per wallet forever) and the transaction type it names."""
+
+    value: str
+    transaction_type: str
+
+
 def backoff(attempt: int) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
     return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)))
@@ -59,22 +68,25 @@ class Outcome:
     body: dict[str, Any]
     puts: list[tuple[str, Any, Any]] | None = None  # (kind, item, condition)
     updates: list[tuple[str, Any, list[Any], Any]] | None = None  # (kind, item, actions, condition)
+    # A step of a command too large for one transaction: commit it (without the request's
+    # idempotency and reference records) and run the action again on the result.
+    step: bool = False
 
 
 # An action returning None had nothing to do: nothing is written.
 Action = Callable[[Wallet, int], "Outcome | None"]
 
 
-def _replay(idem: Idempotency | None, wallet_id: str | None, reference: str | None) -> Response | None:
+def _replay(idem: Idempotency | None, wallet_id: str | None, reference: Reference | None) -> Response | None:
     """After a refusal: was this request already served? (idempotency key first, then reference)."""
     if idem is not None:
         record = repository.get_idempotency(idem.key)
         if record is not None:
             return _from_record(record, idem)
     if reference and wallet_id:
-        txn_id = repository.get_reference(wallet_id, reference)
+        txn_id = repository.get_reference(wallet_id, reference.value)
         if txn_id is not None:
-            return _original_transaction(wallet_id, txn_id)
+            return _original_transaction(wallet_id, txn_id, reference)
     return None
 
 
@@ -91,8 +103,20 @@ def _from_record(record: Any, idem: Idempotency) -> Response:
     return status, body
 
 
-def _original_transaction(wallet_id: str, transaction_id: str) -> Response:
-    return 200, get_transaction(wallet_id, transaction_id)
+def _original_transaction(wallet_id: str, transaction_id: str, reference: Reference) -> Response:
+    """A second use of a reference returns the transaction it first made, if it is the same kind of
+    operation; a reference reused by another operation (a debit naming a credit's) is refused."""
+    original = get_transaction(wallet_id, transaction_id)
+    if original["type"] != reference.transaction_type:
+        raise errors.ReferenceReused(
+            f"Reference {reference.value!r} was already used by a {original['type']} transaction",
+            {
+                "reference": reference.value,
+                "transaction_id": transaction_id,
+                "transaction_type": original["type"],
+            },
+        )
+    return 200, original
 
 
 def _plan(
@@ -101,7 +125,7 @@ def _plan(
     outcome: Outcome,
     now: int,
     idem: Idempotency | None,
-    reference: str | None,
+    reference: Reference | None,
     new_wallet: bool,
 ) -> Plan:
     plan = Plan(
@@ -173,11 +197,11 @@ def _plan(
             )
         )
     if reference and effects.entries:
-        primary = next(e for e in effects.entries if e.reference == reference)
+        primary = next(e for e in effects.entries if e.reference == reference.value)
         plan.puts.append(
             (
                 "reference",
-                repository.reference_item(work.id, reference, primary.id, now),
+                repository.reference_item(work.id, reference.value, primary.id, now),
                 ReferenceItem.pk.does_not_exist(),
             )
         )
@@ -199,50 +223,70 @@ def run(
     action: Action,
     *,
     idem: Idempotency | None = None,
-    reference: str | None = None,
+    reference: Reference | None = None,
     new_wallet: bool = False,
 ) -> Response:
-    """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry."""
+    """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry.
+
+    What the caller gets back is the outcome of the attempt that committed, never of one that was
+    cancelled: an action must not leave anything behind for the caller except through its Outcome.
+    """
     wallet = load()
     wallet_id = None if new_wallet else wallet.id
     throttled = False
-    for attempt in range(MAX_ATTEMPTS):
+    attempt = 0
+    while attempt < MAX_ATTEMPTS:
         now = clock.now_ms()
-        if not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE:
-            wallet = _settle_backlog(wallet, now)
-            continue
         work = wallet.fork()
-        try:
-            outcome = action(work, now)
-            work.arm_auto_top_up(now)
-        except errors.WalletError:
-            prior = _replay(idem, wallet_id, reference)
-            if prior is not None:
-                return prior
-            raise
+        outcome: Outcome | None
+        if not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE:
+            # More due work than one transaction carries: settle a chunk on its own first.
+            work.settle(now)
+            outcome = Outcome(200, {}, step=True)
+        else:
+            try:
+                outcome = action(work, now)
+                work.arm_auto_top_up(now)
+            except errors.WalletError:
+                prior = _replay(idem, wallet_id, reference)
+                if prior is not None:
+                    return prior
+                raise
         if outcome is None:
             return 200, {}
-        plan = _plan(wallet, work, outcome, now, idem, reference, new_wallet)
+        plan = (
+            _plan(wallet, work, outcome, now, None, None, False)
+            if outcome.step
+            else _plan(wallet, work, outcome, now, idem, reference, new_wallet)
+        )
         try:
             _send(plan)
             ATTEMPTS[attempt] += 1
-            return outcome.status, outcome.body
         except AlreadyCommitted:
-            return outcome.status, outcome.body
+            pass
         except WalletChanged as changed:
             # Someone else's write landed first. Back off before re-planning on the newer wallet:
             # retrying at once would collide again with every other loser of the same race.
             time.sleep(backoff(attempt))
             wallet = changed.current if changed.current is not None and attempt < 2 else load()
+            attempt += 1
+            continue
         except Retryable as exc:
-            throttled = "Conflict" not in str(exc)
+            throttled = exc.throttled
             time.sleep(backoff(attempt))
             wallet = load()
+            attempt += 1
+            continue
         except ExistingRecord as existing:
             answer = _answer_existing(existing, idem, reference, work.id)
             if answer is not None:
                 return answer
             wallet = load()
+            attempt += 1
+            continue
+        if not outcome.step:
+            return outcome.status, outcome.body
+        wallet = work  # committed: the next step plans on it (its version is the new one)
     if throttled:
         raise errors.Unavailable("DynamoDB is throttling this wallet; nothing was written, retry later")
     raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
@@ -264,7 +308,7 @@ def _ambiguous(exc: TransactWriteError) -> bool:
 
 
 def _answer_existing(
-    existing: ExistingRecord, idem: Idempotency | None, reference: str | None, wallet_id: str
+    existing: ExistingRecord, idem: Idempotency | None, reference: Reference | None, wallet_id: str
 ) -> Response | None:
     if existing.kind == "idempotency" and idem is not None:
         record = existing.item if existing.item is not None else repository.get_idempotency(idem.key)
@@ -273,9 +317,9 @@ def _answer_existing(
         txn_id = (
             getattr(existing.item, "transaction_id", None)
             if existing.item is not None
-            else repository.get_reference(wallet_id, reference)
+            else repository.get_reference(wallet_id, reference.value)
         )
-        return _original_transaction(wallet_id, txn_id) if txn_id else None
+        return _original_transaction(wallet_id, txn_id, reference) if txn_id else None
     if existing.kind == "top_up":
         raise TopUpResolved()
     if existing.kind == "customer":
@@ -291,21 +335,6 @@ class TopUpResolved(Exception):
 class _ExistingWallet(Exception):
     def __init__(self, wallet_id: str) -> None:
         self.wallet_id = wallet_id
-
-
-def _settle_backlog(wallet: Wallet, now: int) -> Wallet:
-    """More due items than one transaction can carry: settle a chunk on its own first."""
-    work = wallet.fork()
-    work.settle(now)
-    plan = _plan(wallet, work, Outcome(200, {}), now, None, None, False)
-    try:
-        repository.commit(plan, client_request_token=ids.ulid())
-    except WalletChanged as changed:
-        return changed.current or repository.get_wallet(wallet.id)
-    except Retryable:
-        time.sleep(backoff(1))
-        return repository.get_wallet(wallet.id)
-    return work
 
 
 # ====================================================================== operations
@@ -428,6 +457,8 @@ def change_status(wallet_id: str, verb: str, idem: Idempotency | None, reason: s
     def action(work: Wallet, now: int) -> Outcome:
         if verb == "close":
             entry = work.close(now, reason)
+            if entry is None:  # more pending holds than one transaction releases: commit this part
+                return Outcome(200, {}, step=True)
             body = views.wallet_body(work, now)
             body["closing_transaction"] = views.transaction_body(work.id, work.currency, entry)
             return Outcome(200, body)
@@ -436,6 +467,10 @@ def change_status(wallet_id: str, verb: str, idem: Idempotency | None, reason: s
         return Outcome(200, views.wallet_body(work, now))
 
     return run(_load(wallet_id), action, idem=idem)
+
+
+def _reference(value: str | None, transaction_type: str) -> Reference | None:
+    return Reference(value, transaction_type) if value else None
 
 
 def _entry_outcome(work: Wallet, entry: Entry, status: int = 201) -> Outcome:
@@ -464,7 +499,7 @@ def credit(
         )
         return _entry_outcome(work, entry)
 
-    return run(_load(wallet_id), action, idem=idem, reference=reference)
+    return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "credit"))
 
 
 def debit(
@@ -482,7 +517,7 @@ def debit(
         )
         return _entry_outcome(work, entry)
 
-    return run(_load(wallet_id), action, idem=idem, reference=reference)
+    return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "debit"))
 
 
 def void(
@@ -498,7 +533,7 @@ def void(
         entry = work.void(amount, now, funding_type, reason=reason, reference=reference, metadata=metadata)
         return _entry_outcome(work, entry)
 
-    return run(_load(wallet_id), action, idem=idem, reference=reference)
+    return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "void"))
 
 
 def grant(
@@ -527,13 +562,13 @@ def grant(
             return _entry_outcome(work, entry)
 
         if wallet_id is not None:
-            return run(_load(wallet_id), action, idem=idem, reference=reference)
+            return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "credit"))
         try:
             return run(
                 lambda: Wallet.open(customer_id, currency, clock.now_ms()),
                 action,
                 idem=idem,
-                reference=reference,
+                reference=_reference(reference, "credit"),
                 new_wallet=True,
             )
         except _ExistingWallet:
@@ -619,7 +654,7 @@ def _hold_view(wallet: Wallet, item: HoldItem, now: int) -> dict[str, Any]:
         int(item.released_amount or 0),
         item.reference,
         item.description,
-        dict(item.metadata or {}),
+        plain(item.metadata),
         item.transaction_id,
     )
 
@@ -687,7 +722,7 @@ def settle_hold(
             released,
             item.reference,
             item.description,
-            dict(item.metadata or {}),
+            plain(item.metadata),
             item.transaction_id,
         )
         body["transaction"] = views.transaction_body(work.id, work.currency, entry)

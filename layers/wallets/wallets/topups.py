@@ -10,6 +10,15 @@ invocation, bounded by the function timeout) and the recovery pass, which waits 
 longer than that timeout and never charges, it only asks the gateway what happened. A retry of the
 request with the same Idempotency-Key reads the outcome instead of charging. So a crash between
 charge and credit neither loses the customer's money nor credits it twice.
+
+Rules that hold on every path (docs/decisions.md, "Side effects outside DynamoDB"):
+- A gateway call (charge, refund) happens only after the record that lets recovery find it has
+  committed, and never inside the ledger's re-plan loop.
+- After a charge, nothing leaves the money unaccounted for: a failure to credit leaves the top-up
+  pending (the client gets 202, recovery settles it); money that can never land (the wallet closed,
+  or holds the most lots it may) is refunded, recorded as `refunding` before the gateway is asked.
+
+Statuses: pending -> succeeded | failed | refunding -> refunded.
 """
 
 from __future__ import annotations
@@ -18,13 +27,18 @@ import contextlib
 import time
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets.gateway import Charge, GatewayTimeout, PaymentGateway, get_gateway
 from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
+from wallets.observability import logger, metrics
 from wallets.settings import get_settings
 from wallets.wallet import Wallet
+
+PENDING, SUCCEEDED, FAILED, REFUNDING, REFUNDED = "pending", "succeeded", "failed", "refunding", "refunded"
 
 
 def top_up_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | None) -> dict[str, Any]:
@@ -52,33 +66,27 @@ def _error_body(exc: errors.WalletError) -> dict[str, Any]:
     return {"error": {"type": exc.type, "message": exc.message, "details": exc.details}}
 
 
-def create(
-    wallet_id: str,
+def _pending_item(
+    wallet: Wallet,
+    now: int,
+    top_up_id: str,
     amount: int,
     payment_method: str,
+    *,
     bonus_amount: int = 0,
     bonus_expires_at: int | None = None,
     description: str | None = None,
-    idem: Idempotency | None = None,
     automatic: bool = False,
-    top_up_id: str | None = None,
-    gateway: PaymentGateway | None = None,
-) -> Response:
-    """Top up a wallet: 201 credited, 202 still pending (resolved by recovery), 402 declined."""
-    wallet = repository.get_wallet(wallet_id)
-    wallet.require_open()
-    if not automatic and not wallet.settings.get("allow_top_up", True):
-        raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
-    now = clock.now_ms()
+) -> TopUpItem:
     grace = get_settings().top_up_recovery_after_seconds * 1000
-    item = TopUpItem(
-        wallet_pk(wallet_id),
-        f"TOP#{top_up_id or ids.new_id('top', now)}",
-        top_up_id="",
-        wallet_id=wallet_id,
+    return TopUpItem(
+        wallet_pk(wallet.id),
+        f"TOP#{top_up_id}",
+        top_up_id=top_up_id,
+        wallet_id=wallet.id,
         customer_id=wallet.customer_id,
         currency=wallet.currency,
-        status="pending",
+        status=PENDING,
         amount=amount,
         bonus_amount=bonus_amount,
         bonus_expires_at=bonus_expires_at,
@@ -87,10 +95,43 @@ def create(
         description=description,
         created_at=now,
         updated_at=now,
-        work_shard=shard_of(wallet_id, DUE_SHARDS),
+        work_shard=shard_of(wallet.id, DUE_SHARDS),
         work_at=sortable_ms(now + grace),
     )
-    item.top_up_id = item.sk.split("#", 1)[1]
+
+
+def create(
+    wallet_id: str,
+    amount: int,
+    payment_method: str,
+    bonus_amount: int = 0,
+    *,
+    bonus_expires_at: int | None = None,
+    description: str | None = None,
+    idem: Idempotency | None = None,
+    gateway: PaymentGateway | None = None,
+) -> Response:
+    """Top up a wallet: 201 credited, 202 still pending (resolved by recovery), 402 declined."""
+    wallet = repository.get_wallet(wallet_id)
+    now = clock.now_ms()
+    try:
+        wallet.check_top_up(now, bonus_amount, bonus_expires_at)
+    except errors.WalletError:
+        # A retry of a top-up that was served before the wallet changed gets the original answer.
+        record = repository.get_idempotency(idem.key) if idem is not None else None
+        if record is not None and idem is not None:
+            return _resume(record, idem, wallet.currency)
+        raise
+    item = _pending_item(
+        wallet,
+        now,
+        ids.new_id("top", now),
+        amount,
+        payment_method,
+        bonus_amount=bonus_amount,
+        bonus_expires_at=bonus_expires_at,
+        description=description,
+    )
     puts: list[tuple[str, Any, Any]] = [("top_up_new", item, TopUpItem.pk.does_not_exist())]
     if idem is not None:
         pending = top_up_body(item, wallet.currency, None)
@@ -106,21 +147,27 @@ def create(
     except repository.ExistingRecord as existing:
         if existing.kind == "idempotency" and idem is not None:
             return _resume(existing.item or repository.get_idempotency(idem.key), idem, wallet.currency)
-        if existing.kind == "top_up_new":  # an automatic top-up with this id exists already
-            return _current(wallet_id, item.top_up_id, wallet.currency)
         raise
-    gateway = gateway or get_gateway()
+    return _charge(item, wallet.currency, idem, gateway or get_gateway())
+
+
+def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: PaymentGateway) -> Response:
+    """The one place a top-up is charged: once, after its pending record committed."""
     try:
         charge = gateway.charge(
             item.top_up_id,
-            amount,
-            wallet.currency,
-            payment_method,
-            description or f"Top-up of wallet {wallet_id}",
+            int(item.amount),
+            currency,
+            item.payment_method,
+            item.description or f"Top-up of wallet {item.wallet_id}",
         )
     except GatewayTimeout:
-        return 202, top_up_body(item, wallet.currency, None)
-    return resolve(item, charge, wallet.currency, idem, gateway)
+        return 202, top_up_body(item, currency, None)
+    except Exception:
+        # The charge may or may not have happened: recovery asks the gateway, the client waits.
+        logger.exception("the gateway failed; the top-up stays pending", extra={"top_up_id": item.top_up_id})
+        return 202, top_up_body(item, currency, None)
+    return resolve(item, charge, currency, idem, gateway)
 
 
 def resolve(
@@ -130,23 +177,27 @@ def resolve(
     if charge is None or charge.status != "succeeded":
         code = charge.failure_code if charge else "abandoned"
         message = charge.failure_message if charge else "The charge never reached the payment gateway"
-        failure = errors.PaymentFailed(
-            message or "The payment failed", {"failure_code": code, "top_up_id": item.top_up_id}
-        )
-        _mark_failed(item, code or "payment_failed", failure, idem, charge)
-        raise failure
+        try:
+            raise _finish(
+                item, FAILED, code or "payment_failed", message or "The payment failed", idem, charge
+            )
+        except TopUpResolved:
+            return _current(item.wallet_id, item.top_up_id, currency)
     try:
         return _settle(item, charge, idem)
-    except errors.WalletClosed as closed:
-        # Charged, but the wallet closed meanwhile: give the money back rather than keep it.
-        gateway.refund(item.top_up_id)
-        _mark_failed(item, "wallet_closed", closed, idem, charge)
-        raise errors.PaymentFailed(
-            "The wallet closed before the top-up settled; the charge was refunded",
-            {"failure_code": "wallet_closed", "top_up_id": item.top_up_id},
-        ) from closed
     except TopUpResolved:
         return _current(item.wallet_id, item.top_up_id, currency)
+    except (errors.WalletClosed, errors.LimitExceeded) as refused:
+        return _refund(item, charge, refused, currency, idem, gateway)
+    except Exception:
+        # Charged but not credited (throttling, contention, a crash of DynamoDB's client...): the
+        # top-up stays pending and recovery settles it. Never an error that invites a new charge.
+        logger.exception(
+            "crediting a charged top-up failed; it stays pending for recovery",
+            extra={"top_up_id": item.top_up_id, "wallet_id": item.wallet_id},
+        )
+        metrics.add_metric(name="TopUpSettleDeferred", unit=MetricUnit.Count, value=1)
+        return 202, top_up_body(item, currency, None)
 
 
 def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Response:
@@ -162,21 +213,21 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
         if item.automatic:
             work.auto_top_up_finished(now, succeeded=True)
             entry.details["automatic"] = True
-        item.status, item.charge_id = "succeeded", charge.id
         body = top_up_body(item, work.currency, views.transaction_body(work.id, work.currency, entry))
+        body.update(status=SUCCEEDED, charge_id=charge.id)
         updates = [
             (
                 "top_up",
                 TopUpItem(item.pk, item.sk),
                 [
-                    TopUpItem.status.set("succeeded"),
+                    TopUpItem.status.set(SUCCEEDED),
                     TopUpItem.charge_id.set(charge.id),
                     TopUpItem.transaction_id.set(entry.id),
                     TopUpItem.updated_at.set(now),
                     TopUpItem.work_shard.remove(),
                     TopUpItem.work_at.remove(),
                 ],
-                TopUpItem.status == "pending",
+                TopUpItem.status == PENDING,
             )
         ]
         puts = []
@@ -193,10 +244,71 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
     return ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
 
 
-def _mark_failed(
-    item: TopUpItem, code: str, failure: errors.WalletError, idem: Idempotency | None, charge: Charge | None
-) -> None:
+def _refund(
+    item: TopUpItem,
+    charge: Charge,
+    refused: errors.WalletError,
+    currency: str,
+    idem: Idempotency | None,
+    gateway: PaymentGateway,
+) -> Response:
+    """Charged money that can never land goes back: record `refunding` first, then refund."""
+    try:
+        failure = _finish(
+            item, REFUNDING, refused.type, f"{refused.message}; the charge was refunded", idem, charge
+        )
+    except TopUpResolved:
+        return _current(item.wallet_id, item.top_up_id, currency)
+    _complete_refund(item, gateway)
+    raise failure
+
+
+def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> None:
+    """Refund a top-up recorded as `refunding` (idempotent: the gateway refunds a key once)."""
+    gateway.refund(item.top_up_id)
+    with contextlib.suppress(repository.ExistingRecord):  # another recovery recorded it first
+        repository.write(
+            [],
+            [
+                (
+                    "top_up",
+                    TopUpItem(item.pk, item.sk),
+                    [
+                        TopUpItem.status.set(REFUNDED),
+                        TopUpItem.updated_at.set(clock.now_ms()),
+                        TopUpItem.work_shard.remove(),
+                        TopUpItem.work_at.remove(),
+                    ],
+                    TopUpItem.status == REFUNDING,
+                )
+            ],
+        )
+    item.status = REFUNDED
+
+
+def _failure(item: TopUpItem) -> errors.PaymentFailed:
+    """The error a client gets for a top-up that did not credit (the same on every replay)."""
+    details: dict[str, Any] = {"failure_code": item.failure_code, "top_up_id": item.top_up_id}
+    if item.status in (REFUNDING, REFUNDED):
+        details["refunded"] = True
+    return errors.PaymentFailed(item.failure_message or "The payment failed", details)
+
+
+def _finish(
+    item: TopUpItem,
+    status: str,
+    code: str,
+    message: str,
+    idem: Idempotency | None,
+    charge: Charge | None,
+) -> errors.PaymentFailed:
+    """Record that a pending top-up will not credit (failed, or refunding), with the answer a retry
+    replays; returns that answer. Raises TopUpResolved when another actor resolved it first."""
     now = clock.now_ms()
+    item.status, item.failure_code, item.failure_message = status, code, message
+    if charge is not None:
+        item.charge_id = charge.id
+    failure = _failure(item)
     puts: list[tuple[str, Any, Any]] = []
     if idem is not None:
         puts.append(
@@ -209,29 +321,31 @@ def _mark_failed(
             )
         )
     actions = [
-        TopUpItem.status.set("failed"),
+        TopUpItem.status.set(status),
         TopUpItem.failure_code.set(code),
-        TopUpItem.failure_message.set(failure.message),
+        TopUpItem.failure_message.set(message),
         TopUpItem.updated_at.set(now),
-        TopUpItem.work_shard.remove(),
-        TopUpItem.work_at.remove(),
     ]
+    if status != REFUNDING:  # a refund in flight stays in the work index until it is recorded
+        actions += [TopUpItem.work_shard.remove(), TopUpItem.work_at.remove()]
     if charge is not None:
         actions.append(TopUpItem.charge_id.set(charge.id))
     updates: list[tuple[str, Any, list[Any], Any]] = [
-        ("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == "pending")
+        ("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == PENDING)
     ]
-    with contextlib.suppress(repository.ExistingRecord, TopUpResolved):  # resolved by another run first
-        if item.automatic:
-            # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
-            def action(work: Wallet, at: int) -> Outcome:
-                work.auto_top_up_finished(at, succeeded=False)
-                return Outcome(200, {}, puts=puts, updates=updates)
+    if item.automatic:
+        # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
+        def action(work: Wallet, at: int) -> Outcome:
+            work.auto_top_up_finished(at, succeeded=False)
+            return Outcome(200, {}, puts=puts, updates=updates)
 
-            ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
-        else:
+        ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
+    else:
+        try:
             repository.write(puts, updates)
-    item.status, item.failure_code, item.failure_message = "failed", code, failure.message
+        except repository.ExistingRecord as existing:
+            raise TopUpResolved() from existing
+    return failure
 
 
 def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
@@ -239,16 +353,13 @@ def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
     item = found.get(f"TOP#{top_up_id}")
     if not isinstance(item, TopUpItem):
         raise errors.NotFound(f"No such top-up: {top_up_id}")
-    if item.status == "failed":
-        raise errors.PaymentFailed(
-            item.failure_message or "The payment failed",
-            {"failure_code": item.failure_code, "top_up_id": top_up_id},
-        )
+    if item.status in (FAILED, REFUNDING, REFUNDED):
+        raise _failure(item)
     transaction = None
     if item.transaction_id:
         entry, _, _ = repository.get_transaction(wallet_id, item.transaction_id)
         transaction = views.transaction_body(wallet_id, currency, entry)
-    return (201 if item.status == "succeeded" else 202), top_up_body(item, currency, transaction)
+    return (201 if item.status == SUCCEEDED else 202), top_up_body(item, currency, transaction)
 
 
 def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
@@ -264,52 +375,43 @@ def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
 def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     """One automatic top-up for a wallet the index says is due: claim it and create its pending
     record in one wallet transaction (so two job runs cannot both claim it), then charge and settle
-    exactly like a requested top-up. Returns what happened."""
-    gateway = gateway or get_gateway()
-    claimed: dict[str, Any] = {}
+    exactly like a requested top-up. Returns what happened.
 
-    def action(work: Wallet, now: int) -> Outcome:
+    Only the top-up the committed claim names is charged, read back from the table: a claim made
+    on an attempt that was cancelled (another run won) is never charged.
+    """
+
+    def action(work: Wallet, now: int) -> Outcome | None:
+        before = dict(work.auto_top_up_state)
         top_up_id = ids.new_id("top", now)
         cfg = work.claim_auto_top_up(now, top_up_id)
         if cfg is None:
-            return Outcome(200, {})
-        grace = get_settings().top_up_recovery_after_seconds * 1000
-        item = TopUpItem(
-            wallet_pk(work.id),
-            f"TOP#{top_up_id}",
-            top_up_id=top_up_id,
-            wallet_id=work.id,
-            status="pending",
-            customer_id=work.customer_id,
-            currency=work.currency,
-            amount=int(cfg["amount"]),
-            bonus_amount=0,
-            payment_method=str(cfg["payment_method"]),
-            automatic=True,
+            # Not now (guardrails) or not at all: write only if the claim changed the schedule.
+            return Outcome(200, {}) if work.auto_top_up_state != before else None
+        item = _pending_item(
+            work,
+            now,
+            top_up_id,
+            int(cfg["amount"]),
+            str(cfg["payment_method"]),
             description="Automatic top-up",
-            created_at=now,
-            updated_at=now,
-            work_shard=shard_of(work.id, DUE_SHARDS),
-            work_at=sortable_ms(now + grace),
+            automatic=True,
         )
-        claimed.update(item=item, currency=work.currency)
-        return Outcome(200, {}, puts=[("top_up_new", item, TopUpItem.pk.does_not_exist())])
+        return Outcome(
+            200, {"top_up_id": top_up_id}, puts=[("top_up_new", item, TopUpItem.pk.does_not_exist())]
+        )
 
-    ledger.run(lambda: repository.get_wallet(wallet_id), action)
-    if not claimed:
+    _, claimed = ledger.run(lambda: repository.get_wallet(wallet_id), action)
+    if "top_up_id" not in claimed:
         return "skipped"
-    item: TopUpItem = claimed["item"]
+    wallet, found = repository.get_wallet_with(wallet_id, f"TOP#{claimed['top_up_id']}")
+    item = found[f"TOP#{claimed['top_up_id']}"]
+    assert isinstance(item, TopUpItem)
     try:
-        charge = gateway.charge(
-            item.top_up_id, int(item.amount), claimed["currency"], item.payment_method, "Automatic top-up"
-        )
-    except GatewayTimeout:
-        return "pending"
-    try:
-        resolve(item, charge, claimed["currency"], None, gateway)
+        status, _ = _charge(item, wallet.currency, None, gateway or get_gateway())
     except errors.PaymentFailed:
         return "failed"
-    return "succeeded"
+    return "succeeded" if status == 201 else "pending"
 
 
 def due_wallets(now: int, limit: int = 100) -> list[str]:
@@ -332,11 +434,13 @@ def recover(
     gateway: PaymentGateway | None = None,
     limit: int = 100,
 ) -> dict[str, int]:
-    """Resolve top-ups left pending past the grace period by asking the gateway. Safe to run twice at
-    once (settling is conditioned on the top-up being pending) and stops before `deadline`."""
+    """Resolve top-ups left pending past the grace period by asking the gateway, and finish refunds
+    left `refunding`. Safe to run twice at once (every transition is conditioned on the status it
+    leaves), stops before `deadline`, and one top-up that fails is logged and counted (`errors`),
+    never stopping the others."""
     now = clock.now_ms() if now is None else now
     gateway = gateway or get_gateway()
-    done = {"settled": 0, "failed": 0, "skipped": 0}
+    done = {"settled": 0, "failed": 0, "refunded": 0, "skipped": 0, "errors": 0}
     repository.bind()
     for shard in range(DUE_SHARDS):
         for key in TopUpItem.work_index.query(
@@ -345,16 +449,27 @@ def recover(
             if deadline is not None and time.monotonic() > deadline:
                 return done
             try:
-                item = TopUpItem.get(key.pk, key.sk, consistent_read=True)
-            except TopUpItem.DoesNotExist:
-                continue
-            if item.status != "pending":
-                done["skipped"] += 1
-                continue
-            wallet = repository.get_wallet(item.wallet_id)
-            try:
-                resolve(item, gateway.retrieve(item.top_up_id), wallet.currency, None, gateway)
-                done["settled"] += 1
-            except errors.PaymentFailed:
-                done["failed"] += 1
+                done[_recover_one(key.pk, key.sk, gateway)] += 1
+            except Exception:
+                logger.exception(
+                    "recovering a top-up failed; it stays due", extra={"key": f"{key.pk}/{key.sk}"}
+                )
+                done["errors"] += 1
     return done
+
+
+def _recover_one(pk: str, sk: str, gateway: PaymentGateway) -> str:
+    try:
+        item = TopUpItem.get(pk, sk, consistent_read=True)
+    except TopUpItem.DoesNotExist:
+        return "skipped"
+    if item.status == REFUNDING:
+        _complete_refund(item, gateway)
+        return "refunded"
+    if item.status != PENDING:
+        return "skipped"
+    try:
+        status, _ = resolve(item, gateway.retrieve(item.top_up_id), item.currency or "", None, gateway)
+    except errors.PaymentFailed as failed:
+        return "refunded" if failed.details.get("refunded") else "failed"
+    return "settled" if status == 201 else "errors"

@@ -35,10 +35,16 @@ BALANCE_SIGN = {
 
 DEFAULT_HOLD_MS = 7 * DAY_MS
 MAX_HOLD_MS = 30 * DAY_MS
-# One wallet is one DynamoDB item (400 KB) and one transaction holds at most 100 items.
+# One wallet is one DynamoDB item (400 KB) and one transaction holds at most 100 items; see
+# docs/decisions.md ("Every command fits DynamoDB's limits") for how these maxima were chosen.
 MAX_LIVE_LOTS = 1000
 MAX_PENDING_HOLDS = 50
-MAX_SETTLED_PER_WRITE = 25
+MAX_HOLD_ALLOCATIONS = 1000  # lots reserved by all pending holds together (they live in the wallet item)
+# Expired holds one write releases (2 items each); expired lots always leave in ONE expiry entry.
+MAX_SETTLED_PER_WRITE = 20
+# Items (entries, hold records, refund counters) one command may add to its transaction: the rest of
+# DynamoDB's 100 is the wallet item and the request's own records (idempotency, reference, top-up).
+MAX_EFFECTS_PER_WRITE = 90
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "low_balance_threshold": None,
@@ -104,6 +110,10 @@ class Effects:
     new_holds: list[PendingHold] = field(default_factory=list)
     hold_changes: list[HoldChange] = field(default_factory=list)
     refunded: list[tuple[str, int]] = field(default_factory=list)  # (original txn id, new refunded total)
+
+    def items(self) -> int:
+        """DynamoDB items these effects write besides the wallet item itself."""
+        return len(self.entries) + len(self.new_holds) + len(self.hold_changes) + len(self.refunded)
 
 
 @dataclass
@@ -200,16 +210,15 @@ class Wallet:
                 continue
             if lot.remaining - held.get(lot.id, 0) > 0:
                 times.append(lot.expires_at)
-            if not lot.warned and warn_ms:
-                times.append(lot.expires_at - warn_ms)
+                # A fully held lot is warned about (if ever) once a release frees part of it: that
+                # write recomputes this time. Counting it now would keep the wallet due for nothing.
+                if not lot.warned and warn_ms:
+                    times.append(lot.expires_at - warn_ms)
         return min(times) if times else None
 
     def due_count(self, now: int) -> int:
-        held = self.held_by_lot()
-        lots = sum(
-            1 for lot in self.lots.values() if lot.expired(now) and lot.remaining - held.get(lot.id, 0) > 0
-        )
-        return lots + sum(1 for h in self.holds.values() if h.expired(now))
+        """Expired holds still pending (expired lots, however many, leave in one entry)."""
+        return sum(1 for h in self.holds.values() if h.expired(now))
 
     # ---------------------------------------------------------------- ledger plumbing
     def _record(self, type_: str, amount: int, now: int, **fields: Any) -> Entry:
@@ -273,29 +282,30 @@ class Wallet:
 
     # ---------------------------------------------------------------- settlement of due work
     def settle(self, now: int, limit: int | None = MAX_SETTLED_PER_WRITE) -> int:
-        """Release expired holds and expire the unheld part of expired lots, as ledger entries.
+        """Release expired holds, then expire the unheld part of every expired lot in ONE entry.
 
-        Returns how many items it settled. With a limit, a command writes at most that many
-        settlement entries in its transaction; callers loop while `due_count(now)` is above it.
+        Returns how many holds and lots it settled. With a limit, a command releases at most that
+        many expired holds (two items each) in its transaction; callers commit the backlog first
+        while `due_count(now)` is above it. The expiry entry has one allocation per lot, so however
+        many lots expire together they cost one item.
         """
         done = 0
         for hold in sorted(self.holds.values(), key=lambda h: (h.expires_at, h.id)):
             if limit is not None and done >= limit:
-                return done
+                break
             if hold.expired(now):
                 self._release(hold, now, "expired", reason="expired")
                 done += 1
         held = self.held_by_lot()
-        for lot in sorted(self.lots.values(), key=lambda x: (x.expires_at or 0, x.id)):
-            if limit is not None and done >= limit:
-                return done
-            free = lot.remaining - held.get(lot.id, 0)
-            if lot.expired(now) and free > 0:
-                alloc = Allocation(lot.id, lot.funding_type, free, lot.expires_at)
-                self._take([alloc])
-                self._record("expiry", free, now, allocations=[alloc], reason="expired")
-                done += 1
-        return done
+        expired = [
+            Allocation(lot.id, lot.funding_type, lot.remaining - held.get(lot.id, 0), lot.expires_at)
+            for lot in sorted(self.lots.values(), key=lambda x: (x.expires_at or 0, x.id))
+            if lot.expired(now) and lot.remaining - held.get(lot.id, 0) > 0
+        ]
+        if expired:
+            self._take(expired)
+            self._record("expiry", total(expired), now, allocations=expired, reason="expired")
+        return done + len(expired)
 
     def mark_warned(self, now: int) -> list[Lot]:
         """Lots entering the expiry warning window; each is warned once (wallet.credit_expiring)."""
@@ -334,7 +344,7 @@ class Wallet:
         """
         state = self.auto_top_up_state
         cfg = self.auto_top_up_config()
-        if cfg is None or state.get("suspended"):
+        if cfg is None or state.get("suspended") or self.status != ACTIVE:
             state.pop("due_at", None)
             return
         below = self.balances().available < int(cfg["threshold"])
@@ -357,8 +367,10 @@ class Wallet:
         state.pop("due_at", None)
         if cfg is None or state.get("suspended") or state.get("pending_top_up"):
             return None
-        if self.balances().available >= int(cfg["threshold"]) or self.status == CLOSED:
+        if self.balances().available >= int(cfg["threshold"]) or self.status != ACTIVE:
             return None
+        if len(self.lots) >= MAX_LIVE_LOTS:
+            return None  # the credit could not land; a later write that frees a lot re-arms it
         day = now // DAY_MS
         if state.get("day") != day:
             state["day"], state["count_today"] = day, 0
@@ -422,17 +434,28 @@ class Wallet:
         if settings:
             if "auto_top_up" in settings and self.auto_top_up_state.get("suspended"):
                 # Saving auto top-up settings again is how a merchant resumes it after suspension.
-                self.auto_top_up_state = {"resumed_at": now}
+                # The daily count and the last attempt stay: resuming never bypasses the guardrails.
+                state = self.auto_top_up_state
+                for key in ("suspended", "suspended_at", "failures", "next_attempt_at"):
+                    state.pop(key, None)
+                state["resumed_at"] = now
             self.settings.update(settings)
         self.updated_at = now
 
-    def close(self, now: int, reason: str | None = None) -> Entry:
-        """Release pending holds, forfeit non-withdrawable credit, report `refund_due`. Terminal."""
+    def close(self, now: int, reason: str | None = None) -> Entry | None:
+        """Release pending holds, forfeit non-withdrawable credit, report `refund_due`. Terminal.
+
+        A wallet with more pending holds than one transaction can release closes in several writes:
+        this releases as many as fit and returns None; the caller commits that and calls again. A
+        stop in between leaves an open wallet with fewer holds, which a retried close finishes.
+        """
         self.require_open()
-        self.settle(now, limit=None)
+        self.settle(now)
         for hold in sorted(self.holds.values(), key=lambda h: h.id):
+            if self.effects.items() + 2 > MAX_EFFECTS_PER_WRITE - 2:  # room for expiry + close entry
+                return None
             self._release(hold, now, "released", reason="wallet_closed")
-        self.settle(now, limit=None)
+        self.settle(now)
         allocations = [
             Allocation(lot.id, lot.funding_type, lot.remaining, lot.expires_at)
             for lot in sorted(self.lots.values(), key=lambda x: x.id)
@@ -441,6 +464,7 @@ class Wallet:
         amount = total(allocations)
         self._take(allocations)
         self.status = CLOSED
+        self.auto_top_up_state.pop("due_at", None)
         return self._record(
             "close",
             amount,
@@ -471,6 +495,22 @@ class Wallet:
         entry = self._record(type_, amount, now, allocations=[alloc], **fields)
         lot.source_transaction_id = entry.id
         return entry
+
+    def check_top_up(
+        self, now: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
+    ) -> None:
+        """Refuse, before anything is charged, a top-up this wallet could not credit now."""
+        self.require_open()
+        if not automatic and not self.settings.get("allow_top_up", True):
+            raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
+        if bonus_expires_at is not None and bonus_expires_at <= now:
+            raise errors.field_error("bonus_expires_at", "must be in the future")
+        needed = 2 if bonus_amount else 1
+        live = len(self.view(now).lots)
+        if live + needed > MAX_LIVE_LOTS:
+            raise errors.LimitExceeded(
+                f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots", {"live_lots": live}
+            )
 
     def top_up(
         self,
@@ -574,6 +614,12 @@ class Wallet:
                 "Insufficient available balance",
                 {"requested": amount, "available": self.balances().available},
             )
+        reserved = sum(len(h.allocations) for h in self.holds.values())
+        if reserved + len(allocations) > MAX_HOLD_ALLOCATIONS:
+            raise errors.LimitExceeded(
+                f"Pending holds of a wallet reserve at most {MAX_HOLD_ALLOCATIONS} credit lots in total",
+                {"reserved_lots": reserved, "requested_lots": len(allocations)},
+            )
         hold = PendingHold(ids.new_id("hld", now), amount, expires_at, now, allocations)
         self.holds[hold.id] = hold
         self.effects.new_holds.append(hold)
@@ -659,8 +705,12 @@ class Wallet:
                 },
             )
         self.settle(now)
+        # Portions to restore, grouped into one lot per funding type and expiry: portions that can
+        # never be told apart need not be separate lots, and those already expired (restored only
+        # to leave again in the expiry entry below) are one lot per type whatever their number.
         skip, left = already_refunded, amount
-        restored: list[Allocation] = []
+        groups: dict[tuple[str, int | None], int] = {}
+        expiries: dict[tuple[str, int | None], int | None] = {}
         for portion in reversed(original.allocations):
             part = portion.amount
             if skip >= part:
@@ -669,11 +719,19 @@ class Wallet:
             part -= skip
             skip = 0
             take = min(part, left)
-            lot = self._add_lot(portion.funding_type, take, now, portion.expires_at)
-            restored.append(Allocation(lot.id, portion.funding_type, take, lot.expires_at))
+            expired = portion.expires_at is not None and portion.expires_at <= now
+            key = (portion.funding_type, -1 if expired else portion.expires_at)
+            groups[key] = groups.get(key, 0) + take
+            expiries[key] = (
+                max(expiries.get(key) or 0, portion.expires_at or 0) if expired else portion.expires_at
+            )
             left -= take
             if left == 0:
                 break
+        restored: list[Allocation] = []
+        for (funding_type, _), part in groups.items():
+            lot = self._add_lot(funding_type, part, now, expiries[(funding_type, _)])
+            restored.append(Allocation(lot.id, funding_type, part, lot.expires_at))
         self.effects.refunded.append((original.id, already_refunded + amount))
         entry = self._record(
             "refund",
@@ -685,5 +743,5 @@ class Wallet:
         )
         for a in restored:
             self.lots[a.lot_id].source_transaction_id = entry.id
-        self.settle(now, limit=None)
+        self.settle(now)
         return entry

@@ -1,0 +1,530 @@
+"""Money at the edges: the payment gateway, DynamoDB's hard limits, the clock, retries after a side
+effect. One test per defect found there; each failed before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from wallets import clock, errors, jobs, ledger, money, repository, topups
+from wallets import wallet as wallet_module
+from wallets.gateway import Charge, SandboxGateway
+from wallets.items import SandboxChargeItem, TopUpItem, WalletItem, wallet_pk
+
+from tests import limits
+from tests.conftest import Engine, call
+from tests.integration.helpers import check, credit, debit, new_wallet, wallet
+from tests.integration.test_faults import inject, throttled
+from tests.integration.test_holds_topups_refunds import hold, top_up
+
+AUTO = {
+    "enabled": True,
+    "threshold": 500,
+    "amount": 2000,
+    "payment_method": "pm_card_visa",
+    "max_per_day": 3,
+    "cooldown_seconds": 60,
+}
+
+
+class CountingGateway(SandboxGateway):
+    def __init__(self) -> None:
+        self.charges: list[str] = []
+        self.refunds: list[str] = []
+
+    def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+        self.charges.append(key)
+        return super().charge(key, *args, **kwargs)
+
+    def refund(self, key: str) -> None:
+        self.refunds.append(key)
+        super().refund(key)
+
+
+def sandbox_charges() -> list[SandboxChargeItem]:
+    return [i for i in SandboxChargeItem.scan() if isinstance(i, SandboxChargeItem)]
+
+
+def stale_once(monkeypatch: pytest.MonkeyPatch, stale: Any) -> None:
+    """The next wallet read returns `stale` (as if it had been read before another writer committed)."""
+    real = repository.get_wallet
+    handed = []
+
+    def read(wallet_id: str) -> Any:
+        if not handed:
+            handed.append(True)
+            return stale
+        return real(wallet_id)
+
+    monkeypatch.setattr(repository, "get_wallet", read)
+
+
+def bulk_credit(
+    wallet_id: str, amounts_and_expiries: list[tuple[int, int | None]], funding_type: str
+) -> None:
+    """Many small credits in few transactions (50 entries each): a big wallet without 1,000 requests."""
+    for start in range(0, len(amounts_and_expiries), 50):
+        chunk = amounts_and_expiries[start : start + 50]
+
+        def action(work: Any, now: int, chunk: list[tuple[int, int | None]] = chunk) -> ledger.Outcome:
+            for amount, expires_at in chunk:
+                work.credit(amount, now, funding_type, expires_at)
+            return ledger.Outcome(201, {})
+
+        ledger.run(lambda: repository.get_wallet(wallet_id), action)
+
+
+def top_up_item(wallet_id: str, top_up_id: str) -> TopUpItem:
+    return TopUpItem.get(wallet_pk(wallet_id), f"TOP#{top_up_id}", consistent_read=True)
+
+
+# 1 ------------------------------------------------------------------------------------------------
+def test_a_cancelled_auto_top_up_claim_is_never_charged(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a wallet below its auto top-up threshold, read by a job run before another run claims it
+    _, created = ledger.create_wallet("cus_a", "USD", {}, {"auto_top_up": AUTO})
+    wid = created["id"]
+    ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
+    ledger.debit(wid, 600, False, None, None, {}, None)
+    stale = repository.get_wallet(wid)
+    gateway = CountingGateway()
+    assert topups.run_automatic(wid, gateway) == "succeeded"
+    # WHEN the slower run's claim is cancelled and its re-plan finds nothing to do
+    stale_once(monkeypatch, stale)
+    outcome = topups.run_automatic(wid, gateway)
+    # THEN it charges nothing
+    assert outcome == "skipped"
+    assert len(gateway.charges) == 1 and len(sandbox_charges()) == 1
+    assert ledger.get_wallet(wid)["available"] == 400 + 2000
+    check(wid)
+
+
+# 2 ------------------------------------------------------------------------------------------------
+def test_two_writers_with_a_clock_behind_never_take_each_others_commit(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a wallet whose last entry was written by a host whose clock ran 10 s ahead
+    wid = new_wallet()
+    clock.advance(10)
+    credit(wid, 1000, funding_type="cash")
+    clock.advance(-10)
+    stale = repository.get_wallet(wid)
+    # WHEN two debits plan on that same version, the second after the first committed
+    first = debit(wid, 100)
+    stale_once(monkeypatch, stale)
+    second = debit(wid, 200)
+    # THEN both are written, each under its own id
+    assert first[0] == second[0] == 201
+    assert first[1]["id"] != second[1]["id"]
+    debits = sorted(e.amount for e in repository.all_entries(wid) if e.type == "debit")
+    assert debits == [100, 200] and wallet(wid)["balance"] == 700
+    check(wid)
+
+
+# 3 ------------------------------------------------------------------------------------------------
+def test_a_top_up_on_a_full_wallet_is_refused_before_charging(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 3)
+    wid = new_wallet()
+    for _ in range(3):
+        credit(wid, 100)
+    status, body = top_up(wid, 1000, bonus_amount=100)
+    assert (status, body["error"]["type"]) == (409, "limit_exceeded")
+    assert sandbox_charges() == []
+
+
+def test_a_wallet_filling_up_during_the_charge_refunds_it_and_the_job_stays_healthy(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 3)
+    wid = new_wallet()
+    credit(wid, 100)
+
+    class FillingGateway(CountingGateway):
+        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            credit(wid, 100)
+            credit(wid, 100)  # full now: the cash lot cannot land
+            return super().charge(key, *args, **kwargs)
+
+    gateway = FillingGateway()
+    with pytest.raises(errors.PaymentFailed) as failed:
+        topups.create(wid, 1000, "pm_card_visa", gateway=gateway)
+    assert failed.value.details["failure_code"] == "limit_exceeded"
+    assert gateway.refunds == gateway.charges and len(gateway.charges) == 1
+    item = top_up_item(wid, failed.value.details["top_up_id"])
+    assert item.status == "refunded"
+    assert [c.status for c in sandbox_charges()] == ["refunded"]
+    clock.advance(3600)
+    result = jobs.run_top_up_job({}, None)  # nothing left pending, nothing raising
+    assert result["recovered"] == {"settled": 0, "failed": 0, "refunded": 0, "skipped": 0, "errors": 0}
+    assert wallet(wid)["balance"] == 300
+    check(wid)
+
+
+def test_one_broken_pending_top_up_never_blocks_the_others(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good, bad = new_wallet("cus_good"), new_wallet("cus_bad")
+    for wid in (good, bad):
+        assert top_up(wid, 500, "pm_card_timeout")[0] == 202
+    real = topups.resolve
+
+    def broken(item: TopUpItem, *args: Any, **kwargs: Any) -> Any:
+        if item.wallet_id == bad:
+            raise RuntimeError("this top-up is poison")
+        return real(item, *args, **kwargs)
+
+    monkeypatch.setattr(topups, "resolve", broken)
+    clock.advance(61)
+    recovered = jobs.run_top_up_job({}, None)["recovered"]
+    assert (recovered["settled"], recovered["errors"]) == (1, 1)
+    assert wallet(good)["balance"] == 500
+
+
+# 4, 9, 12 -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59-05:00",
+        "10000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+00:00",
+    ],
+)
+def test_datetimes_outside_the_supported_range_are_422_and_charge_nothing(table: str, value: str) -> None:
+    wid = new_wallet()
+    credit(wid, 1000, funding_type="cash")
+    status, body = top_up(wid, 1000, bonus_amount=100, bonus_expires_at=value)
+    assert status == 422 and "bonus_expires_at" in body["error"]["details"], body
+    status, body = credit(wid, 100, expires_at=value)
+    assert status == 422 and "expires_at" in body["error"]["details"], body
+    status, body = hold(wid, 100, expires_at=value)
+    assert status == 422 and "expires_at" in body["error"]["details"], body
+    status, body = call(
+        "list_transactions", "GET", f"/wallets/{wid}/transactions", query={"created_before": value}
+    )
+    assert status == 422 and "created_before" in body["error"]["details"], body
+    assert sandbox_charges() == []
+
+
+def test_the_last_supported_instant_works_end_to_end(table: str) -> None:
+    wid = new_wallet()
+    status, body = credit(wid, 100, expires_at="9999-12-31T23:59:59.999Z")
+    assert status == 201 and body["lots"][0]["expires_at"] == "9999-12-31T23:59:59.999Z"
+    assert wallet(wid)["next_expiry_at"] == "9999-12-31T23:59:59.999Z"
+
+
+def test_a_top_up_with_a_bonus_already_expired_is_422_before_charging(table: str) -> None:
+    wid = new_wallet()
+    status, body = top_up(wid, 1000, bonus_amount=100, bonus_expires_at="2020-01-01T00:00:00Z")
+    assert status == 422 and "bonus_expires_at" in body["error"]["details"]
+    assert sandbox_charges() == []
+
+
+# 5 ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("then", ["close", "disallow"])
+def test_a_top_up_retry_replays_its_201_whatever_the_wallet_did_since(table: str, then: str) -> None:
+    wid = new_wallet()
+    key = {"Idempotency-Key": "top-1"}
+    first = top_up(wid, 1000, headers=key)
+    assert first[0] == 201
+    if then == "close":
+        assert call("close_wallet", "POST", f"/wallets/{wid}/close")[0] == 200
+    else:
+        assert ledger.update_wallet(wid, None, {"allow_top_up": False}, None)[0] == 200
+    assert top_up(wid, 1000, headers=key) == first
+
+
+def test_a_wallet_closing_during_the_charge_replays_the_same_402(table: str) -> None:
+    wid = new_wallet()
+
+    class ClosingGateway(CountingGateway):
+        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            ledger.change_status(wid, "close", None)
+            return super().charge(key, *args, **kwargs)
+
+    gateway = ClosingGateway()
+    key = {"Idempotency-Key": "top-closing"}
+    idem = ledger.Idempotency("top-closing", "fp")
+    with pytest.raises(errors.PaymentFailed) as first:
+        topups.create(wid, 1000, "pm_card_visa", idem=idem, gateway=gateway)
+    assert first.value.details["failure_code"] == "wallet_closed"
+    with pytest.raises(errors.Replayed) as again:
+        topups.create(wid, 1000, "pm_card_visa", idem=idem, gateway=gateway)
+    assert (again.value.status, again.value.type, again.value.details) == (
+        402,
+        "payment_failed",
+        first.value.details,
+    )
+    assert gateway.refunds == gateway.charges
+    del key
+
+
+# 6 ------------------------------------------------------------------------------------------------
+def test_throttling_after_the_charge_answers_202_and_recovery_credits_once(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    wid = new_wallet()
+    key = {"Idempotency-Key": "top-throttled"}
+    # the first TransactWriteItems (the pending record) goes through; every settle attempt is throttled
+    with inject("TransactWriteItems", [lambda *_: None] + [throttled] * 200):
+        status, body = top_up(wid, 1500, headers=key)
+    assert status == 202 and body["status"] == "pending", body
+    assert top_up(wid, 1500, headers=key)[0] == 202
+    assert wallet(wid)["balance"] == 0
+    clock.advance(61)
+    assert topups.recover()["settled"] == 1
+    status, again = top_up(wid, 1500, headers=key)
+    assert status == 201 and again["transaction"]["amount"] == 1500
+    assert wallet(wid)["balance"] == 1500
+    check(wid)
+
+
+# 7 ------------------------------------------------------------------------------------------------
+def test_close_at_the_most_pending_holds_fits_dynamodb_transactions(table: str) -> None:
+    wid = new_wallet()
+    credit(wid, 10_000, funding_type="cash")
+    for _ in range(wallet_module.MAX_PENDING_HOLDS):
+        assert hold(wid, 10)[0] == 201
+    limits.reset()
+    status, body = call(
+        "close_wallet", "POST", f"/wallets/{wid}/close", headers={"Idempotency-Key": "close-1"}
+    )
+    assert status == 200, body
+    assert body["status"] == "closed" and body["closing_transaction"]["refund_due"] == 10_000
+    assert limits.largest["transaction_items"] <= 100
+    releases = [e for e in repository.all_entries(wid) if e.type == "release"]
+    assert len(releases) == wallet_module.MAX_PENDING_HOLDS
+    assert call("close_wallet", "POST", f"/wallets/{wid}/close", headers={"Idempotency-Key": "close-1"}) == (
+        status,
+        body,
+    )
+    check(wid)
+
+
+# 8 ------------------------------------------------------------------------------------------------
+def test_refunding_a_debit_over_many_lots_that_expired_since_fits_one_transaction(table: str) -> None:
+    wid = new_wallet()
+    bulk_credit(wid, [(1, clock.now_ms() + 300_000 + n) for n in range(120)], "promotional")
+    _, paid = ledger.debit(wid, 120, False, None, None, {}, None)
+    clock.advance(301)
+    status, refund = ledger.refund(wid, paid["id"], None, None, {}, None)
+    assert status == 201 and refund["amount"] == 120
+    assert wallet(wid)["balance"] == 0  # restored already expired
+    check(wid)
+
+
+# 10 -----------------------------------------------------------------------------------------------
+def test_a_closed_wallet_with_auto_top_up_is_left_alone_by_the_job(table: str) -> None:
+    _, created = ledger.create_wallet("cus_c", "USD", {}, {"auto_top_up": AUTO})
+    wid = created["id"]
+    ledger.change_status(wid, "close", None)
+    before = repository.get_wallet(wid).version
+    for _ in range(3):
+        jobs.run_top_up_job({}, None)
+    assert repository.get_wallet(wid).version == before
+    assert topups.due_wallets(clock.now_ms()) == []
+
+
+# 11 -----------------------------------------------------------------------------------------------
+def test_a_fully_held_lot_in_its_warning_window_does_not_keep_the_wallet_due(table: str) -> None:
+    _, created = ledger.create_wallet("cus_h", "USD", {}, {"expiry_warning_days": 7})
+    wid = created["id"]
+    ledger.credit(wid, 100, "promotional", clock.now_ms() + 10 * 86_400_000, None, None, {}, None)
+    ledger.create_hold(wid, 100, clock.now_ms() + 8 * 86_400_000, None, None, {}, None)
+    clock.advance(4 * 86_400)  # inside the warning window; the lot is fully held
+    jobs.sweep()
+    item = WalletItem.get(wallet_pk(wid), "WALLET", consistent_read=True)
+    assert item.due_at is None or int(item.due_at) > clock.now_ms()
+    assert jobs.sweep()["wallets"] == 0
+
+
+# 13 -----------------------------------------------------------------------------------------------
+def test_minor_units_follow_iso_4217_for_every_active_currency() -> None:
+    import iso4217
+
+    iso = {
+        code: int(row["CcyMnrUnts"])
+        for code, row in iso4217.raw_table.items()
+        if code and (row["CcyMnrUnts"] or "").isdigit()
+    }
+    assert money.active_currencies() == frozenset(iso)
+    for code, digits in iso.items():
+        assert money.minor_digits(code) == digits, code
+        shown = money.format_amount(10**digits + 1 if digits else 1, code)
+        assert shown.endswith(("0" * (digits - 1) + "1") if digits else "1"), (code, shown)
+    assert money.format_amount(1234567, "IQD") in ("IQD1,234.567", "IQD 1,234.567")
+    assert money.format_amount(150000, "LBP").endswith("1,500.00")
+
+
+# 14 -----------------------------------------------------------------------------------------------
+def test_resuming_auto_top_up_keeps_the_daily_cap_and_cooldown(table: str) -> None:
+    _, created = ledger.create_wallet(
+        "cus_r", "USD", {}, {"auto_top_up": {**AUTO, "payment_method": "pm_card_declined", "max_per_day": 5}}
+    )
+    wid = created["id"]
+    ledger.credit(wid, 100, "cash", None, None, None, {}, None)
+    for _ in range(3):
+        jobs.run_top_up_job({}, None)
+        clock.advance(3600)
+    state = repository.get_wallet(wid).auto_top_up_state
+    assert state["suspended"] is True and state["count_today"] == 3
+    ledger.update_wallet(wid, None, {"auto_top_up": AUTO}, None)
+    resumed = repository.get_wallet(wid).auto_top_up_state
+    assert not resumed.get("suspended")
+    assert (resumed["count_today"], resumed["last_at"]) == (state["count_today"], state["last_at"])
+
+
+def test_two_recoveries_of_a_charged_top_up_on_a_closed_wallet_refund_once(table: str) -> None:
+    wid = new_wallet()
+
+    class CrashAfterCharge(CountingGateway):
+        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            super().charge(key, *args, **kwargs)
+            raise SystemExit("crashed between charge and credit")
+
+    with pytest.raises(SystemExit):
+        topups.create(wid, 700, "pm_card_visa", gateway=CrashAfterCharge())
+    ledger.change_status(wid, "close", None)
+    clock.advance(61)
+    gateway = CountingGateway()
+    first = topups.recover(gateway=gateway)
+    second = topups.recover(gateway=gateway)
+    assert first["refunded"] == 1 and second == {
+        "settled": 0,
+        "failed": 0,
+        "refunded": 0,
+        "skipped": 0,
+        "errors": 0,
+    }
+    assert len(gateway.refunds) == 1
+    assert [c.status for c in sandbox_charges()] == ["refunded"]
+
+
+def test_a_refund_interrupted_after_the_gateway_call_is_finished_by_recovery(table: str) -> None:
+    wid = new_wallet()
+
+    class CrashAfterRefund(CountingGateway):
+        def refund(self, key: str) -> None:
+            super().refund(key)
+            raise SystemExit("crashed between refund and record")
+
+    class ClosingGateway(CrashAfterRefund):
+        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            ledger.change_status(wid, "close", None)
+            return super().charge(key, *args, **kwargs)
+
+    with pytest.raises(SystemExit):
+        topups.create(wid, 700, "pm_card_visa", gateway=ClosingGateway())
+    clock.advance(61)
+    gateway = CountingGateway()
+    assert topups.recover(gateway=gateway)["refunded"] == 1
+    assert [c.status for c in sandbox_charges()] == ["refunded"]
+
+
+# 15 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("operation", ["debit", "void"])
+def test_a_reference_reused_by_another_operation_is_409_naming_the_original(
+    table: str, operation: str
+) -> None:
+    wid = new_wallet()
+    status, credited = credit(wid, 1000, funding_type="cash", reference="order-7")
+    assert status == 201
+    if operation == "debit":
+        status, body = debit(wid, 100, reference="order-7")
+    else:
+        status, body = call(
+            "void_wallet", "POST", f"/wallets/{wid}/voids", {"amount": 100, "reference": "order-7"}
+        )
+    assert (status, body["error"]["type"]) == (409, "reference_reused"), body
+    assert body["error"]["details"]["transaction_id"] == credited["id"]
+    assert wallet(wid)["balance"] == 1000
+    assert credit(wid, 1000, funding_type="cash", reference="order-7") == (200, credited)
+
+
+# every command at the per-wallet maxima ----------------------------------------------------------
+METADATA = {f"k{n:02d}" + "x" * 37: "v" * 500 for n in range(20)}  # 20 keys of 40, values of 500
+
+
+@pytest.fixture
+def ddb_only(engine: Engine, table: str) -> str:
+    """The maxima tests need AWS's engine: moto enforces none of DynamoDB's limits (tests/limits.py
+    checks requests on both) and rewrites a 100 KB wallet item too slowly to build one per test."""
+    if engine.name != "ddb":
+        pytest.skip("runs on DynamoDB Local")
+    return table
+
+
+def max_wallet() -> str:
+    """A wallet one lot short of MAX_LIVE_LOTS (distinct expiries), with the longest metadata."""
+    _, created = ledger.create_wallet("cus_" + "m" * 250, "USD", METADATA, {"expiry_warning_days": 0})
+    wid = str(created["id"])
+    soon = clock.now_ms() + 20 * 86_400_000
+    bulk_credit(wid, [(10, soon + n) for n in range(wallet_module.MAX_LIVE_LOTS - 1)], "promotional")
+    return wid
+
+
+def key(name: str) -> ledger.Idempotency:
+    return ledger.Idempotency(name.ljust(255, "k"), "f" * 64)
+
+
+def test_payments_at_the_maxima_fit_dynamodb(ddb_only: str) -> None:
+    limits.reset()
+    wid = max_wallet()
+    # the last lot, with the longest description, reference, metadata and key
+    assert ledger.credit(wid, 5, "cash", None, "d" * 500, "c" * 255, METADATA, key("credit"))[0] == 201
+    with pytest.raises(errors.LimitExceeded):
+        ledger.credit(wid, 5, "cash", None, None, None, {}, None)
+    with pytest.raises(errors.LimitExceeded):
+        topups.create(wid, 100, "pm_card_visa")
+    # a debit spanning every lot, and its refund restoring every one of them
+    balance = ledger.get_wallet(wid)["balance"]
+    status, paid = ledger.debit(wid, balance, False, "d" * 500, "p" * 255, METADATA, key("debit"))
+    assert status == 201 and len(paid["lots"]) == wallet_module.MAX_LIVE_LOTS
+    assert ledger.refund(wid, paid["id"], None, "r" * 500, METADATA, key("refund"))[0] == 201
+    assert len(repository.get_wallet(wid).lots) == wallet_module.MAX_LIVE_LOTS
+    # the same payment again; every lot expires; the refund restores them already expired
+    status, paid = ledger.debit(wid, balance - 5, False, None, None, {}, None)
+    assert status == 201
+    clock.advance(21 * 86_400)
+    assert ledger.refund(wid, paid["id"], None, None, {}, key("refund-expired"))[0] == 201
+    assert ledger.get_wallet(wid)["balance"] == 5
+    assert ledger.void(wid, 5, None, "r" * 500, "v" * 255, METADATA, key("void"))[0] == 201
+    check(wid)
+    print("largest at the maxima:", limits.largest)
+
+
+def test_holds_and_close_at_the_maxima_fit_dynamodb(ddb_only: str) -> None:
+    limits.reset()
+    wid = max_wallet()
+    # MAX_PENDING_HOLDS holds reserving every lot (MAX_HOLD_ALLOCATIONS - 1 allocations in all)
+    holds = []
+    for n in range(wallet_module.MAX_PENDING_HOLDS):
+        amount = 190 if n < wallet_module.MAX_PENDING_HOLDS - 1 else 680
+        status, held = ledger.create_hold(wid, amount, None, "r" * 255, "d" * 500, METADATA, key(f"hold{n}"))
+        assert status == 201
+        holds.append(held["id"])
+    stored = repository.get_wallet(wid)
+    assert sum(len(h.allocations) for h in stored.holds.values()) == wallet_module.MAX_HOLD_ALLOCATIONS - 1
+    assert ledger.settle_hold(wid, holds[-1], "capture", 600, key("capture"))[0] == 200
+    assert ledger.settle_hold(wid, holds[0], "release", None, key("release"))[0] == 200
+    clock.advance(19 * 86_400)  # past every hold's expiry (7 days by default), not the lots' (20)
+    status, body = ledger.change_status(wid, "close", key("close"), "r" * 500)
+    assert status == 200 and body["status"] == "closed"
+    check(wid)
+    print("largest at the maxima:", limits.largest)
+
+
+# found at the maxima ------------------------------------------------------------------------------
+def test_a_hold_with_metadata_reads_and_settles(table: str) -> None:
+    wid = new_wallet()
+    credit(wid, 1000, funding_type="cash")
+    status, held = hold(wid, 300, metadata={"order": "o-1", "cart": "c-9"})
+    assert status == 201 and held["metadata"] == {"order": "o-1", "cart": "c-9"}
+    status, listed = call("list_holds", "GET", f"/wallets/{wid}/holds")
+    assert status == 200 and listed["data"][0]["metadata"] == held["metadata"]
+    status, captured = call(
+        "capture_hold", "POST", f"/wallets/{wid}/holds/{held['id']}/capture", {"amount": 100}
+    )
+    assert status == 200 and captured["metadata"] == held["metadata"]
