@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from local import runtime
+from local import embedded, runtime
 from local.template import Function
 
 
@@ -121,6 +121,7 @@ class StreamPump:
     """Feeds the table's stream to the publisher function, with Lambda's partial-failure semantics."""
 
     def __init__(self, table: str, publisher: Function) -> None:
+        self.table = table
         self.reader = StreamReader(table)
         self.publisher = publisher
         self.failed = 0
@@ -144,6 +145,7 @@ class StreamPump:
                 done = records
             if done:
                 self.reader.acknowledge(sid, done[-1]["dynamodb"]["SequenceNumber"])
+                embedded.trim_stream(self.table, done[-1]["dynamodb"]["SequenceNumber"])
                 delivered += len(done)
         return delivered
 
