@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
-
 from wallets import clock, errors, ids, repository, views
 from wallets.items import (
     CustomerWalletItem,
@@ -30,10 +28,11 @@ from wallets.items import (
     plain,
     wallet_pk,
 )
-from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged
+from wallets.repository import AlreadyCommitted, Ambiguous, ExistingRecord, Plan, Retryable, WalletChanged
 from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
 
 MAX_ATTEMPTS = 25
+RESENDS = 8  # identical re-sends after an ambiguous failure
 BACKOFF_BASE_S = 0.01
 BACKOFF_CAP_S = 0.5
 
@@ -239,19 +238,21 @@ def run(
         now = clock.now_ms()
         work = wallet.fork()
         outcome: Outcome | None
-        if not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE:
-            # More due work than one transaction carries: settle a chunk on its own first.
+        backlog = not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE
+        try:
+            # With more due work than one transaction carries, a chunk is settled on its own first,
+            # but only for a request that will be served: the action runs on a copy to find out.
+            outcome = action(wallet.fork(), now) if backlog else action(work, now)
+            if not backlog:
+                work.arm_auto_top_up(now)
+        except errors.WalletError:
+            prior = _replay(idem, wallet_id, reference)
+            if prior is not None:
+                return prior
+            raise
+        if backlog:
             work.settle(now)
             outcome = Outcome(200, {}, step=True)
-        else:
-            try:
-                outcome = action(work, now)
-                work.arm_auto_top_up(now)
-            except errors.WalletError:
-                prior = _replay(idem, wallet_id, reference)
-                if prior is not None:
-                    return prior
-                raise
         if outcome is None:
             return 200, {}
         plan = (
@@ -293,18 +294,27 @@ def run(
 
 
 def _send(plan: Plan) -> None:
-    """Commit; after an ambiguous failure send the identical request (same token) once more."""
+    """Commit. After an ambiguous failure (the write may have committed) send the identical request,
+    same ClientRequestToken, until an answer settles it: success (DynamoDB answers success for a
+    token that already committed), or a cancellation that the wallet's commit token explains. A
+    throttled, conflicting or in-progress re-send settles nothing, so it is re-sent, never taken for
+    "nothing written" (that would re-plan and apply the change twice)."""
     token = ids.ulid()
     try:
         repository.commit(plan, client_request_token=token)
-    except (PynamoDBConnectionError, TransactWriteError) as exc:
-        if isinstance(exc, TransactWriteError) and not _ambiguous(exc):
-            raise
-        repository.commit(plan, client_request_token=token)
-
-
-def _ambiguous(exc: TransactWriteError) -> bool:
-    return exc.cause_response_code in (None, "RequestTimeout", "InternalServerError", "ServiceUnavailable")
+        return
+    except Ambiguous:
+        pass
+    for attempt in range(RESENDS):
+        try:
+            repository.commit(plan, client_request_token=token)
+            return
+        except (Ambiguous, Retryable):
+            time.sleep(backoff(attempt))
+    raise errors.Unavailable(
+        "DynamoDB did not confirm whether this change was written; retry with the same Idempotency-Key "
+        "to learn its outcome"
+    )
 
 
 def _answer_existing(

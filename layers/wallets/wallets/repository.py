@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from wallets import errors, ids
@@ -51,7 +53,10 @@ def bind() -> None:
         model.Meta.host = s.dynamodb_endpoint_url  # type: ignore[attr-defined]
         model.Meta.region = s.region
         model._connection = None
-    _connection = Connection(region=s.region, host=s.dynamodb_endpoint_url)
+    # The transactions' client does not retry on its own: a retry botocore makes after a timeout
+    # that then comes back throttled would look like "nothing written" when the first attempt may
+    # have committed. ledger.run retries, knowing which failures are ambiguous (ledger._send).
+    _connection = Connection(region=s.region, host=s.dynamodb_endpoint_url, max_retry_attempts=0)
     _bound = target
 
 
@@ -250,6 +255,26 @@ class ExistingRecord(Exception):
         self.item = item
 
 
+class Ambiguous(Exception):
+    """No answer, or one that does not say (a timeout, a 500, the same token still in progress):
+    the write may have committed. Only the identical request (same token) may be sent again."""
+
+
+AMBIGUOUS_CODES = (
+    None,
+    "RequestTimeout",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+)
+
+
+def response_code(exc: PynamoDBException) -> str | None:
+    """The DynamoDB error code behind a PynamoDB error (None when no answer came back)."""
+    response = getattr(exc.cause, "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
 class Retryable(Exception):
     """TransactionConflict or throttling: nothing was written; the same plan may be retried."""
 
@@ -304,14 +329,17 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
             for kind, upd_item, actions, condition in plan.updates:
                 tx.update(upd_item, actions=actions, condition=condition, add_version_condition=False)
                 order.append(kind)
-    except TransactWriteError as exc:
+    except (TransactWriteError, PynamoDBConnectionError) as exc:
         wallet.version = plan.expected_version or 0
-        _raise_cancellation(exc, order, client_request_token)
+        if isinstance(exc, TransactWriteError):
+            _raise_cancellation(exc, order, client_request_token)
+        if response_code(exc) in AMBIGUOUS_CODES:
+            raise Ambiguous() from exc
         raise
 
 
 def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | None = None) -> None:
-    code = exc.cause_response_code
+    code = response_code(exc)
     if code in ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"):
         raise Retryable(throttled=True) from exc
     if code != "TransactionCanceledException":
@@ -350,22 +378,43 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
         _ = kind
 
 
+WRITE_ATTEMPTS = 6
+
+
 def write(
     puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]]
 ) -> None:
-    """A transaction that touches no wallet (e.g. a top-up that failed), with the same failure mapping."""
+    """A transaction that touches no wallet (e.g. a top-up that failed), with the same failure mapping.
+    Throttled, conflicting or unanswered attempts are re-sent identically (one ClientRequestToken);
+    the conditions of every record it writes make a second landing impossible."""
     bind()
+    token = ids.ulid()
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            _write_once(puts, updates, token)
+            return
+        except (Retryable, Ambiguous):
+            time.sleep(min(0.02 * 2**attempt, 0.5) * random.random())
+    raise errors.Unavailable("DynamoDB is throttling; retry the request with the same Idempotency-Key")
+
+
+def _write_once(
+    puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]], token: str
+) -> None:
     order: list[str] = []
     try:
-        with TransactWrite(connection=connection(), client_request_token=None) as tx:
+        with TransactWrite(connection=connection(), client_request_token=token) as tx:
             for kind, item, condition in puts:
                 tx.save(item, condition=condition, return_values="ALL_OLD")
                 order.append(kind)
             for kind, item, actions, condition in updates:
                 tx.update(item, actions=actions, condition=condition, add_version_condition=False)
                 order.append(kind)
-    except TransactWriteError as exc:
-        _raise_cancellation(exc, order)
+    except (TransactWriteError, PynamoDBConnectionError) as exc:
+        if isinstance(exc, TransactWriteError):
+            _raise_cancellation(exc, order)
+        if response_code(exc) in AMBIGUOUS_CODES:
+            raise Ambiguous() from exc
         raise
 
 
