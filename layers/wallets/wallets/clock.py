@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _offset_ms = 0
 
@@ -22,17 +22,20 @@ def reset() -> None:
     _offset_ms = 0
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_iso(ms: int | None) -> str | None:
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    dt = EPOCH + timedelta(milliseconds=ms)  # integer arithmetic: floats lose a millisecond
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def from_datetime(value: datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() * 1000)
+    return (value - EPOCH) // timedelta(milliseconds=1)
 
 
 DAY_MS = 86_400_000

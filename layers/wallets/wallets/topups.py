@@ -173,31 +173,41 @@ def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: P
 def resolve(
     item: TopUpItem, charge: Charge | None, currency: str, idem: Idempotency | None, gateway: PaymentGateway
 ) -> Response:
-    """Settle or fail a pending top-up from what the gateway says happened to its charge."""
-    if charge is None or charge.status != "succeeded":
-        code = charge.failure_code if charge else "abandoned"
-        message = charge.failure_message if charge else "The charge never reached the payment gateway"
-        try:
-            raise _finish(
-                item, FAILED, code or "payment_failed", message or "The payment failed", idem, charge
-            )
-        except TopUpResolved:
-            return _current(item.wallet_id, item.top_up_id, currency)
+    """Settle or fail a pending top-up from what the gateway says happened to its charge.
+
+    After the gateway has answered, nothing raises but the outcome itself (402 declined or refunded):
+    a failure to record it (throttling, contention, the gateway failing to refund...) leaves the
+    top-up where recovery finds it and answers 202. Never an error that invites a new charge."""
     try:
-        return _settle(item, charge, idem)
+        return _resolve(item, charge, currency, idem, gateway)
     except TopUpResolved:
         return _current(item.wallet_id, item.top_up_id, currency)
-    except (errors.WalletClosed, errors.LimitExceeded) as refused:
-        return _refund(item, charge, refused, currency, idem, gateway)
+    except errors.PaymentFailed:
+        raise
     except Exception:
-        # Charged but not credited (throttling, contention, a crash of DynamoDB's client...): the
-        # top-up stays pending and recovery settles it. Never an error that invites a new charge.
         logger.exception(
-            "crediting a charged top-up failed; it stays pending for recovery",
-            extra={"top_up_id": item.top_up_id, "wallet_id": item.wallet_id},
+            "recording a top-up's outcome failed; recovery finishes it",
+            extra={"top_up_id": item.top_up_id, "wallet_id": item.wallet_id, "status": item.status},
         )
         metrics.add_metric(name="TopUpSettleDeferred", unit=MetricUnit.Count, value=1)
         return 202, top_up_body(item, currency, None)
+
+
+def _resolve(
+    item: TopUpItem, charge: Charge | None, currency: str, idem: Idempotency | None, gateway: PaymentGateway
+) -> Response:
+    if charge is None or charge.status != "succeeded":
+        code = charge.failure_code if charge else "abandoned"
+        message = charge.failure_message if charge else "The charge never reached the payment gateway"
+        raise _finish(item, FAILED, code or "payment_failed", message or "The payment failed", idem, charge)
+    try:
+        return _settle(item, charge, idem)
+    except (errors.WalletClosed, errors.LimitExceeded) as refused:
+        # Charged money that can never land goes back: recorded `refunding` first, then refunded.
+        _finish(item, REFUNDING, refused.type, f"{refused.message}; the charge was refunded", idem, charge)
+        if not _complete_refund(item, gateway):
+            raise TopUpResolved() from refused  # a recovery run recorded the refund first
+        raise _failure(item) from refused
 
 
 def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Response:
@@ -244,28 +254,11 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
     return ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
 
 
-def _refund(
-    item: TopUpItem,
-    charge: Charge,
-    refused: errors.WalletError,
-    currency: str,
-    idem: Idempotency | None,
-    gateway: PaymentGateway,
-) -> Response:
-    """Charged money that can never land goes back: record `refunding` first, then refund."""
-    try:
-        failure = _finish(
-            item, REFUNDING, refused.type, f"{refused.message}; the charge was refunded", idem, charge
-        )
-    except TopUpResolved:
-        return _current(item.wallet_id, item.top_up_id, currency)
-    _complete_refund(item, gateway)
-    raise failure
-
-
-def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> None:
-    """Refund a top-up recorded as `refunding` (idempotent: the gateway refunds a key once)."""
+def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> bool:
+    """Refund a top-up recorded as `refunding` (idempotent: the gateway refunds a key once).
+    Returns whether this call recorded it `refunded` (False: another run did first)."""
     gateway.refund(item.top_up_id)
+    recorded = False
     with contextlib.suppress(repository.ExistingRecord):  # another recovery recorded it first
         repository.write(
             [],
@@ -283,13 +276,15 @@ def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> None:
                 )
             ],
         )
+        recorded = True
     item.status = REFUNDED
+    return recorded
 
 
 def _failure(item: TopUpItem) -> errors.PaymentFailed:
     """The error a client gets for a top-up that did not credit (the same on every replay)."""
     details: dict[str, Any] = {"failure_code": item.failure_code, "top_up_id": item.top_up_id}
-    if item.status in (REFUNDING, REFUNDED):
+    if item.status == REFUNDED:
         details["refunded"] = True
     return errors.PaymentFailed(item.failure_message or "The payment failed", details)
 
@@ -310,7 +305,7 @@ def _finish(
         item.charge_id = charge.id
     failure = _failure(item)
     puts: list[tuple[str, Any, Any]] = []
-    if idem is not None:
+    if idem is not None and status != REFUNDING:  # a retry during a refund reads the top-up (_resume)
         puts.append(
             (
                 "idempotency_final",
@@ -333,18 +328,22 @@ def _finish(
     updates: list[tuple[str, Any, list[Any], Any]] = [
         ("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == PENDING)
     ]
-    if item.automatic:
-        # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
-        def action(work: Wallet, at: int) -> Outcome:
-            work.auto_top_up_finished(at, succeeded=False)
-            return Outcome(200, {}, puts=puts, updates=updates)
+    try:
+        if item.automatic:
+            # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
+            def action(work: Wallet, at: int) -> Outcome:
+                work.auto_top_up_finished(at, succeeded=False)
+                return Outcome(200, {}, puts=puts, updates=updates)
 
-        ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
-    else:
-        try:
-            repository.write(puts, updates)
-        except repository.ExistingRecord as existing:
-            raise TopUpResolved() from existing
+            ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
+        else:
+            try:
+                repository.write(puts, updates)
+            except repository.ExistingRecord as existing:
+                raise TopUpResolved() from existing
+    except Exception:
+        item.status = PENDING  # not recorded: the item says what is stored
+        raise
     return failure
 
 
@@ -353,7 +352,7 @@ def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
     item = found.get(f"TOP#{top_up_id}")
     if not isinstance(item, TopUpItem):
         raise errors.NotFound(f"No such top-up: {top_up_id}")
-    if item.status in (FAILED, REFUNDING, REFUNDED):
+    if item.status in (FAILED, REFUNDED):
         raise _failure(item)
     transaction = None
     if item.transaction_id:
@@ -464,12 +463,14 @@ def _recover_one(pk: str, sk: str, gateway: PaymentGateway) -> str:
     except TopUpItem.DoesNotExist:
         return "skipped"
     if item.status == REFUNDING:
-        _complete_refund(item, gateway)
-        return "refunded"
+        return "refunded" if _complete_refund(item, gateway) else "skipped"
     if item.status != PENDING:
         return "skipped"
+    # Counted only by the run that recorded the outcome; a failure to record it propagates (errors).
     try:
-        status, _ = resolve(item, gateway.retrieve(item.top_up_id), item.currency or "", None, gateway)
+        _resolve(item, gateway.retrieve(item.top_up_id), item.currency or "", None, gateway)
+    except TopUpResolved:
+        return "skipped"  # another run resolved it first
     except errors.PaymentFailed as failed:
         return "refunded" if failed.details.get("refunded") else "failed"
-    return "settled" if status == 201 else "errors"
+    return "settled"
