@@ -3,9 +3,12 @@ effect. One test per defect found there; each failed before its fix."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from wallets import clock, errors, jobs, ledger, money, repository, topups
 from wallets import wallet as wallet_module
 from wallets.gateway import Charge, SandboxGateway
@@ -14,7 +17,7 @@ from wallets.items import SandboxChargeItem, TopUpItem, WalletItem, wallet_pk
 from tests import limits
 from tests.conftest import Engine, call
 from tests.integration.helpers import check, credit, debit, new_wallet, wallet
-from tests.integration.test_faults import inject, throttled
+from tests.integration.test_faults import commit_then_time_out, conflict, inject, throttled
 from tests.integration.test_holds_topups_refunds import hold, top_up
 
 AUTO = {
@@ -167,14 +170,14 @@ def test_one_broken_pending_top_up_never_blocks_the_others(
     good, bad = new_wallet("cus_good"), new_wallet("cus_bad")
     for wid in (good, bad):
         assert top_up(wid, 500, "pm_card_timeout")[0] == 202
-    real = topups.resolve
+    real = topups._resolve
 
     def broken(item: TopUpItem, *args: Any, **kwargs: Any) -> Any:
         if item.wallet_id == bad:
             raise RuntimeError("this top-up is poison")
         return real(item, *args, **kwargs)
 
-    monkeypatch.setattr(topups, "resolve", broken)
+    monkeypatch.setattr(topups, "_resolve", broken)
     clock.advance(61)
     recovered = jobs.run_top_up_job({}, None)["recovered"]
     assert (recovered["settled"], recovered["errors"]) == (1, 1)
@@ -249,7 +252,7 @@ def test_a_wallet_closing_during_the_charge_replays_the_same_402(table: str) -> 
     with pytest.raises(errors.PaymentFailed) as first:
         topups.create(wid, 1000, "pm_card_visa", idem=idem, gateway=gateway)
     assert first.value.details["failure_code"] == "wallet_closed"
-    with pytest.raises(errors.Replayed) as again:
+    with pytest.raises(errors.WalletError) as again:
         topups.create(wid, 1000, "pm_card_visa", idem=idem, gateway=gateway)
     assert (again.value.status, again.value.type, again.value.details) == (
         402,
@@ -528,3 +531,136 @@ def test_a_hold_with_metadata_reads_and_settles(table: str) -> None:
         "capture_hold", "POST", f"/wallets/{wid}/holds/{held['id']}/capture", {"amount": 100}
     )
     assert status == 200 and captured["metadata"] == held["metadata"]
+
+
+# found by review ----------------------------------------------------------------------------------
+def in_progress(request: Any, event_name: str) -> None:
+    raise ClientError(
+        {"Error": {"Code": "TransactionInProgressException", "Message": "in progress"}}, "TransactWriteItems"
+    )
+
+
+@pytest.mark.parametrize("resend", [throttled, conflict, in_progress])
+def test_a_write_that_may_have_committed_is_never_planned_again(
+    table: str, resend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a debit whose write commits but whose answer is lost, and whose identical re-send is
+    # throttled, conflicts or finds the first one in progress
+    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    wid = new_wallet()
+    credit(wid, 1000, funding_type="cash")
+    with inject("TransactWriteItems", [commit_then_time_out, resend]):
+        status, body = debit(wid, 300)
+    # THEN the debit is written once and answered once
+    assert status == 201, body
+    assert [e.id for e in repository.all_entries(wid) if e.type == "debit"] == [body["id"]]
+    assert wallet(wid)["balance"] == 700
+    check(wid)
+
+
+def closing_gateway(wallet_id: str, refund_fails: bool = False) -> SandboxGateway:
+    """Charges, but the wallet closes while the charge is in flight."""
+
+    class Closing(SandboxGateway):
+        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            ledger.change_status(wallet_id, "close", None)
+            return super().charge(key, *args, **kwargs)
+
+        def refund(self, key: str) -> None:
+            if refund_fails:
+                raise RuntimeError("the gateway failed to refund")
+            super().refund(key)
+
+    return Closing()
+
+
+def test_a_refund_the_gateway_fails_is_pending_and_finished_by_recovery(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid = new_wallet()
+    monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid, refund_fails=True))
+    status, body = top_up(wid, 700, headers={"Idempotency-Key": "k1"})
+    assert status == 202 and body["status"] == "refunding", body
+    # a retry does not claim a refund that has not happened
+    assert top_up(wid, 700, headers={"Idempotency-Key": "k1"})[1]["status"] == "refunding"
+    clock.advance(120)
+    assert topups.recover(gateway=SandboxGateway())["refunded"] == 1
+    status, body = top_up(wid, 700, headers={"Idempotency-Key": "k1"})
+    assert status == 402 and body["error"]["details"]["refunded"] is True
+    assert [c.status for c in SandboxChargeItem.scan()] == ["refunded"]
+
+
+def test_recording_a_refund_throttled_after_a_charge_answers_202(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    wid = new_wallet()
+    monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid))
+    passes = [lambda *_: None] * 2  # the pending record, the close
+    with inject("TransactWriteItems", passes + [throttled] * 60):
+        status, body = top_up(wid, 700, headers={"Idempotency-Key": "k2"})
+    assert status == 202 and body["status"] == "pending", body
+    clock.advance(120)
+    assert topups.recover()["refunded"] == 1
+    assert [c.status for c in SandboxChargeItem.scan()] == ["refunded"]
+
+
+def test_a_declined_card_whose_failure_cannot_be_recorded_answers_202(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    wid = new_wallet()
+    with inject("TransactWriteItems", [lambda *_: None] + [throttled] * 60):
+        status, body = top_up(wid, 700, "pm_card_declined")
+    assert status == 202 and body["status"] == "pending", body
+    clock.advance(120)
+    assert topups.recover()["failed"] == 1
+
+
+def test_instants_keep_their_milliseconds(table: str) -> None:
+    wid = new_wallet()
+    status, body = credit(wid, 100, funding_type="promotional", expires_at="2038-03-12T22:35:38.240Z")
+    assert status == 201, body
+    status, lots = call("list_lots", "GET", f"/wallets/{wid}/lots")
+    assert status == 200 and lots["data"][0]["expires_at"] == "2038-03-12T22:35:38.240Z", lots
+
+
+def test_parallel_recoveries_count_each_top_up_once(table: str) -> None:
+    wids = [new_wallet(f"cus_{n}") for n in range(3)]
+    for wid in wids:
+        for _ in range(2):
+            assert topups.create(wid, 300, "pm_card_timeout")[0] == 202
+    ledger.change_status(wids[0], "close", None)
+    clock.advance(120)
+    barrier = threading.Barrier(3)
+
+    def recover(_: int) -> dict[str, int]:
+        barrier.wait()
+        return topups.recover()
+
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(recover, range(3)))
+    assert sum(r["settled"] for r in runs) == 4 and sum(r["refunded"] for r in runs) == 2, runs
+    assert sum(r["errors"] for r in runs) == 0
+    for wid in wids[1:]:
+        assert wallet(wid)["balance"] == 600
+
+
+def test_a_refused_request_settles_no_backlog(table: str) -> None:
+    # GIVEN more expired holds than one transaction releases
+    wid = new_wallet()
+    credit(wid, 10_000, funding_type="cash")
+    now = clock.now_ms()
+    for n in range(wallet_module.MAX_SETTLED_PER_WRITE + 5):
+        ledger.create_hold(wid, 10, now + 60_000 + n, None, None, {}, None)
+    clock.advance(120)
+    before = repository.get_wallet(wid).version
+    # WHEN a request is refused THEN nothing is written, not even the due work
+    assert debit(wid, 1_000_000)[0] == 402
+    assert repository.get_wallet(wid).version == before
+    # and a request that is served settles the backlog first
+    assert debit(wid, 100)[0] == 201
+    assert all(
+        h["status"] != "pending" for h in call("list_holds", "GET", f"/wallets/{wid}/holds")[1]["data"]
+    )
+    check(wid)

@@ -62,6 +62,7 @@ class WalletMachine(RuleBasedStateMachine):
             errors.HoldNotPending,
             errors.RefundExceedsOriginal,
             errors.ValidationFailed,
+            errors.LimitExceeded,
         ):
             return None
 
@@ -86,7 +87,7 @@ class WalletMachine(RuleBasedStateMachine):
         amount=AMOUNT, bonus=st.integers(0, 500), card=st.sampled_from(["pm_card_visa", "pm_card_declined"])
     )
     def top_up(self, amount: int, bonus: int, card: str) -> None:
-        with contextlib.suppress(errors.PaymentFailed, errors.WalletClosed):
+        with contextlib.suppress(errors.PaymentFailed, errors.WalletClosed, errors.LimitExceeded):
             topups.create(self.wallet_id, amount, card, bonus)
 
     @rule(amount=AMOUNT, funding=st.none() | FUNDING)
