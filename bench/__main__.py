@@ -1,19 +1,27 @@
 """Performance budgets of SPEC section 10, measured in one run on this machine.
 
-Prints a Markdown table per measure; README.md quotes the last run. Everything runs against the
-embedded (serialized) DynamoDB, whose own cost grows with table size, so tables are kept small and
-the numbers that matter are counts and ratios measured side by side.
+Prints a Markdown table per measure; README.md quotes the last run. Everything but the memory
+measure runs against the embedded (serialized) DynamoDB, whose own cost grows with table size, so
+tables are kept small and the numbers that matter are counts and ratios measured side by side. The
+memory measure runs `make run`'s server (and its DynamoDB Local) as `make run` does, over loopback HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -173,18 +181,137 @@ def hot_wallet(writers: int, ops: int) -> tuple[float, float, dict[int, int]]:
     return spread, hot, dict(sorted(ledger.ATTEMPTS.items()))
 
 
+def _rss_mib(pid: int) -> tuple[float, float]:
+    """(current, peak) resident set size of a process, in MiB (Linux /proc)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def server_memory(engine: str, writes: int, budget_s: float, clients: int = 4) -> dict[str, Any]:
+    """RSS of `python -m local.server` (and of the DynamoDB Local JVM it starts) after `writes` writes
+    over HTTP: 100 wallets created, then credits and debits spread over them by `clients` threads.
+    Stops at `budget_s` seconds of writing, whatever the count (moto slows as its table grows)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOCAL_ENGINE": engine, "TABLE_NAME": "wallets-memory"}
+    env.pop("DYNAMODB_ENDPOINT_URL", None)
+    with tempfile.TemporaryDirectory(prefix="wallets-bench-") as data:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data",
+                data,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            return _write_and_measure(proc, port, engine, writes, budget_s, clients)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _write_and_measure(
+    proc: subprocess.Popen[str], port: int, engine: str, writes: int, budget_s: float, clients: int
+) -> dict[str, Any]:
+    assert proc.stdout is not None
+    banner = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and (line := proc.stdout.readline()):
+        banner.append(line)
+        if "does NOT check IAM" in line:
+            break
+    else:
+        raise RuntimeError("local server did not start:\n" + "".join(banner))
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    found = re.search(r"DynamoDB Local at \S+ \(pid (\d+)\)", "".join(banner))
+    if engine == "ddb" and not found:
+        return {"engine": engine, "skipped": next((ln for ln in banner if ln.startswith("DynamoDB:")), "?")}
+    jvm = int(found.group(1)) if found else None
+    base = f"http://127.0.0.1:{port}"
+
+    def post(path: str, body: dict[str, Any]) -> int:
+        req = urllib.request.Request(
+            base + path, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                if path == "/wallets":
+                    wallet_ids.append(json.loads(resp.read())["id"])
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    wallet_ids: list[str] = []
+    started = time.monotonic()
+    statuses = [post("/wallets", {"customer_id": f"cus_mem_{i}", "currency": "USD"}) for i in range(100)]
+    stop_at = started + budget_s
+    counter = iter(range(len(statuses), writes))
+    lock = threading.Lock()
+
+    def client(n: int) -> list[int]:
+        done = []
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            wallet = wallet_ids[(i // 2) % len(wallet_ids)]  # a credit, then a debit, on each wallet
+            if i % 2:
+                done.append(post(f"/wallets/{wallet}/debits", {"amount": 10}))
+            else:
+                done.append(post(f"/wallets/{wallet}/credits", {"amount": 100, "funding_type": "cash"}))
+        return done
+
+    with ThreadPoolExecutor(clients) as pool:
+        for done in pool.map(client, range(clients)):
+            statuses.extend(done)
+    elapsed = time.monotonic() - started
+    server_now, server_peak = _rss_mib(proc.pid)
+    jvm_now, jvm_peak = _rss_mib(jvm) if jvm else (0.0, 0.0)
+    return {
+        "engine": engine,
+        "writes": len(statuses),
+        "failed": sum(1 for code in statuses if code >= 300),
+        "seconds": elapsed,
+        "server": (server_now, server_peak),
+        "jvm": (jvm_now, jvm_peak) if jvm else None,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--imports", type=int, default=7, help="fresh processes per handler")
     parser.add_argument("--hot-ops", type=int, default=15, help="debits per writer in the hot-wallet run")
+    parser.add_argument("--memory-writes", type=int, default=10_000, help="writes per engine (memory)")
+    parser.add_argument(
+        "--memory-budget", type=float, default=150, help="seconds of writing per engine at most (memory)"
+    )
     parser.add_argument(
         "--only",
-        choices=["requests", "imports", "sweep", "hot"],
+        choices=["requests", "imports", "sweep", "hot", "memory"],
         action="append",
         help="run only these measures (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["requests", "imports", "sweep", "hot"])
+    wanted = set(args.only or ["requests", "imports", "sweep", "hot", "memory"])
     random.seed(1)
     from local import embedded
 
@@ -197,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
         print_sweep()
     if "hot" in wanted:
         print_hot(args.hot_ops)
+    if "memory" in wanted:
+        print_memory(args.memory_writes, args.memory_budget)
 
 
 def print_requests() -> None:
@@ -236,6 +365,28 @@ def print_hot(ops: int) -> None:
     print(f"| 8 writers, 8 wallets | {spread:.1f} |")
     print(f"| 8 writers, 1 wallet | {hot:.1f} |")
     print(f"\nratio {hot / spread:.2f}; commits by attempt number on the hot wallet: {attempts}")
+
+
+def print_memory(writes: int, budget_s: float) -> None:
+    print(f"\n## Local server memory after {writes:,} writes over HTTP (goal: < 500 MiB per engine)\n")
+    print(
+        "| engine | writes (non-2xx) | s | writes/s | server RSS MiB (peak) | JVM RSS MiB (peak) | total MiB |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for engine in ("ddb", "moto"):
+        row = server_memory(engine, writes, budget_s)
+        sys.stdout.flush()
+        if "skipped" in row:
+            print(f"| {engine} | skipped: {row['skipped'].strip()} | | | | | |")
+            continue
+        server, jvm = row["server"], row["jvm"]
+        partial = "" if row["writes"] >= writes else f" (stopped at the {budget_s:g} s budget)"
+        print(
+            f"| {'DynamoDB Local' if engine == 'ddb' else 'moto'} | {row['writes']:,} ({row['failed']}){partial} "
+            f"| {row['seconds']:.0f} | {row['writes'] / row['seconds']:.0f} "
+            f"| {server[0]:.0f} ({server[1]:.0f}) | {f'{jvm[0]:.0f} ({jvm[1]:.0f})' if jvm else '-'} "
+            f"| {server[0] + (jvm[0] if jvm else 0):.0f} |"
+        )
 
 
 if __name__ == "__main__":
