@@ -658,9 +658,26 @@ def test_a_refused_request_settles_no_backlog(table: str) -> None:
     # WHEN a request is refused THEN nothing is written, not even the due work
     assert debit(wid, 1_000_000)[0] == 402
     assert repository.get_wallet(wid).version == before
-    # and a request that is served settles the backlog first
-    assert debit(wid, 100)[0] == 201
+    # and a request that is served, even one spending what the expired holds freed, settles it first
+    assert debit(wid, 10_000)[0] == 201
     assert all(
         h["status"] != "pending" for h in call("list_holds", "GET", f"/wallets/{wid}/holds")[1]["data"]
     )
     check(wid)
+
+
+def test_a_failed_read_after_another_run_resolved_the_top_up_answers_202(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid = new_wallet()
+
+    def resolved_elsewhere(*_: Any) -> Any:
+        raise topups.TopUpResolved()
+
+    def unreadable(*_: Any) -> Any:
+        raise RuntimeError("throttled read")
+
+    monkeypatch.setattr(topups, "_settle", resolved_elsewhere)
+    monkeypatch.setattr(topups, "_current", unreadable)
+    status, body = top_up(wid, 700)
+    assert status == 202 and body["status"] == "pending", body

@@ -242,7 +242,7 @@ def run(
         try:
             # With more due work than one transaction carries, a chunk is settled on its own first,
             # but only for a request that will be served: the action runs on a copy to find out.
-            outcome = action(wallet.fork(), now) if backlog else action(work, now)
+            outcome = action(_settled(wallet, now), now) if backlog else action(work, now)
             if not backlog:
                 work.arm_auto_top_up(now)
         except errors.WalletError:
@@ -291,6 +291,13 @@ def run(
     if throttled:
         raise errors.Unavailable("DynamoDB is throttling this wallet; nothing was written, retry later")
     raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
+
+
+def _settled(wallet: Wallet, now: int) -> Wallet:
+    """A copy with every due hold and lot settled: what the request will see once the backlog is."""
+    copy = wallet.fork()
+    copy.settle(now, limit=None)
+    return copy
 
 
 def _send(plan: Plan) -> None:

@@ -179,9 +179,10 @@ def resolve(
     a failure to record it (throttling, contention, the gateway failing to refund...) leaves the
     top-up where recovery finds it and answers 202. Never an error that invites a new charge."""
     try:
-        return _resolve(item, charge, currency, idem, gateway)
-    except TopUpResolved:
-        return _current(item.wallet_id, item.top_up_id, currency)
+        try:
+            return _resolve(item, charge, currency, idem, gateway)
+        except TopUpResolved:
+            return _current(item.wallet_id, item.top_up_id, currency)
     except errors.PaymentFailed:
         raise
     except Exception:
