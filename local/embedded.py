@@ -10,6 +10,8 @@ Three more patches keep moto's cost per request flat as the table ages (docs/dec
 - every shard iterator moto hands out is kept for ever, each holding the table copy it was taken on;
   here only the newest ITERATORS_KEPT are (DynamoDB expires them after 15 minutes).
 - stream records are kept for ever; `trim_stream` forgets the ones the local pump delivered.
+- every DynamoDB item and stream record moto ever made (old images included) stays in its model's
+  `instances_tracked` list, kept only for moto's server dashboard; `start` turns that off.
 """
 
 from __future__ import annotations
@@ -162,6 +164,19 @@ def _bounded_shard_iterators() -> None:
         setattr(DynamoDBStreamsBackend, name, bounded(getattr(DynamoDBStreamsBackend, name)))
 
 
+class _Untracked(list):  # type: ignore[type-arg]
+    def append(self, _: object) -> None:
+        pass
+
+
+def _untrack_dynamodb_models() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import StreamRecord
+
+    for model in (Item, StreamRecord):
+        model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
+
+
 def trim_stream(table_name: str, through_sequence_number: str) -> None:
     """Forget the embedded table's stream records up to this one (no-op on other engines). The local
     pump is the stream's only reader; DynamoDB itself keeps records for 24 hours."""
@@ -203,6 +218,7 @@ def start(table_name: str) -> None:
     _serialize_moto()
     _mock = mock_aws()
     _mock.start()
+    _untrack_dynamodb_models()
     create_table(table_name)
     events = boto3.client("events", region_name=os.environ["AWS_DEFAULT_REGION"])
     bus = os.environ.get("EVENT_BUS_NAME", "default")
