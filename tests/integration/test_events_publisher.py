@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from wallets import clock, events, ledger
+from wallets import clock, events, jobs, ledger, repository
 
 from local import runtime
 from local.background import RecordingBus, StreamReader
@@ -151,3 +151,28 @@ def test_events_keep_flowing_after_a_cancelled_transaction(bus: RecordingBus) ->
     ledger.debit(wallet["id"], 40, False, None, None, {}, None)
     publish(stream.read())
     assert names(bus) == ["wallet.created", "wallet.credited", "wallet.payment_made"]
+
+
+def test_closing_a_wallet_is_not_a_low_balance(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_close", "USD", {}, {"low_balance_threshold": 500})
+    ledger.credit(wallet["id"], 1000, "promotional", None, None, None, {}, None)
+    ledger.change_status(wallet["id"], "close", None)
+    publish(stream.read())
+    assert "wallet.balance_low" not in names(bus) and names(bus)[-1] == "wallet.closed"
+
+
+def test_turning_a_suspended_auto_top_up_off_is_not_a_resumption(bus: RecordingBus) -> None:
+    from tests.integration.test_jobs import AUTO, auto_wallet
+
+    wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0, max_per_day=10)
+    ledger.debit(wid, 600, False, None, None, {}, None)
+    for _ in range(3):
+        jobs.run_top_up_job({}, None)
+        clock.advance(60 * 60)
+    assert repository.get_wallet(wid).auto_top_up_state["suspended"] is True
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    stream.read()  # only what follows
+    ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "enabled": False}}, None)
+    publish(stream.read())
+    assert names(bus) == ["wallet.updated"]
