@@ -367,7 +367,8 @@ def test_resuming_auto_top_up_keeps_the_daily_cap_and_cooldown(table: str) -> No
         "cus_r", "USD", {}, {"auto_top_up": {**AUTO, "payment_method": "pm_card_declined", "max_per_day": 5}}
     )
     wid = created["id"]
-    ledger.credit(wid, 100, "cash", None, None, None, {}, None)
+    ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
+    ledger.debit(wid, 900, False, None, None, {}, None)  # a crossing
     for _ in range(3):
         jobs.run_top_up_job({}, None)
         clock.advance(3600)

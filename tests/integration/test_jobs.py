@@ -192,3 +192,23 @@ def test_reconcile_resumes_from_its_checkpoint(table: str) -> None:
     rest = jobs.reconcile(page=2)
     assert (rest["wallets"], rest["finished"]) == (3, 1)
     assert jobs.reconcile(page=10)["wallets"] == 5  # after a full pass it starts over
+
+
+def test_a_new_wallet_below_its_threshold_has_not_crossed_it(table: str) -> None:
+    _, wallet = ledger.create_wallet("cus_new", "USD", {}, {"auto_top_up": AUTO})
+    ledger.credit(wallet["id"], 100, "cash", None, None, None, {}, None)  # 100 < 500, never above
+    jobs.run_top_up_job({}, None)
+    assert [e for e in repository.all_entries(wallet["id"]) if e.type == "top_up"] == []
+
+
+def test_a_top_up_that_leaves_the_wallet_below_is_one_crossing_served(table: str) -> None:
+    wid = auto_wallet(amount=100, cooldown_seconds=0, max_per_day=10)
+    ledger.debit(wid, 900, False, None, None, {}, None)  # 100 < 500: crossing
+    jobs.run_top_up_job({}, None)  # +100 -> 200: still below
+    clock.advance(61)
+    jobs.run_top_up_job({}, None)
+    assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 1
+    ledger.credit(wid, 400, "cash", None, None, None, {}, None)  # 600: above again
+    ledger.debit(wid, 200, False, None, None, {}, None)  # 400: a new crossing
+    jobs.run_top_up_job({}, None)
+    assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 2

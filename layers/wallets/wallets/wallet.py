@@ -163,6 +163,9 @@ class Wallet:
         )
         if settings:
             wallet.settings.update(settings)
+        # Opening below the auto top-up threshold is not crossing it: only a fall from at or above
+        # the threshold arms an automatic top-up.
+        wallet.auto_top_up_state["crossing_served"] = True
         return wallet
 
     def fork(self) -> Wallet:
@@ -340,7 +343,8 @@ class Wallet:
         """Mark the wallet due for an automatic top-up when available is below the threshold.
 
         Runs after every command. Arms once per crossing: while a top-up is in flight, suspended, or
-        waiting for its retry time, nothing changes; back at or above the threshold disarms it.
+        waiting for its retry time, nothing changes; a crossing already served (a top-up succeeded, or
+        the wallet opened below) does not re-arm; back at or above the threshold disarms it.
         """
         state = self.auto_top_up_state
         cfg = self.auto_top_up_config()
@@ -349,10 +353,10 @@ class Wallet:
             return
         below = self.balances().available < int(cfg["threshold"])
         if not below:
-            state.pop("due_at", None)
-            state.pop("next_attempt_at", None)
+            for key in ("due_at", "next_attempt_at", "crossing_served"):
+                state.pop(key, None)
             return
-        if state.get("pending_top_up") or state.get("due_at") is not None:
+        if state.get("crossing_served") or state.get("pending_top_up") or state.get("due_at") is not None:
             return
         state["due_at"] = max(now, int(state.get("next_attempt_at") or now))
 
@@ -393,6 +397,7 @@ class Wallet:
         if succeeded:
             state["failures"] = 0
             state.pop("next_attempt_at", None)
+            state["crossing_served"] = True  # still below afterwards: the next crossing arms again
         else:
             failures = int(state.get("failures", 0)) + 1
             state["failures"] = failures
@@ -438,7 +443,9 @@ class Wallet:
                 state = self.auto_top_up_state
                 for key in ("suspended", "suspended_at", "failures", "next_attempt_at"):
                     state.pop(key, None)
-                state["resumed_at"] = now
+                saved = settings["auto_top_up"]
+                if isinstance(saved, dict) and saved.get("enabled"):  # turned off is not resumed
+                    state["resumed_at"] = now
             self.settings.update(settings)
         self.updated_at = now
 
