@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hot-ops", type=int, default=15, help="debits per writer in the hot-wallet run")
     parser.add_argument("--memory-writes", type=int, default=10_000, help="writes per engine (memory)")
     parser.add_argument(
-        "--memory-budget", type=float, default=150, help="seconds of writing per engine at most (memory)"
+        "--memory-budget", type=float, default=600, help="seconds of writing per engine at most (memory)"
     )
     parser.add_argument(
         "--only",
