@@ -20,7 +20,7 @@ help:
 	@echo "make run-clean  the same, starting from an empty DynamoDB Local"
 	@echo "make test       lint, type check, template checks and the whole test suite"
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
-	@echo "make bench      performance budgets (SPEC section 10)"
+	@echo "make bench      performance budgets (docs/contract.md section 7)"
 	@echo "make soak       long concurrency race and property runs"
 	@echo "make build      sam build (python3.13 via pyenv when present)"
 

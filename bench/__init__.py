@@ -1,1 +1,1 @@
-"""`make bench`: SPEC section 10 budgets, measured in one run (never in unit tests)."""
+"""`make bench`: the budgets of docs/contract.md section 7, measured in one run (never in unit tests)."""

@@ -1,4 +1,4 @@
-"""Performance budgets of SPEC section 10, measured in one run on this machine.
+"""Performance budgets of docs/contract.md section 7, measured in one run on this machine.
 
 Prints a Markdown table per measure; README.md quotes the last run. Everything but the memory
 measure runs against the embedded (serialized) DynamoDB, whose own cost grows with table size, so

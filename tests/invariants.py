@@ -1,4 +1,4 @@
-"""SPEC section 8 invariants, checked independently of the code under test (a test oracle)."""
+"""The invariants of docs/contract.md section 6, checked independently of the code under test (a test oracle)."""
 
 from __future__ import annotations
 

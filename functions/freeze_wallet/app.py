@@ -1,4 +1,4 @@
-"""POST /wallets/{wallet_id}/freeze: status change (SPEC section 4)."""
+"""POST /wallets/{wallet_id}/freeze: status change (docs/contract.md section 2)."""
 
 from __future__ import annotations
 

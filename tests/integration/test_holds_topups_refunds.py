@@ -1,4 +1,4 @@
-"""Holds, top-ups through the payment gateway, refunds and close (SPEC section 4), via the handlers."""
+"""Holds, top-ups through the payment gateway, refunds and close (docs/contract.md section 2), via the handlers."""
 
 from __future__ import annotations
 

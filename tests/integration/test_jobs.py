@@ -1,4 +1,4 @@
-"""Scheduled jobs on the embedded DynamoDB with a controllable clock (SPEC sections 4 and 7)."""
+"""Scheduled jobs on the embedded DynamoDB with a controllable clock (docs/contract.md sections 2 and 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Credits, debits, voids, history and idempotency through the handlers (SPEC sections 3 to 5)."""
+"""Credits, debits, voids, history and idempotency through the handlers (docs/contract.md sections 1 to 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Wallet lifecycle through the handlers on the embedded DynamoDB (SPEC sections 4 and 5)."""
+"""Wallet lifecycle through the handlers on the embedded DynamoDB (docs/contract.md sections 2 and 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Random sequences of wallet operations, retries and clock jumps; SPEC section 8 after every step."""
+"""Random sequences of wallet operations, retries and clock jumps; the invariants of docs/contract.md section 6 after every step."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Consumption order (SPEC section 4) and allocation, as pure functions."""
+"""Consumption order (docs/contract.md section 2) and allocation, as pure functions."""
 
 from __future__ import annotations
 
