@@ -267,7 +267,7 @@ def test_a_wallet_closing_during_the_charge_replays_the_same_402(table: str) -> 
 def test_throttling_after_the_charge_answers_202_and_recovery_credits_once(
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     key = {"Idempotency-Key": "top-throttled"}
     # the first TransactWriteItems (the pending record) goes through; every settle attempt is throttled
@@ -547,7 +547,7 @@ def test_a_write_that_may_have_committed_is_never_planned_again(
 ) -> None:
     # GIVEN a debit whose write commits but whose answer is lost, and whose identical re-send is
     # throttled, conflicts or finds the first one in progress
-    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     credit(wid, 1000, funding_type="cash")
     with inject("TransactWriteItems", [commit_then_time_out, resend]):
@@ -594,7 +594,7 @@ def test_a_refund_the_gateway_fails_is_pending_and_finished_by_recovery(
 def test_recording_a_refund_throttled_after_a_charge_answers_202(
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid))
     passes = [lambda *_: None] * 2  # the pending record, the close
@@ -609,7 +609,7 @@ def test_recording_a_refund_throttled_after_a_charge_answers_202(
 def test_a_declined_card_whose_failure_cannot_be_recorded_answers_202(
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     with inject("TransactWriteItems", [lambda *_: None] + [throttled] * 60):
         status, body = top_up(wid, 700, "pm_card_declined")

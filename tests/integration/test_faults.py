@@ -135,7 +135,7 @@ def test_timeout_after_commit_with_an_idempotency_key_replays(funded: str) -> No
 def test_persistent_throttling_is_503_and_writes_nothing(
     funded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     with inject("TransactWriteItems", [throttled] * 200) as seen:
         status, body = debit(funded, 300)
     assert (status, body["error"]["type"]) == (503, "service_unavailable")

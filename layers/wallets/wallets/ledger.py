@@ -10,7 +10,6 @@ replays from the idempotency record or the reference record written with the ori
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,13 +27,10 @@ from wallets.items import (
     plain,
     wallet_pk,
 )
-from wallets.repository import AlreadyCommitted, Ambiguous, ExistingRecord, Plan, Retryable, WalletChanged
+from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged, backoff
 from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
 
 MAX_ATTEMPTS = 25
-RESENDS = 8  # identical re-sends after an ambiguous failure
-BACKOFF_BASE_S = 0.01
-BACKOFF_CAP_S = 0.5
 
 Response = tuple[int, dict[str, Any]]
 # Successful commits by attempt number (bench reads it to report contention).
@@ -53,11 +49,6 @@ class Reference:
 
     value: str
     transaction_type: str
-
-
-def backoff(attempt: int) -> float:
-    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
-    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)))
 
 
 # An action mutates the working copy and returns the response plus any extra items to write.
@@ -261,7 +252,7 @@ def run(
             else _plan(wallet, work, outcome, now, idem, reference, new_wallet)
         )
         try:
-            _send(plan)
+            repository.commit(plan)
             ATTEMPTS[attempt] += 1
         except AlreadyCommitted:
             pass
@@ -298,30 +289,6 @@ def _settled(wallet: Wallet, now: int) -> Wallet:
     copy = wallet.fork()
     copy.settle(now, limit=None)
     return copy
-
-
-def _send(plan: Plan) -> None:
-    """Commit. After an ambiguous failure (the write may have committed) send the identical request,
-    same ClientRequestToken, until an answer settles it: success (DynamoDB answers success for a
-    token that already committed), or a cancellation that the wallet's commit token explains. A
-    throttled, conflicting or in-progress re-send settles nothing, so it is re-sent, never taken for
-    "nothing written" (that would re-plan and apply the change twice)."""
-    token = ids.ulid()
-    try:
-        repository.commit(plan, client_request_token=token)
-        return
-    except Ambiguous:
-        pass
-    for attempt in range(RESENDS):
-        try:
-            repository.commit(plan, client_request_token=token)
-            return
-        except (Ambiguous, Retryable):
-            time.sleep(backoff(attempt))
-    raise errors.Unavailable(
-        "DynamoDB did not confirm whether this change was written; retry with the same Idempotency-Key "
-        "to learn its outcome"
-    )
 
 
 def _answer_existing(

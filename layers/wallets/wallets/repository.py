@@ -12,6 +12,7 @@ import base64
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +38,17 @@ from wallets.items import (
 from wallets.settings import get_settings
 from wallets.wallet import Entry, Wallet
 
+RESENDS = 8  # identical re-sends after an ambiguous failure
+BACKOFF_BASE_S = 0.01
+BACKOFF_CAP_S = 0.5
+
 _bound: tuple[str, str | None, str] | None = None
 _connection: Connection | None = None
+
+
+def backoff(attempt: int) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)))
 
 
 def bind() -> None:
@@ -55,7 +65,7 @@ def bind() -> None:
         model._connection = None
     # The transactions' client does not retry on its own: a retry botocore makes after a timeout
     # that then comes back throttled would look like "nothing written" when the first attempt may
-    # have committed. ledger.run retries, knowing which failures are ambiguous (ledger._send).
+    # have committed. commit() and ledger.run retry, knowing which failures are ambiguous.
     _connection = Connection(region=s.region, host=s.dynamodb_endpoint_url, max_retry_attempts=0)
     _bound = target
 
@@ -304,38 +314,97 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
     also stored on the wallet item, so an identical re-send after an ambiguous failure recognises its
     own earlier commit (AlreadyCommitted) by that token and nothing else."""
     bind()
-    client_request_token = client_request_token or ids.ulid()
+    token = client_request_token or ids.ulid()
     wallet = plan.wallet
     wallet.version = (plan.expected_version or 0) + 1
     item = plan.wallet_item or wallet_to_item(wallet)
-    item.commit_token = client_request_token
-    # PynamoDB sends condition checks, deletes, puts, then updates: keep our own list in that order.
-    order: list[str] = []
+    item.commit_token = token
     with_wallet_condition = (
         WalletItem.pk.does_not_exist()
         if plan.expected_version is None
         else WalletItem.version == plan.expected_version
     )
+
+    def fill(tx: TransactWrite, order: list[str]) -> None:
+        tx.save(item, condition=with_wallet_condition, return_values="ALL_OLD")
+        order.append("wallet")
+        for n, entry in enumerate(plan.entries):
+            tx.save(entry_to_item(wallet, entry), condition=TransactionItem.pk.does_not_exist())
+            order.append("entry" if n == 0 else "entry+")
+        _fill(tx, order, plan.puts, plan.updates)
+
     try:
-        with TransactWrite(connection=connection(), client_request_token=client_request_token) as tx:
-            tx.save(item, condition=with_wallet_condition, return_values="ALL_OLD")
-            order.append("wallet")
-            for n, entry in enumerate(plan.entries):
-                tx.save(entry_to_item(wallet, entry), condition=TransactionItem.pk.does_not_exist())
-                order.append("entry" if n == 0 else "entry+")
-            for kind, put_item, condition in plan.puts:
-                tx.save(put_item, condition=condition, return_values="ALL_OLD")
-                order.append(kind)
-            for kind, upd_item, actions, condition in plan.updates:
-                tx.update(upd_item, actions=actions, condition=condition, add_version_condition=False)
-                order.append(kind)
-    except (TransactWriteError, PynamoDBConnectionError) as exc:
+        try:
+            _transact(token, fill)
+        except Ambiguous:
+            _resend(lambda: _transact(token, fill))
+    except Exception:
         wallet.version = plan.expected_version or 0
+        raise
+
+
+def write(
+    puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]]
+) -> None:
+    """A transaction that touches no wallet (e.g. a top-up that failed), with the same failure mapping.
+    Nothing is re-planned, so a throttled or conflicting attempt is re-sent identically too; the
+    conditions of every record it writes make a second landing impossible."""
+    bind()
+    token = ids.ulid()
+
+    def fill(tx: TransactWrite, order: list[str]) -> None:
+        _fill(tx, order, puts, updates)
+
+    try:
+        _transact(token, fill)
+    except (Ambiguous, Retryable):
+        _resend(lambda: _transact(token, fill))
+
+
+def _fill(
+    tx: TransactWrite,
+    order: list[str],
+    puts: list[tuple[str, TableItem, Any]],
+    updates: list[tuple[str, TableItem, list[Any], Any]],
+) -> None:
+    """Add puts then updates (PynamoDB sends them in that order), naming each in `order`."""
+    for kind, put_item, condition in puts:
+        tx.save(put_item, condition=condition, return_values="ALL_OLD")
+        order.append(kind)
+    for kind, upd_item, actions, condition in updates:
+        tx.update(upd_item, actions=actions, condition=condition, add_version_condition=False)
+        order.append(kind)
+
+
+def _transact(token: str, fill: Callable[[TransactWrite, list[str]], None]) -> None:
+    """One TransactWriteItems, its failure mapped to what callers act on."""
+    order: list[str] = []  # what each cancellation reason refers to, in the order sent
+    try:
+        with TransactWrite(connection=connection(), client_request_token=token) as tx:
+            fill(tx, order)
+    except (TransactWriteError, PynamoDBConnectionError) as exc:
         if isinstance(exc, TransactWriteError):
-            _raise_cancellation(exc, order, client_request_token)
+            _raise_cancellation(exc, order, token)
         if response_code(exc) in AMBIGUOUS_CODES:
             raise Ambiguous() from exc
         raise
+
+
+def _resend(send: Callable[[], None]) -> None:
+    """Send the identical request (same token) until an answer settles it: success (DynamoDB answers
+    success for a token that already committed) or a cancellation its conditions explain. A
+    throttled, conflicting or unanswered re-send settles nothing, so it is sent again, never taken
+    for "nothing written" (a caller would re-plan and apply the change twice)."""
+    for attempt in range(RESENDS):
+        try:
+            send()
+            return
+        except (Ambiguous, Retryable):
+            time.sleep(backoff(attempt))
+    raise errors.Unavailable(
+        "DynamoDB did not confirm whether this change was written; retry with the same Idempotency-Key "
+        "to learn its outcome"
+    )
 
 
 def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | None = None) -> None:
@@ -376,46 +445,6 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
         if reason.code == "ConditionalCheckFailed":
             raise WalletChanged(None) from exc
         _ = kind
-
-
-WRITE_ATTEMPTS = 6
-
-
-def write(
-    puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]]
-) -> None:
-    """A transaction that touches no wallet (e.g. a top-up that failed), with the same failure mapping.
-    Throttled, conflicting or unanswered attempts are re-sent identically (one ClientRequestToken);
-    the conditions of every record it writes make a second landing impossible."""
-    bind()
-    token = ids.ulid()
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            _write_once(puts, updates, token)
-            return
-        except (Retryable, Ambiguous):
-            time.sleep(min(0.02 * 2**attempt, 0.5) * random.random())
-    raise errors.Unavailable("DynamoDB is throttling; retry the request with the same Idempotency-Key")
-
-
-def _write_once(
-    puts: list[tuple[str, TableItem, Any]], updates: list[tuple[str, TableItem, list[Any], Any]], token: str
-) -> None:
-    order: list[str] = []
-    try:
-        with TransactWrite(connection=connection(), client_request_token=token) as tx:
-            for kind, item, condition in puts:
-                tx.save(item, condition=condition, return_values="ALL_OLD")
-                order.append(kind)
-            for kind, item, actions, condition in updates:
-                tx.update(item, actions=actions, condition=condition, add_version_condition=False)
-                order.append(kind)
-    except (TransactWriteError, PynamoDBConnectionError) as exc:
-        if isinstance(exc, TransactWriteError):
-            _raise_cancellation(exc, order)
-        if response_code(exc) in AMBIGUOUS_CODES:
-            raise Ambiguous() from exc
-        raise
 
 
 def idempotency_item(
