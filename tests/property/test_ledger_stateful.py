@@ -159,14 +159,18 @@ class WalletMachine(RuleBasedStateMachine):
         )
 
 
-def test_ledger_state_machine(engine: Engine) -> None:
-    machine = type(f"WalletMachine_{engine.name}", (WalletMachine,), {"engine": engine})
+def run_on(engine: Engine, machine: type[WalletMachine], examples: int, steps: int) -> None:
+    """Run a wallet state machine on one engine."""
     run_state_machine_as_test(
-        machine,
+        type(f"{machine.__name__}_{engine.name}", (machine,), {"engine": engine}),
         settings=settings(
-            max_examples=int(os.environ.get("WALLETS_PROPERTY_EXAMPLES", "12")),
-            stateful_step_count=25,
+            max_examples=examples,
+            stateful_step_count=steps,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_ledger_state_machine(engine: Engine) -> None:
+    run_on(engine, WalletMachine, int(os.environ.get("WALLETS_PROPERTY_EXAMPLES", "12")), steps=25)

@@ -12,16 +12,15 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 from wallets import clock, ledger, money, repository
 from wallets import wallet as wallet_module
 
 from tests import limits
 from tests.conftest import Engine
 from tests.integration.test_edges import METADATA, bulk_credit, key
-from tests.property.test_ledger_stateful import WalletMachine
+from tests.property.test_ledger_stateful import WalletMachine, run_on
 
 LOT = 10
 HELD_LOTS = 20  # lots per initial hold
@@ -84,13 +83,4 @@ class MaximaMachine(WalletMachine):
 def test_every_command_at_the_maxima_fits_dynamodb(engine: Engine) -> None:
     if engine.name != "ddb":
         pytest.skip("runs on DynamoDB Local")
-    machine = type("MaximaMachine_ddb", (MaximaMachine,), {"engine": engine})
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=int(os.environ.get("WALLETS_MAXIMA_EXAMPLES", "3")),
-            stateful_step_count=15,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+    run_on(engine, MaximaMachine, int(os.environ.get("WALLETS_MAXIMA_EXAMPLES", "3")), steps=15)

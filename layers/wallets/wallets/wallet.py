@@ -258,11 +258,7 @@ class Wallet:
         expires_at: int | None,
         source_transaction_id: str | None = None,
     ) -> Lot:
-        if len(self.lots) >= MAX_LIVE_LOTS:
-            raise errors.LimitExceeded(
-                f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots",
-                {"live_lots": len(self.lots)},
-            )
+        _require_room_for_lots(len(self.lots), 1)
         lot = Lot(
             id=ids.new_id("lot", now),
             funding_type=funding_type,
@@ -512,12 +508,7 @@ class Wallet:
             raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
         if bonus_expires_at is not None and bonus_expires_at <= now:
             raise errors.field_error("bonus_expires_at", "must be in the future")
-        needed = 2 if bonus_amount else 1
-        live = len(self.view(now).lots)
-        if live + needed > MAX_LIVE_LOTS:
-            raise errors.LimitExceeded(
-                f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots", {"live_lots": live}
-            )
+        _require_room_for_lots(len(self.view(now).lots), 2 if bonus_amount else 1)
 
     def top_up(
         self,
@@ -736,9 +727,9 @@ class Wallet:
             if left == 0:
                 break
         restored: list[Allocation] = []
-        for (funding_type, _), part in groups.items():
-            lot = self._add_lot(funding_type, part, now, expiries[(funding_type, _)])
-            restored.append(Allocation(lot.id, funding_type, part, lot.expires_at))
+        for key, part in groups.items():
+            lot = self._add_lot(key[0], part, now, expiries[key])
+            restored.append(Allocation(lot.id, key[0], part, lot.expires_at))
         self.effects.refunded.append((original.id, already_refunded + amount))
         entry = self._record(
             "refund",
@@ -752,3 +743,10 @@ class Wallet:
             self.lots[a.lot_id].source_transaction_id = entry.id
         self.settle(now)
         return entry
+
+
+def _require_room_for_lots(live: int, needed: int) -> None:
+    if live + needed > MAX_LIVE_LOTS:
+        raise errors.LimitExceeded(
+            f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots", {"live_lots": live}
+        )
