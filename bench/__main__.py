@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -193,9 +192,9 @@ def server_memory(engine: str, writes: int, budget_s: float, clients: int = 4) -
     """RSS of `python -m local.server` (and of the DynamoDB Local JVM it starts) after `writes` writes
     over HTTP: 100 wallets created, then credits and debits spread over them by `clients` threads.
     Stops at `budget_s` seconds of writing, whatever the count (moto slows as its table grows)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    from local.dynamodb_local import free_port
+
+    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOCAL_ENGINE": engine, "TABLE_NAME": "wallets-memory"}
     env.pop("DYNAMODB_ENDPOINT_URL", None)
     with tempfile.TemporaryDirectory(prefix="wallets-bench-") as data:

@@ -67,7 +67,8 @@ def ensure_installed() -> Path:
         return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -177,7 +178,7 @@ def start(port: int | None = None, db_path: str | Path | None = None, timeout: f
     attempts = 1 if port is not None else 5
     for attempt in range(attempts):
         try:
-            return _launch(lib, port or _free_port(), path, timeout)
+            return _launch(lib, port or free_port(), path, timeout)
         except DynamoDBLocalError as exc:  # another process took the free port first: pick another
             if attempt + 1 == attempts or "Address already in use" not in str(exc):
                 raise

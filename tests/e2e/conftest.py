@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,8 @@ from typing import Any
 
 import pytest
 
+from local import dynamodb_local
 from tests.conftest import DDB_ENV, ENGINES, ROOT, _drop_table, unique_table_name
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Client:
@@ -61,7 +55,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[Client]:
     """`python -m local.server` once per engine (per xdist worker): moto in the server's process, or a
     table of its own on this pytest process's DynamoDB Local (so the server starts no JVM)."""
     engine = request.param
-    port = _free_port()
+    port = dynamodb_local.free_port()
     env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SPEEDUP": "60"}
     for key in ("TABLE_NAME", *DDB_ENV):
         env.pop(key, None)
