@@ -10,10 +10,12 @@ import sys
 import threading
 import time
 from collections import deque
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from wallets.stream import lambda_record
 
 from local import embedded, runtime
 from local.template import Function
@@ -89,7 +91,7 @@ class StreamReader:
             )
             iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=sid, **where)
             page = self.streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
-            records = [self._lambda_record(r) for r in page.get("Records", [])]
+            records = [lambda_record(r, self.arn) for r in page.get("Records", [])]
             if records:
                 out[sid] = records
         return out
@@ -106,25 +108,55 @@ class StreamReader:
                 self.acknowledge(sid, records[-1]["dynamodb"]["SequenceNumber"])
         return out
 
-    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        record = dict(record)
-        ddb = dict(record["dynamodb"])
-        created = ddb.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            ddb["ApproximateCreationDateTime"] = created.timestamp()
-        record["dynamodb"] = ddb
-        record["eventSourceARN"] = self.arn
-        return record
+
+@dataclass
+class Skipped:
+    """A range the stream mapping gave up on: the message its failure destination (an SQS queue) got,
+    and what became of it there (redriven by the queue's function, or still failing)."""
+
+    message: dict[str, Any]
+    receives: int = 0
+    state: str = "queued"  # queued -> redriven | dead (past the queue's maxReceiveCount)
+    error: str | None = None
+    retry_at: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        info = self.message["DDBStreamBatchInfo"]
+        return {
+            "shard_id": info["shardId"],
+            "first_sequence_number": info["startSequenceNumber"],
+            "last_sequence_number": info["endSequenceNumber"],
+            "records": info["batchSize"],
+            "state": self.state,
+            "receives": self.receives,
+            "error": self.error,
+        }
 
 
 class StreamPump:
-    """Feeds the table's stream to the publisher function, with Lambda's partial-failure semantics."""
+    """Feeds the table's stream to the publisher function as its event source mapping does
+    (template.yaml): a batch is retried from its first failed record, with backoff and halved each
+    time (bisection); after MaximumRetryAttempts the range is skipped and announced to the failure
+    destination, whose queue's function redrives it (retried up to the queue's maxReceiveCount)."""
 
-    def __init__(self, table: str, publisher: Function) -> None:
+    RETRY_BASE_S, RETRY_CAP_S = 0.5, 5.0
+    QUEUE_RETRY_S = 5.0
+
+    def __init__(self, table: str, publisher: Function, redriver: Function | None = None) -> None:
         self.table = table
         self.reader = StreamReader(table)
         self.publisher = publisher
+        self.redriver = redriver
+        mapping = publisher.streams[0]
+        self.batch_size = int(mapping.get("BatchSize", 100))
+        self.max_retries = int(mapping.get("MaximumRetryAttempts", -1))  # -1: until the record expires
+        self.bisect = bool(mapping.get("BisectBatchOnFunctionError"))
+        self.max_receives = 10
+        self.limit = self.batch_size
+        self.attempts = 0
+        self.retry_at = 0.0
         self.failed = 0
+        self.skipped: list[Skipped] = []
 
     def skip_backlog(self) -> int:
         """Start after every record already in the stream (kept data); returns how many were skipped."""
@@ -132,38 +164,133 @@ class StreamPump:
 
     def pump(self) -> int:
         """Deliver new records to the publisher; returns how many were delivered."""
+        self.drain_failures()
+        if time.monotonic() < self.retry_at:
+            return 0
         delivered = 0
-        for sid, records in self.reader.pending().items():
-            result = runtime.invoke(self.publisher, {"Records": records})
-            failures = (result or {}).get("batchItemFailures", [])
-            if failures:  # Lambda retries from the first failed record: keep the position before it
-                self.failed += 1
-                first = failures[0]["itemIdentifier"]
-                self._explain(records, first)
-                done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
-            else:
+        for sid, records in self.reader.pending(self.limit).items():
+            failed, error = self._invoke(records)
+            if not failed:
                 done = records
-            if done:
-                self.reader.acknowledge(sid, done[-1]["dynamodb"]["SequenceNumber"])
-                embedded.trim_stream(self.table, done[-1]["dynamodb"]["SequenceNumber"])
+            else:
+                first = min(int(f) for f in failed)
+                done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < first]
+            if done:  # progress: the next batch starts after it, with fresh attempts
+                self._advance(sid, done)
                 delivered += len(done)
+                self.attempts, self.limit = 0, self.batch_size
+                continue
+            self.failed += 1
+            self.attempts += 1
+            self._explain(records[0], error)
+            if 0 <= self.max_retries < self.attempts:
+                self._skip(sid, records)
+                self.attempts, self.limit = 0, self.batch_size
+            else:
+                if self.bisect and len(records) > 1:  # narrow down to the failing record
+                    self.limit = max(1, len(records) // 2)
+                self.retry_at = time.monotonic() + min(
+                    self.RETRY_CAP_S, self.RETRY_BASE_S * 2 ** (self.attempts - 1)
+                )
         return delivered
 
-    def _explain(self, records: list[dict[str, Any]], sequence: str) -> None:
-        from wallets.events import events_from_record
-
-        record = next(r for r in records if r["dynamodb"]["SequenceNumber"] == sequence)
+    def _invoke(self, records: list[dict[str, Any]]) -> tuple[list[str], str | None]:
         try:
-            events_from_record(record)
-            reason = "publishing failed"
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-        keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
+            result = runtime.invoke(self.publisher, {"Records": records})
+        except Exception as exc:  # a function error fails the whole batch
+            return [r["dynamodb"]["SequenceNumber"] for r in records], f"{type(exc).__name__}: {exc}"
+        return [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])], None
+
+    def _advance(self, sid: str, done: list[dict[str, Any]]) -> None:
+        last = done[-1]["dynamodb"]["SequenceNumber"]
+        self.reader.acknowledge(sid, last)
+        unresolved = [
+            int(s.message["DDBStreamBatchInfo"]["startSequenceNumber"])
+            for s in self.skipped
+            if s.state == "queued"
+        ]
+        keep_from = min(unresolved, default=None)  # the redrive reads skipped records back
+        if keep_from is None or keep_from > int(last):
+            embedded.trim_stream(self.table, last)
+
+    def _skip(self, sid: str, records: list[dict[str, Any]]) -> None:
+        """Give up on a batch: tell the failure destination which records (as Lambda does) and move on."""
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        message = {
+            "requestContext": {
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self.attempts,
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": sid,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "batchSize": len(records),
+                "streamArn": self.reader.arn,
+            },
+        }
+        self.skipped.append(Skipped(message))
+        self.reader.acknowledge(sid, last["SequenceNumber"])
         print(
-            f"[background] stream record {sequence} {keys} failed ({reason}); retrying",
+            f"[background] stream records {first['SequenceNumber']}..{last['SequenceNumber']} skipped after "
+            f"{self.attempts} attempts; sent to the failure queue (GET /_local/failures)",
             file=sys.stderr,
             flush=True,
         )
+
+    def drain_failures(self) -> None:
+        """The failure queue's event source: invoke the redrive function for each queued message."""
+        if self.redriver is None:
+            return
+        now = time.monotonic()
+        for item in self.skipped:
+            if item.state != "queued" or now < item.retry_at:
+                continue
+            item.receives += 1
+            event = {"Records": [{"messageId": str(id(item)), "body": json.dumps(item.message)}]}
+            try:
+                result = runtime.invoke(self.redriver, event)
+                failed = bool((result or {}).get("batchItemFailures"))
+                item.error = "the redrive function reported the message failed" if failed else None
+            except Exception as exc:
+                failed, item.error = True, f"{type(exc).__name__}: {exc}"
+            if not failed:
+                item.state = "redriven"
+            elif item.receives >= self.max_receives:
+                item.state = "dead"
+            else:
+                item.retry_at = now + self.QUEUE_RETRY_S
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.skipped]
+
+    def _explain(self, record: dict[str, Any], error: str | None) -> None:
+        from wallets.events import events_from_record
+
+        sequence = record["dynamodb"]["SequenceNumber"]
+        reason = error
+        if reason is None:
+            try:
+                events_from_record(record)
+                reason = "publishing failed"
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+        keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
+        print(
+            f"[background] stream record {sequence} {keys} failed ({reason}); attempt {self.attempts}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _failure_queue_function(functions: dict[str, Function], publisher: Function | None) -> Function | None:
+    """The function reading the queue the stream mapping sends skipped ranges to, if any."""
+    if publisher is None:
+        return None
+    destination = publisher.streams[0].get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    return next((fn for fn in functions.values() for q in fn.queues if q.get("Queue") == destination), None)
 
 
 class Background(threading.Thread):
@@ -175,7 +302,9 @@ class Background(threading.Thread):
                 event = json.loads(schedule.get("Input") or "{}")
                 self.schedules.append((fn, event, _seconds(schedule["ScheduleExpression"]) / speedup))
         publisher = next((fn for fn in functions.values() if fn.streams), None)
-        self.pump = StreamPump(table, publisher) if publisher else None
+        self.pump = (
+            StreamPump(table, publisher, _failure_queue_function(functions, publisher)) if publisher else None
+        )
         self.next_run = {fn.logical_id: time.monotonic() + every for fn, _, every in self.schedules}
         self.stopped = threading.Event()
 

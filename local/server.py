@@ -35,9 +35,12 @@ DATA = ROOT / ".local" / "dynamodb-data"
 
 
 class LocalApi:
-    def __init__(self, fns: dict[str, Function], bus: Any = None) -> None:
+    def __init__(
+        self, fns: dict[str, Function], bus: Any = None, background: Background | None = None
+    ) -> None:
         self.functions = fns
         self.bus = bus
+        self.background = background
         self.routes: list[tuple[Route, Any]] = []
         for fn in fns.values():
             for route in fn.routes:
@@ -72,6 +75,9 @@ class LocalApi:
                 and (not wallet or e["detail"].get("wallet_id") == wallet)
             ]
             return _json(200, {"data": events})
+        if request.path == "/_local/failures" and request.method == "GET":
+            pump = self.background.pump if self.background else None
+            return _json(200, {"data": pump.failures() if pump else []})
         route, params, path_exists = self.match(request.method, request.path)
         if route is None:
             # API Gateway's own answers for unknown resources and methods.
@@ -203,7 +209,7 @@ def build(engine: Engine | None = None) -> tuple[LocalApi, Background]:
         skipped = background.pump.skip_backlog()
         if skipped:
             engine.description += f"\n  ({skipped} stream records from earlier runs not published again)"
-    return LocalApi(fns, bus), background
+    return LocalApi(fns, bus, background), background
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -237,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
         for line in background.describe():
             print(line)
         print("  GET    /_local/events  (published events; filters type, wallet_id)")
+        print("  GET    /_local/failures  (stream records the publisher gave up on, and their redrive)")
         print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
         sys.stdout.flush()
         background.start()

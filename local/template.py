@@ -60,6 +60,7 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
     streams: list[dict[str, Any]] = field(default_factory=list)
+    queues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def module_file(self) -> Path:
@@ -97,6 +98,8 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
                 fn.schedules.append(p)
             elif event["Type"] == "DynamoDB":
                 fn.streams.append(p)
+            elif event["Type"] == "SQS":
+                fn.queues.append(p)
         out[logical_id] = fn
     return out
 

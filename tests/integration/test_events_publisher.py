@@ -120,7 +120,7 @@ def test_expiry_warning_fires_once_per_lot_and_expiry_events(bus: RecordingBus) 
     ]
 
 
-def test_a_poison_record_does_not_block_the_batch(bus: RecordingBus) -> None:
+def test_a_failed_record_holds_back_the_records_after_it(bus: RecordingBus) -> None:
     stream = StreamReader(os.environ["TABLE_NAME"])
     _, wallet = ledger.create_wallet("cus_p", "USD", {}, None)
     ledger.credit(wallet["id"], 1000, "cash", None, None, None, {}, None)
@@ -129,9 +129,79 @@ def test_a_poison_record_does_not_block_the_batch(bus: RecordingBus) -> None:
     poison = json.loads(json.dumps(credit))
     poison["dynamodb"]["SequenceNumber"] = "999"
     poison["dynamodb"]["NewImage"]["amount"] = {"S": "not a number"}
-    result = publish([records[0], poison, credit])
-    assert result == {"batchItemFailures": [{"itemIdentifier": "999"}]}
-    assert names(bus) == ["wallet.created", "wallet.credited"]
+    later = json.loads(json.dumps(credit))
+    later["dynamodb"]["SequenceNumber"] = "1000"
+    result = publish([records[0], poison, later])
+    # The stream retries from the first failure; nothing after it may be published before it.
+    assert result == {"batchItemFailures": [{"itemIdentifier": "999"}, {"itemIdentifier": "1000"}]}
+    assert names(bus) == ["wallet.created"]
+
+
+class FaultyBus(RecordingBus):
+    """EventBridge with faults: the calls numbered in `faults` are throttled (odd) or have their
+    entry rejected (even), then behave."""
+
+    def __init__(self, faults: set[int]) -> None:
+        super().__init__(echo=False)
+        self.faults, self.calls = faults, 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls in self.faults:
+            if self.calls % 2:
+                raise RuntimeError("ThrottlingException: Rate exceeded")
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}]}
+        return super().put_events(Entries)
+
+
+def deliver(records: list[dict[str, Any]], batch_size: int = 7) -> None:
+    """Lambda's stream mapping: batches from the checkpoint; a reported failure moves the checkpoint
+    to the first failed record and the batch is retried from there."""
+    position = 0
+    while position < len(records):
+        batch = records[position : position + batch_size]
+        failed = {f["itemIdentifier"] for f in publish(batch)["batchItemFailures"]}
+        position += next(
+            (i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed), len(batch)
+        )
+
+
+def first_deliveries(bus: RecordingBus) -> dict[str, list[str]]:
+    """Per wallet, the event ids in the order a consumer deduplicating on event_id sees them."""
+    seen: set[str] = set()
+    out: dict[str, list[str]] = {}
+    for e in bus.snapshot():
+        if e["detail"]["event_id"] not in seen:
+            seen.add(e["detail"]["event_id"])
+            out.setdefault(e["detail"]["wallet_id"], []).append(e["detail"]["event_id"])
+    return out
+
+
+def test_stream_replay_with_a_fault_at_every_put_events_call_keeps_order_and_loses_nothing(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wallets = [
+        ledger.create_wallet(f"cus_{i}", "USD", {}, {"low_balance_threshold": 300})[1]["id"] for i in range(3)
+    ]
+    for round_ in range(3):
+        for wid in wallets:
+            ledger.credit(wid, 500, "cash", None, None, None, {}, None)
+            _, paid = ledger.debit(wid, 400 + round_, False, None, None, {}, None)
+            ledger.refund(wid, paid["id"], 10, None, {}, None)
+    ledger.change_status(wallets[0], "freeze", None)
+    records = stream.read()
+
+    clean = FaultyBus(set())
+    monkeypatch.setattr(events, "_client", clean)
+    deliver(records)
+    expected = first_deliveries(clean)
+    assert sum(map(len, expected.values())) == clean.calls > 30
+    for call in range(1, clean.calls + 1):
+        faulty = FaultyBus({call, call + 1, call + 5})  # a fault, one on its retry, and one later
+        monkeypatch.setattr(events, "_client", faulty)
+        deliver(records)
+        assert first_deliveries(faulty) == expected, f"fault at PutEvents call {call}"
 
 
 def test_sample_stream_event_is_accepted(bus: RecordingBus) -> None:
@@ -176,3 +246,126 @@ def test_turning_a_suspended_auto_top_up_off_is_not_a_resumption(bus: RecordingB
     ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "enabled": False}}, None)
     publish(stream.read())
     assert names(bus) == ["wallet.updated"]
+
+
+def skipped_range(shard: str, records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
+    """The message the stream mapping's failure destination gets: where, never what."""
+    return {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 11},
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+            "batchSize": len(records),
+            "streamArn": stream_arn,
+        },
+    }
+
+
+def test_records_the_stream_gave_up_on_are_redriven_from_the_stream(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_lost", "USD", {}, None)
+    ledger.credit(wallet["id"], 1000, "cash", None, None, None, {}, None)
+    ledger.debit(wallet["id"], 300, False, None, None, {}, None)
+    shards = stream.pending()
+    ((shard, records),) = shards.items()
+    lost = [r for r in records if r["dynamodb"]["NewImage"]["kind"]["S"] == "transaction"]
+    message = skipped_range(shard, [lost[0], lost[-1]], stream.arn)
+    result = runtime.invoke(
+        FUNCTIONS["RedriveEventsFunction"], {"Records": [{"messageId": "m1", "body": json.dumps(message)}]}
+    )
+    assert result == {"batchItemFailures": []}
+    # Both transactions and the wallet updates between them: every record of the range.
+    assert names(bus) == ["wallet.credited", "wallet.payment_made"]
+
+
+def test_a_redrive_that_fails_again_keeps_its_message_and_publishes_the_rest(
+    bus: RecordingBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_lost", "USD", {}, None)
+    ledger.credit(wallet["id"], 1000, "cash", None, None, None, {}, None)
+    ledger.debit(wallet["id"], 300, False, None, None, {}, None)
+    ((shard, records),) = stream.pending().items()
+    message = skipped_range(shard, [records[0], records[-1]], stream.arn)
+    real = bus.put_events
+
+    def reject_credits(Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        if Entries[0]["DetailType"] == "wallet.credited":
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}]}
+        return real(Entries)
+
+    monkeypatch.setattr(bus, "put_events", reject_credits)
+    event = {"Records": [{"messageId": "m1", "body": json.dumps(message)}]}
+    assert runtime.invoke(FUNCTIONS["RedriveEventsFunction"], event) == {
+        "batchItemFailures": [{"itemIdentifier": "m1"}]
+    }
+    assert names(bus) == ["wallet.created", "wallet.payment_made"]  # the rest, though out of order
+
+
+def test_the_redrive_refuses_a_range_the_stream_no_longer_has() -> None:
+    class TrimmedStream:
+        """A shard whose records before 0...105 are gone (DynamoDB keeps them 24 hours)."""
+
+        def get_shard_iterator(self, **kw: Any) -> dict[str, Any]:
+            return {"ShardIterator": "it"}
+
+        def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+            record = {"dynamodb": {"SequenceNumber": "000000000000000000105"}}
+            return {"Records": [record] if ShardIterator == "it" else [], "NextShardIterator": "next"}
+
+    message = skipped_range("shardId-1", [{"dynamodb": {"SequenceNumber": "000000000000000000100"}}], "arn")
+    message["DDBStreamBatchInfo"]["endSequenceNumber"] = "000000000000000000110"
+    published: list[Any] = []
+    with pytest.raises(LookupError):  # the message stays queued, then alarms
+        events.redrive(message, "bus", client=published, streams=TrimmedStream())
+    assert published == []
+
+
+def test_the_local_pump_gives_up_on_a_poison_record_and_redrives_it(
+    bus: RecordingBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local.background import StreamPump
+
+    monkeypatch.setattr(StreamPump, "RETRY_BASE_S", 0.0)
+    monkeypatch.setattr(StreamPump, "QUEUE_RETRY_S", 0.0)
+    pump = StreamPump(
+        os.environ["TABLE_NAME"], FUNCTIONS["PublishEventsFunction"], FUNCTIONS["RedriveEventsFunction"]
+    )
+    assert (pump.max_retries, pump.bisect) == (10, True)  # what template.yaml configures
+    _, poison = ledger.create_wallet("cus_poison", "USD", {}, None)
+    _, healthy = ledger.create_wallet("cus_ok", "USD", {}, None)
+    for wid in (poison["id"], healthy["id"]):
+        ledger.credit(wid, 100, "cash", None, None, None, {}, None)
+    real, healed = bus.put_events, False
+
+    def reject_poison(Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        detail = json.loads(Entries[0]["Detail"])
+        if (
+            not healed
+            and detail["wallet_id"] == poison["id"]
+            and Entries[0]["DetailType"] != "wallet.created"
+        ):
+            return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}]}
+        return real(Entries)
+
+    monkeypatch.setattr(bus, "put_events", reject_poison)
+    for _ in range(40):
+        pump.pump()
+    # Bounded: 11 attempts, halving the batch down to the poison record, then skipped.
+    assert pump.failed == 11
+    (failure,) = pump.failures()
+    assert (failure["records"], failure["state"], failure["receives"]) == (1, "dead", 10)
+    # Everything after the poison record was published once, in order, after its 11 attempts.
+    assert names(bus) == ["wallet.created", "wallet.created", "wallet.credited"]
+    assert bus.snapshot()[-1]["detail"]["wallet_id"] == healthy["id"]
+
+    # A second poison record, healed while its range waits in the failure queue: redriven.
+    ledger.debit(poison["id"], 10, False, None, None, {}, None)
+    for _ in range(12):
+        pump.pump()
+    assert [f["state"] for f in pump.failures()] == ["dead", "queued"]
+    healed = True
+    pump.pump()
+    assert [f["state"] for f in pump.failures()] == ["dead", "redriven"]
+    assert names(bus)[-1] == "wallet.payment_made"

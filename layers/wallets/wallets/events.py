@@ -11,9 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from wallets import stream
 from wallets.clock import to_iso
 from wallets.items import TableItem, TopUpItem, TransactionItem, WalletItem, entry_from_item, wallet_from_item
 from wallets.money import format_amount
+from wallets.observability import logger
 from wallets.wallet import Wallet
 
 SOURCE = "wallets"
@@ -232,19 +234,66 @@ def _top_up_events(old: TopUpItem, new: TopUpItem) -> list[Event]:
 _client: Any = None
 
 
-def publish(events: list[Event], bus: str, client: Any = None) -> None:
-    """Put events on the bus in order, 10 per call; any entry EventBridge rejects raises (the stream
-    record is then reported as failed and retried: consumers dedupe on event_id)."""
+def _bus_client(client: Any) -> Any:
     global _client
-    if client is None:
-        if _client is None:
-            import boto3
+    if client is not None:
+        return client
+    if _client is None:
+        import boto3
 
-            _client = boto3.client("events")
-        client = _client
-    for start in range(0, len(events), 10):
-        chunk = events[start : start + 10]
-        result = client.put_events(Entries=[e.entry(bus) for e in chunk])
+        _client = boto3.client("events")
+    return _client
+
+
+def publish(events: list[Event], bus: str, client: Any = None) -> None:
+    """Put events on the bus one PutEvents call each, in order; a rejected entry raises.
+
+    One entry per call: EventBridge may accept some entries of a call and reject others, and an
+    accepted entry after a rejected one would be delivered before it. Billing is per entry either way.
+    """
+    client = _bus_client(client)
+    for event in events:
+        result = client.put_events(Entries=[event.entry(bus)])
         if result.get("FailedEntryCount"):
-            failed = [r for r in result.get("Entries", []) if r.get("ErrorCode")]
-            raise RuntimeError(f"EventBridge rejected {len(failed)} of {len(chunk)} events: {failed[:3]}")
+            raise RuntimeError(f"EventBridge rejected {event.name}: {result.get('Entries')}")
+
+
+def publish_records(records: list[dict[str, Any]], bus: str, client: Any = None) -> list[str]:
+    """Publish the events of stream records in order, stopping at the first record that fails.
+
+    Returns the sequence numbers of that record and of every record after it (empty when all were
+    published): reported as batch item failures, the stream retries from the first of them, so no
+    event of a wallet is ever delivered after a later one. Events published before the failure are
+    published again on the retry, with the same `event_id`s.
+    """
+    for i, record in enumerate(records):
+        try:
+            publish(events_from_record(record), bus, client)
+        except Exception:
+            logger.exception(
+                "publishing a stream record failed; it and the records after it are retried",
+                extra={
+                    "sequence_number": record["dynamodb"]["SequenceNumber"],
+                    "held_back": len(records) - i,
+                },
+            )
+            return [r["dynamodb"]["SequenceNumber"] for r in records[i:]]
+    return []
+
+
+def redrive(failure: dict[str, Any], bus: str, client: Any = None, streams: Any = None) -> int:
+    """Publish again the records a stream event source gave up on, read back from the stream.
+
+    `failure` is the message its on-failure destination received (`DDBStreamBatchInfo`: shard and
+    sequence range, not the records). Raises unless every record of the range was published, so the
+    message stays queued and is tried again while the stream still holds the records (24 hours)."""
+    info = failure["DDBStreamBatchInfo"]
+    records = stream.read_range(
+        info["streamArn"], info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"], streams
+    )
+    failed = 0
+    for record in records:  # each on its own: these are already out of order, and one poison
+        failed += bool(publish_records([record], bus, client))  # record must not hold back the rest
+    if failed:
+        raise RuntimeError(f"{failed} of {len(records)} redriven stream records failed again")
+    return len(records)
