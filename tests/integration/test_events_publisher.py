@@ -369,3 +369,33 @@ def test_the_local_pump_gives_up_on_a_poison_record_and_redrives_it(
     pump.pump()
     assert [f["state"] for f in pump.failures()] == ["dead", "redriven"]
     assert names(bus)[-1] == "wallet.payment_made"
+
+
+def credit_expiring(bus: RecordingBus) -> list[dict[str, Any]]:
+    return [e["detail"] for e in bus.snapshot() if e["detail-type"] == "wallet.credit_expiring"]
+
+
+def test_a_refund_into_a_warned_lot_is_not_warned_again(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_w", "USD", {}, {"expiry_warning_days": 1})
+    wid = wallet["id"]
+    ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
+    _, paid = ledger.debit(wid, 300, False, None, None, {}, None)
+    clock.advance(86_400 + 1)
+    assert jobs.sweep()["warnings"] == 1
+    ledger.refund(wid, paid["id"], 300, None, {}, None)  # restored with the same expiry
+    assert jobs.sweep()["warnings"] == 0
+    publish(stream.read())
+    assert [d["amount"] for d in credit_expiring(bus)] == [400]
+
+
+def test_an_expiry_warning_counts_what_will_expire_not_what_is_held(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_h", "USD", {}, {"expiry_warning_days": 1})
+    wid = wallet["id"]
+    ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
+    ledger.create_hold(wid, 200, None, None, None, {}, None)
+    clock.advance(86_400 + 1)
+    assert jobs.sweep()["warnings"] == 1
+    publish(stream.read())
+    assert [d["amount"] for d in credit_expiring(bus)] == [500]

@@ -190,9 +190,10 @@ def _wallet_events(
                 available_formatted=format_amount(new_available, new.currency),
             )
         )
+    held = new.held_by_lot()
     for lot in new.lots.values():
         before = old.lots.get(lot.id)
-        if lot.warned and (before is None or not before.warned):
+        if lot.warned and before is not None and not before.warned:
             out.append(
                 ev(
                     "wallet.credit_expiring",
@@ -200,7 +201,7 @@ def _wallet_events(
                     lot_id=lot.id,
                     funding_type=lot.funding_type,
                     expires_at=to_iso(lot.expires_at),
-                    **_amounts(lot.remaining, new.currency),
+                    **_amounts(lot.remaining - held.get(lot.id, 0), new.currency),  # what would expire
                 )
             )
     old_state, new_state = old.auto_top_up_state, new.auto_top_up_state

@@ -306,18 +306,18 @@ class Wallet:
             self._record("expiry", total(expired), now, allocations=expired, reason="expired")
         return done + len(expired)
 
+    def in_warning_window(self, lot: Lot, now: int) -> bool:
+        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        return bool(warn_ms) and lot.expires_at is not None and now >= lot.expires_at - warn_ms
+
     def mark_warned(self, now: int) -> list[Lot]:
         """Lots entering the expiry warning window; each is warned once (wallet.credit_expiring)."""
-        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
-        if not warn_ms:
-            return []
         held = self.held_by_lot()
         out = []
         for lot in self.lots.values():
             if (
-                lot.expires_at is not None
-                and not lot.warned
-                and now >= lot.expires_at - warn_ms
+                not lot.warned
+                and self.in_warning_window(lot, now)
                 and not lot.expired(now)
                 and lot.remaining - held.get(lot.id, 0) > 0
             ):
@@ -729,6 +729,9 @@ class Wallet:
         restored: list[Allocation] = []
         for key, part in groups.items():
             lot = self._add_lot(key[0], part, now, expiries[key])
+            # Credit given back inside its warning window is not warned about again: its first
+            # warning went out (or it was spent before), and the refund event carries its expiry.
+            lot.warned = self.in_warning_window(lot, now)
             restored.append(Allocation(lot.id, key[0], part, lot.expires_at))
         self.effects.refunded.append((original.id, already_refunded + amount))
         entry = self._record(
