@@ -85,11 +85,13 @@ invoke: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench
 
-# The long race of the ledger issue: 8 writers x 50 operations on one wallet, plus more examples of
-# the stateful property test, each on both engines (moto and DynamoDB Local). Not part of `make test`.
+# The long races: 8 writers x 50 operations on one wallet, reconcile alongside writers for a minute,
+# and more examples of the stateful property test, each on both engines (moto and DynamoDB Local).
+# Not part of `make test` (which runs the same tests shorter).
 soak: $(VENV)/.installed
-	WALLETS_RACE_OPS=50 WALLETS_PROPERTY_EXAMPLES=100 $(PY) -m pytest -n $(TEST_WORKERS) \
-		tests/integration/test_concurrency.py tests/property
+	WALLETS_RACE_OPS=50 WALLETS_PROPERTY_EXAMPLES=100 RECONCILE_RACE_SECONDS=60 $(PY) -m pytest -n $(TEST_WORKERS) \
+		tests/integration/test_concurrency.py tests/property \
+		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

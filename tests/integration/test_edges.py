@@ -327,7 +327,7 @@ def test_a_closed_wallet_with_auto_top_up_is_left_alone_by_the_job(table: str) -
     for _ in range(3):
         jobs.run_top_up_job({}, None)
     assert repository.get_wallet(wid).version == before
-    assert topups.due_wallets(clock.now_ms()) == []
+    assert list(repository.due_wallets("work", clock.now_ms())) == []
 
 
 # 11 -----------------------------------------------------------------------------------------------

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from wallets import clock, jobs, ledger, repository, topups
-from wallets.items import WalletItem, wallet_pk
+import pytest
+from wallets import clock, jobs, ledger, repository
+from wallets.items import TransactionItem, WalletItem, shard_of, sortable_ms, wallet_pk
 
 from bench.counting import tally
 from tests.integration.helpers import check
 
 DAY_S = 86_400
+RACE_SECONDS = float(os.environ.get("RECONCILE_RACE_SECONDS", "10"))  # `make soak`: 60
 
 
 def wallet_with(expiring: list[int], cash: int = 0, customer: str = "cus_j", **settings: object) -> str:
@@ -116,9 +121,9 @@ def auto_wallet(**overrides: object) -> str:
 
 def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) -> None:
     wid = auto_wallet()
-    assert topups.due_wallets(clock.now_ms()) == []
+    assert list(repository.due_wallets("work", clock.now_ms())) == []
     ledger.debit(wid, 600, False, None, None, {}, None)  # 400 < 500: crossing
-    assert topups.due_wallets(clock.now_ms()) == [wid]
+    assert list(repository.due_wallets("work", clock.now_ms())) == [wid]
     barrier = threading.Barrier(2)
 
     def job(_: int) -> dict:
@@ -131,7 +136,7 @@ def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) 
     top_ups = [e for e in repository.all_entries(wid) if e.type == "top_up"]
     assert len(top_ups) == 1 and ledger.get_wallet(wid)["available"] == 2400
     ledger.debit(wid, 100, False, None, None, {}, None)  # still above: nothing due
-    assert topups.due_wallets(clock.now_ms()) == []
+    assert list(repository.due_wallets("work", clock.now_ms())) == []
     check(wid)
 
 
@@ -170,28 +175,196 @@ def test_three_failures_suspend_auto_top_up_until_settings_are_saved(table: str)
     assert ledger.get_wallet(wid)["available"] == 399 + 2000
 
 
+def place_in_due_shard(wallet_id: str, shard: int, due_at_ms: int | None = None) -> None:
+    """Move a wallet's entry in the sparse `due` index (the sweep settles by wallet id either way)."""
+    item = WalletItem.get(wallet_pk(wallet_id), "WALLET")
+    item.due_shard = f"{shard:02d}"
+    if due_at_ms is not None:
+        item.due_at = sortable_ms(due_at_ms)
+    item.save()
+
+
+def test_wallets_that_stay_due_without_work_do_not_starve_their_shard(table: str) -> None:
+    target = wallet_with([10], customer="cus_target")
+    shard = int(shard_of(target))
+    for i in range(3):  # due since 1970 with nothing to do, ahead of the target in its shard
+        place_in_due_shard(wallet_with([], cash=100, customer=f"cus_stuck{i}"), shard, due_at_ms=1)
+    clock.advance(11)
+    stats = jobs.sweep(page=2)
+    assert stats["expired_lots"] == 1
+    assert [e.type for e in repository.all_entries(target)][-1] == "expiry"
+
+
+def test_shards_take_turns_when_a_run_stops_at_its_deadline(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backlog = {
+        shard: [wallet_with([10], customer=f"cus_{shard}_{i}") for i in range(3)] for shard in range(4)
+    }
+    for shard, wallets in backlog.items():
+        for wid in wallets:
+            place_in_due_shard(wid, shard)
+    clock.advance(11)
+    settled: list[str] = []
+    settle = jobs._settle_wallet
+    monkeypatch.setattr(jobs, "_settle_wallet", lambda wid, stats: settled.append(wid) or settle(wid, stats))
+
+    class Clock:  # the deadline passes once four wallets were settled
+        @staticmethod
+        def monotonic() -> float:
+            return float(len(settled))
+
+    monkeypatch.setattr(jobs, "time", Clock)
+    assert jobs.sweep(deadline=3.5)["stopped_early"] == 1
+    shard_of_wallet = {wid: shard for shard, wallets in backlog.items() for wid in wallets}
+    assert sorted(shard_of_wallet[w] for w in settled) == [0, 1, 2, 3]  # one from each, not three from one
+
+
 # ---------------------------------------------------------------------------------------- reconcile
 def test_reconcile_finds_no_drift_then_reports_injected_drift(table: str) -> None:
     wid = wallet_with([3600], cash=500)
     ledger.debit(wid, 250, False, None, None, {}, None)
-    assert jobs.reconcile() == {"wallets": 1, "drifted": 0, "finished": 1}
-    item = WalletItem.get(wallet_pk(wid), "WALLET")
-    lots = dict(item.lots.as_dict()) if hasattr(item.lots, "as_dict") else dict(item.lots)
-    first = next(iter(lots))
-    lots[first] = {**lots[first], "r": lots[first]["r"] + 1}  # money out of thin air
-    item.lots = lots
-    item.save()
+    assert jobs.reconcile() == {"wallets": 1, "drifted": 0, "errors": 0, "finished": 1, "stopped_early": 0}
+    corrupt(wid, lambda lots: {**lots, first(lots): {**lots[first(lots)], "r": lots[first(lots)]["r"] + 1}})
     assert jobs.reconcile()["drifted"] == 1
 
 
-def test_reconcile_resumes_from_its_checkpoint(table: str) -> None:
-    for i in range(5):
-        wallet_with([], cash=100, customer=f"cus_{i}")
-    first = jobs.reconcile(deadline=time.monotonic(), page=2)
-    assert (first["wallets"], first["finished"]) == (2, 0)
-    rest = jobs.reconcile(page=2)
+def first(lots: dict[str, Any]) -> str:
+    return sorted(lots)[0]
+
+
+def corrupt(
+    wallet_id: str, lots: Callable[[dict[str, Any]], dict[str, Any]] | None = None, **attrs: Any
+) -> None:
+    """Change the stored wallet item behind the service's back."""
+    item = WalletItem.get(wallet_pk(wallet_id), "WALLET")
+    if lots is not None:
+        stored = item.lots.as_dict() if hasattr(item.lots, "as_dict") else dict(item.lots)
+        item.lots = lots({k: dict(v) for k, v in stored.items()})
+    for name, value in attrs.items():
+        setattr(item, name, value)
+    item.save()
+
+
+def two_lot_wallet(customer: str) -> str:
+    """A wallet with two promotional lots of different expiries, a pending hold and some history."""
+    wid = wallet_with([3600, 7200], cash=500, customer=customer)
+    ledger.debit(wid, 30, False, None, None, {}, None)
+    ledger.create_hold(wid, 50, None, None, None, {}, None)
+    return wid
+
+
+def test_reconcile_finds_every_kind_of_drift(table: str) -> None:
+    def move_between_lots(lots: dict[str, Any]) -> dict[str, Any]:
+        promo = sorted((k for k, v in lots.items() if v["t"] == "promotional"), key=lambda k: lots[k]["e"])
+        lots[promo[0]]["r"] -= 10  # same type, same total: only the expiry of 10 changed
+        lots[promo[1]]["r"] += 10
+        return lots
+
+    def later_expiry(lots: dict[str, Any]) -> dict[str, Any]:
+        promo = next(k for k, v in lots.items() if v["t"] == "promotional")
+        lots[promo]["e"] += 86_400_000
+        return lots
+
+    def cash_to_promotional(lots: dict[str, Any]) -> dict[str, Any]:
+        lots[next(k for k, v in lots.items() if v["t"] == "cash")]["t"] = "promotional"
+        return lots
+
+    corruptions: dict[str, Callable[[str], None]] = {
+        "credit moved between lots of one type": lambda w: corrupt(w, move_between_lots),
+        "a lot's expiry changed": lambda w: corrupt(w, later_expiry),
+        "a lot's funding type changed": lambda w: corrupt(w, cash_to_promotional),
+        "a lot dropped": lambda w: corrupt(
+            w, lambda lots: {k: v for k, v in lots.items() if k != first(lots)}
+        ),
+        "available snapshot": lambda w: corrupt(w, available=999_999),
+        "balance snapshot": lambda w: corrupt(w, balance=1),
+        "pending snapshot": lambda w: corrupt(w, pending=0),
+        "due index": lambda w: corrupt(w, due_at=None, due_shard=None),
+        "a pending hold dropped": lambda w: corrupt(w, holds={}),
+        "a ledger entry lost": lambda w: drop_entry(w),
+    }
+    wallets = {}
+    for name, inject in corruptions.items():
+        wallets[name] = two_lot_wallet(f"cus_{len(wallets)}")
+        inject(wallets[name])
+    healthy = two_lot_wallet("cus_healthy")
+    found = {wid: jobs.audit(wid) for wid in [*wallets.values(), healthy]}
+    assert found[healthy] == []
+    assert [name for name, wid in wallets.items() if not found[wid]] == []
+    assert jobs.reconcile()["drifted"] == len(corruptions)
+
+
+def drop_entry(wallet_id: str) -> None:
+    debit = next(e for e in repository.all_entries(wallet_id) if e.type == "debit")
+    TransactionItem.get(wallet_pk(wallet_id), f"TXN#{debit.id}").delete()
+
+
+def test_reconcile_alongside_writers_reports_no_false_drift(table: str) -> None:
+    """Reconcile reads the wallet, then the ledger: writes land in between all the time."""
+    wallets = [two_lot_wallet(f"cus_{i}") for i in range(3)]
+    stop = threading.Event()
+    written = [0]
+
+    def write(wid: str) -> None:
+        while not stop.is_set():
+            ledger.credit(wid, 7, "cash", None, None, None, {}, None)
+            _, held = ledger.create_hold(wid, 3, None, None, None, {}, None)
+            ledger.debit(wid, 2, False, None, None, {}, None)
+            ledger.settle_hold(wid, held["id"], "capture", 1, None)
+            written[0] += 4
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in wallets]
+    for t in threads:
+        t.start()
+    passes = drifted = 0
+    deadline = time.monotonic() + RACE_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            stats = jobs.reconcile()
+            passes, drifted = passes + 1, drifted + stats["drifted"]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert passes >= 3 and written[0] >= 30
+    assert drifted == 0
+    assert jobs.reconcile()["drifted"] == 0
+
+
+def test_reconcile_saves_its_place_wallet_by_wallet(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = [wallet_with([], cash=100, customer=f"cus_{i}") for i in range(5)]
+    checked: list[str] = []
+    audit = jobs.audit
+    monkeypatch.setattr(jobs, "audit", lambda wid: checked.append(wid) or audit(wid))
+
+    class Clock:  # the deadline passes once two wallets were checked, in the middle of a page
+        @staticmethod
+        def monotonic() -> float:
+            return float(len(checked))
+
+    monkeypatch.setattr(jobs, "time", Clock)
+    first_run = jobs.reconcile(deadline=1.5, page=10)
+    assert (first_run["wallets"], first_run["finished"], first_run["stopped_early"]) == (2, 0, 1)
+    rest = jobs.reconcile(page=10)
     assert (rest["wallets"], rest["finished"]) == (3, 1)
+    assert sorted(checked) == sorted(created)  # each once: the timed-out run's work is kept
     assert jobs.reconcile(page=10)["wallets"] == 5  # after a full pass it starts over
+
+
+def test_a_wallet_reconcile_cannot_read_is_counted_and_the_pass_goes_on(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = [wallet_with([], cash=100, customer=f"cus_{i}") for i in range(3)]
+    audit = jobs.audit
+
+    def flaky(wid: str) -> list[str]:
+        if wid == created[1]:
+            raise RuntimeError("throttled")
+        return audit(wid)
+
+    monkeypatch.setattr(jobs, "audit", flaky)
+    assert jobs.reconcile() == {"wallets": 3, "drifted": 0, "errors": 1, "finished": 1, "stopped_early": 0}
 
 
 def test_a_new_wallet_below_its_threshold_has_not_crossed_it(table: str) -> None:

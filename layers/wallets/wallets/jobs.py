@@ -10,8 +10,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, ledger, repository, topups
-from wallets.items import DUE_SHARDS, WalletItem, sortable_ms
-from wallets.lots import Lot
 from wallets.observability import logger, metrics
 from wallets.wallet import BALANCE_SIGN, Entry, Wallet
 
@@ -38,7 +36,7 @@ def run_top_up_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if recovered["errors"]:
         metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=recovered["errors"])
     automatic: dict[str, int] = {}
-    for wallet_id in topups.due_wallets(clock.now_ms()):
+    for wallet_id in repository.due_wallets("work", clock.now_ms()):
         if time.monotonic() > deadline:
             break
         try:
@@ -61,8 +59,9 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
     """Expire due lots, release due holds and send expiry warnings, wallet by wallet.
 
     Work is found through the sparse, sharded `due` index (wallets whose next scheduled item is due),
-    so the reads grow with the due items, not with the table. Each wallet is settled with the same
-    code every write uses, in one conditional transaction: two sweeps at once settle each item once.
+    so the reads grow with the due items, not with the table; shards take turns (`due_wallets`).
+    Each wallet is settled with the same code every write uses, in one conditional transaction: two
+    sweeps at once settle each item once.
     """
     now = clock.now_ms() if now is None else now
     stats = {
@@ -73,15 +72,11 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
         "errors": 0,
         "stopped_early": 0,
     }
-    repository.bind()
-    for shard in range(DUE_SHARDS):
-        for key in WalletItem.due_index.query(
-            f"{shard:02d}", WalletItem.due_at <= sortable_ms(now), limit=page
-        ):
-            if deadline is not None and time.monotonic() > deadline:
-                stats["stopped_early"] = 1
-                return stats
-            _settle_wallet(key.pk.split("#", 1)[1], stats)
+    for wallet_id in repository.due_wallets("due", now, page):
+        if deadline is not None and time.monotonic() > deadline:
+            stats["stopped_early"] = 1
+            return stats
+        _settle_wallet(wallet_id, stats)
     return stats
 
 
@@ -122,91 +117,112 @@ def run_sweep_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ reconciliation
 def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
-    """Differences between a stored wallet and the replay of its ledger (empty when consistent)."""
+    """Differences between a stored wallet and the replay of its ledger (empty when consistent).
+
+    `entries` are the wallet's ledger through its `last_transaction_id`, oldest first. The replay is
+    per lot (each allocation names its lot) and per hold, so credit moved between lots, a lot's
+    expiry or type changed, or a hold dropped is drift even when the totals still agree."""
     problems: list[str] = []
-    balance = pending = 0
-    by_type: dict[str, int] = {}
+    balance = 0
+    lots: dict[str, tuple[int, str, int | None]] = {}
+    holds: dict[str, int] = {}
     for e in entries:
         sign = BALANCE_SIGN.get(e.type)
         if sign is None:
             problems.append(f"{e.id}: unknown type {e.type}")
             continue
         balance += sign * e.amount
-        for a in e.allocations:
-            if sign:
-                by_type[a.funding_type] = by_type.get(a.funding_type, 0) + sign * a.amount
-        if e.type == "hold":
-            pending += e.amount
-        elif e.type == "release":
-            pending -= e.amount
-        elif e.type == "capture":
-            pending -= int(e.details.get("held_amount", e.amount))
         if e.balance_after != balance:
             problems.append(f"{e.id}: balance_after {e.balance_after} but the replay gives {balance}")
-    lots: list[Lot] = list(wallet.lots.values())
-    stored = sum(lot.remaining for lot in lots)
-    if stored != balance:
-        problems.append(f"lots hold {stored} but the ledger replays to {balance}")
-    held = sum(h.amount for h in wallet.holds.values())
-    if held != pending:
-        problems.append(f"pending holds {held} but the ledger replays to {pending}")
-    for lot in lots:
-        if lot.remaining <= 0:
-            problems.append(f"lot {lot.id} has remaining {lot.remaining}")
-    lot_types: dict[str, int] = {}
-    for lot in lots:
-        lot_types[lot.funding_type] = lot_types.get(lot.funding_type, 0) + lot.remaining
-    if {k: v for k, v in by_type.items() if v} != lot_types:
-        problems.append(f"per funding type the lots hold {lot_types} but the ledger replays to {by_type}")
+        if sign:
+            if sum(a.amount for a in e.allocations) != e.amount:
+                problems.append(
+                    f"{e.id}: its lots add up to {sum(a.amount for a in e.allocations)}, not {e.amount}"
+                )
+            for a in e.allocations:
+                remaining = lots.get(a.lot_id, (0, a.funding_type, a.expires_at))[0] + sign * a.amount
+                lots[a.lot_id] = (remaining, a.funding_type, a.expires_at)
+        if e.type == "hold" and e.hold_id:
+            holds[e.hold_id] = e.amount
+        elif e.type in ("release", "capture") and holds.pop(e.hold_id or "", None) is None:
+            problems.append(f"{e.id}: ends hold {e.hold_id}, which the replay has no pending hold for")
+    replayed = {lot_id: lot for lot_id, lot in lots.items() if lot[0]}
+    stored = {lot.id: (lot.remaining, lot.funding_type, lot.expires_at) for lot in wallet.lots.values()}
+    for lot_id in sorted(replayed.keys() | stored.keys()):
+        if replayed.get(lot_id) != stored.get(lot_id):
+            problems.append(
+                f"lot {lot_id} (remaining, type, expiry) is {stored.get(lot_id)} but the ledger replays to "
+                f"{replayed.get(lot_id)}"
+            )
+    pending = {h.id: h.amount for h in wallet.holds.values()}
+    if pending != holds:
+        problems.append(f"pending holds are {pending} but the ledger replays to {holds}")
     return problems
 
 
 CHECKPOINT = ("JOB#reconcile", "CHECKPOINT")
 
 
+def audit(wallet_id: str) -> list[str]:
+    """How one wallet differs from its ledger and from its own stored totals (empty when it does not).
+
+    The ledger is read after the wallet, up to the wallet's last transaction: a write committed in
+    between adds only later entries, so it is never taken for drift."""
+    wallet, stored_totals = repository.get_wallet_audited(wallet_id)
+    problems = [
+        f"stored {name} is {found} but its lots and holds give {want}"
+        for name, (found, want) in stored_totals.items()
+    ]
+    last = wallet.last_transaction_id
+    return problems + drift(wallet, repository.all_entries(wallet_id, through=last) if last else [])
+
+
 def reconcile(deadline: float | None = None, page: int = 50) -> dict[str, int]:
     """Recompute every wallet from its ledger; report drift as a metric and an error log line.
 
-    Resumes from a checkpoint when a run stops at its deadline; starts over after a full pass.
-    """
+    The cursor is saved after every wallet checked when a run stops at its deadline (checked before
+    each wallet) and after every page, so a run that times out resumes where it was; a full pass
+    starts over."""
     from wallets.items import JobCheckpointItem
 
     repository.bind()
     try:
         checkpoint = JobCheckpointItem.get(*CHECKPOINT, consistent_read=True)
-        cursor = checkpoint.cursor
     except JobCheckpointItem.DoesNotExist:
-        checkpoint, cursor = JobCheckpointItem(*CHECKPOINT), None
-    stats = {"wallets": 0, "drifted": 0, "finished": 0}
+        checkpoint = JobCheckpointItem(*CHECKPOINT)
+    cursor: str | None = checkpoint.cursor
+    stats = {"wallets": 0, "drifted": 0, "errors": 0, "finished": 0, "stopped_early": 0}
+
+    def save(at: str | None) -> None:
+        checkpoint.cursor = at
+        checkpoint.save()
+
     while True:
-        result = repository.query_page(
-            WalletItem,
-            "WALLETS",
-            None,
-            page,
-            cursor,
-            index=WalletItem.wallets_index,
-            key_names=("pk", "sk", "list_pk", "list_sk"),
-        )
+        result = repository.wallets_page(page, cursor)
         for key in result.items:
+            if deadline is not None and time.monotonic() > deadline:
+                stats["stopped_early"] = 1
+                save(cursor)
+                return stats
             wallet_id = key.pk.split("#", 1)[1]
-            wallet = repository.get_wallet(wallet_id)
-            problems = drift(wallet, repository.all_entries(wallet_id))
+            try:
+                problems = audit(wallet_id)
+            except Exception:
+                job_item_failed("reconcile", "reconcile failed for a wallet", wallet_id=wallet_id)
+                stats["errors"] += 1
+                problems = []
             stats["wallets"] += 1
             if problems:
                 stats["drifted"] += 1
                 logger.error(
                     "wallet drifted from its ledger", extra={"wallet_id": wallet_id, "problems": problems}
                 )
+            cursor = repository.wallets_cursor_after(key)
         cursor = result.next_cursor
+        save(cursor)
         if cursor is None:
             stats["finished"] = 1
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            break
-    checkpoint.cursor = cursor
-    checkpoint.save()
-    return stats
+            return stats
 
 
 def run_reconcile_job(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -402,16 +402,7 @@ def list_wallets(
         condition = (
             (WalletItem.status == status) if condition is None else condition & (WalletItem.status == status)
         )
-    result = repository.query_page(
-        WalletItem,
-        "WALLETS",
-        None,
-        limit,
-        cursor,
-        filter_condition=condition,
-        index=WalletItem.wallets_index,
-        key_names=("pk", "sk", "list_pk", "list_sk"),
-    )
+    result = repository.wallets_page(limit, cursor, condition)
     wallets = repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])
     return views.page([views.wallet_body(w.view(now), now) for w in wallets], result.next_cursor)
 

@@ -12,7 +12,8 @@ import base64
 import json
 import random
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 from wallets import errors, ids
 from wallets.items import (
     ALL_MODELS,
+    DUE_SHARDS,
     CustomerWalletItem,
     IdempotencyItem,
     ReferenceItem,
@@ -31,6 +33,7 @@ from wallets.items import (
     WalletItem,
     entry_from_item,
     entry_to_item,
+    sortable_ms,
     wallet_from_item,
     wallet_pk,
     wallet_to_item,
@@ -143,13 +146,92 @@ def get_transaction(wallet_id: str, transaction_id: str) -> tuple[Entry, int, st
     return entry_from_item(item), int(item.refunded_amount or 0), item.currency
 
 
-def all_entries(wallet_id: str) -> list[Entry]:
-    """The whole ledger of a wallet, oldest first (reconciliation and tests)."""
+def all_entries(wallet_id: str, through: str | None = None) -> list[Entry]:
+    """The ledger of a wallet, oldest first; only up to transaction id `through` when given."""
     bind()
-    items = TransactionItem.query(
-        wallet_pk(wallet_id), TransactionItem.sk.startswith("TXN#"), consistent_read=True
+    condition = (
+        TransactionItem.sk.between("TXN#", f"TXN#{through}")
+        if through
+        else TransactionItem.sk.startswith("TXN#")
     )
+    items = TransactionItem.query(wallet_pk(wallet_id), condition, consistent_read=True)
     return [entry_from_item(i) for i in items]
+
+
+def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any]]]:
+    """The wallet, and its stored totals and due-index entry that differ from what it gives
+    ({name: (stored, expected)}): the snapshot the stream's events and the indexes read."""
+    bind()
+    try:
+        item = WalletItem.get(wallet_pk(wallet_id), "WALLET", consistent_read=True)
+    except DoesNotExist:
+        raise errors.NotFound(f"No such wallet: {wallet_id}") from None
+    wallet = wallet_from_item(item)
+    expected = wallet_to_item(wallet)
+    differ = {}
+    for name in ("balance", "available", "pending", "due_at", "due_shard", "work_at", "work_shard"):
+        found, want = getattr(item, name), getattr(expected, name)
+        if found != want:
+            differ[name] = (found, want)
+    return wallet, differ
+
+
+def due_wallets(index: str, now: int, page: int = 100) -> Iterator[str]:
+    """Ids of the wallets due at `now` in a sparse, sharded index: "due" (expiry sweep) or "work"
+    (automatic top-up).
+
+    Lazily, one wallet from each shard in turn, starting at a shard that moves on every minute, and
+    following every page: wallets that stay due cannot hold back the others of their shard, and no
+    shard waits behind another's backlog when a run stops at its deadline."""
+    bind()
+    source, due_at = (
+        (WalletItem.due_index, WalletItem.due_at)
+        if index == "due"
+        else (WalletItem.work_index, WalletItem.work_at)
+    )
+
+    def shard(number: int) -> Iterator[str]:
+        start = None
+        while True:
+            result = source.query(
+                f"{number:02d}", due_at <= sortable_ms(now), limit=page, last_evaluated_key=start
+            )
+            for key in result:
+                yield key.pk.split("#", 1)[1]
+            start = result.last_evaluated_key
+            if not start:
+                return
+
+    first = now // 60_000 % DUE_SHARDS
+    shards = deque(shard((first + i) % DUE_SHARDS) for i in range(DUE_SHARDS))
+    while shards:
+        current = shards.popleft()
+        wallet_id = next(current, None)
+        if wallet_id is not None:
+            yield wallet_id
+            shards.append(current)
+
+
+WALLET_LIST_KEYS = ("pk", "sk", "list_pk", "list_sk")
+
+
+def wallets_page(limit: int, cursor: str | None, filter_condition: Any = None) -> Page:
+    """A page of every wallet's keys (the `wallets` index, newest first)."""
+    return query_page(
+        WalletItem,
+        "WALLETS",
+        None,
+        limit,
+        cursor,
+        filter_condition=filter_condition,
+        index=WalletItem.wallets_index,
+        key_names=WALLET_LIST_KEYS,
+    )
+
+
+def wallets_cursor_after(key: WalletItem) -> str | None:
+    """The cursor that resumes `wallets_page` right after this wallet."""
+    return encode_cursor({name: {"S": getattr(key, name)} for name in WALLET_LIST_KEYS})
 
 
 def get_idempotency(key: str) -> IdempotencyItem | None:

@@ -414,20 +414,6 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     return "succeeded" if status == 201 else "pending"
 
 
-def due_wallets(now: int, limit: int = 100) -> list[str]:
-    """Wallet ids due for an automatic top-up, from the sparse `topups` index (all shards)."""
-    from wallets.items import WalletItem
-
-    repository.bind()
-    out: list[str] = []
-    for shard in range(DUE_SHARDS):
-        for key in WalletItem.work_index.query(
-            f"{shard:02d}", WalletItem.work_at <= sortable_ms(now), limit=limit
-        ):
-            out.append(key.pk.split("#", 1)[1])
-    return out
-
-
 def recover(
     now: int | None = None,
     deadline: float | None = None,
