@@ -78,23 +78,25 @@ class StreamReader:
         self.arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         self.positions: dict[str, str] = {}
 
+    def shard_ids(self) -> list[str]:
+        shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        return [shard["ShardId"] for shard in shards]
+
+    def records(self, shard_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Up to `limit` unacknowledged records of one shard, in Lambda's record format."""
+        last = self.positions.get(shard_id)
+        where = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            if last
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=shard_id, **where)
+        page = self.streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
+        return [lambda_record(r, self.arn) for r in page.get("Records", [])]
+
     def pending(self, limit: int = 100) -> dict[str, list[dict[str, Any]]]:
-        """Up to `limit` unacknowledged records per shard, in Lambda's record format."""
-        out: dict[str, list[dict[str, Any]]] = {}
-        for shard in self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]:
-            sid = shard["ShardId"]
-            last = self.positions.get(sid)
-            where = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
-                if last
-                else {"ShardIteratorType": "TRIM_HORIZON"}
-            )
-            iterator = self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=sid, **where)
-            page = self.streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)
-            records = [lambda_record(r, self.arn) for r in page.get("Records", [])]
-            if records:
-                out[sid] = records
-        return out
+        """Up to `limit` unacknowledged records per shard."""
+        return {sid: records for sid in self.shard_ids() if (records := self.records(sid, limit))}
 
     def acknowledge(self, shard_id: str, sequence_number: str) -> None:
         self.positions[shard_id] = sequence_number
@@ -107,6 +109,16 @@ class StreamReader:
                 out.extend(records)
                 self.acknowledge(sid, records[-1]["dynamodb"]["SequenceNumber"])
         return out
+
+
+@dataclass
+class ShardState:
+    """Where the mapping is with one shard's batch at the head: failed attempts, the batch size
+    bisection has narrowed it to, and when to try again."""
+
+    limit: int
+    attempts: int = 0
+    retry_at: float = 0.0
 
 
 @dataclass
@@ -142,9 +154,11 @@ class StreamPump:
     RETRY_BASE_S, RETRY_CAP_S = 0.5, 5.0
     QUEUE_RETRY_S = 5.0
 
-    def __init__(self, table: str, publisher: Function, redriver: Function | None = None) -> None:
+    def __init__(
+        self, table: str, publisher: Function, redriver: Function | None = None, reader: Any = None
+    ) -> None:
         self.table = table
-        self.reader = StreamReader(table)
+        self.reader = reader or StreamReader(table)
         self.publisher = publisher
         self.redriver = redriver
         mapping = publisher.streams[0]
@@ -152,9 +166,7 @@ class StreamPump:
         self.max_retries = int(mapping.get("MaximumRetryAttempts", -1))  # -1: until the record expires
         self.bisect = bool(mapping.get("BisectBatchOnFunctionError"))
         self.max_receives = 10
-        self.limit = self.batch_size
-        self.attempts = 0
-        self.retry_at = 0.0
+        self.shards: dict[str, ShardState] = {}
         self.failed = 0
         self.skipped: list[Skipped] = []
 
@@ -165,10 +177,14 @@ class StreamPump:
     def pump(self) -> int:
         """Deliver new records to the publisher; returns how many were delivered."""
         self.drain_failures()
-        if time.monotonic() < self.retry_at:
-            return 0
         delivered = 0
-        for sid, records in self.reader.pending(self.limit).items():
+        for sid in self.reader.shard_ids():
+            state = self.shards.setdefault(sid, ShardState(limit=self.batch_size))
+            if time.monotonic() < state.retry_at:
+                continue
+            records = self.reader.records(sid, state.limit)
+            if not records:
+                continue
             failed, error = self._invoke(records)
             if not failed:
                 done = records
@@ -178,19 +194,19 @@ class StreamPump:
             if done:  # progress: the next batch starts after it, with fresh attempts
                 self._advance(sid, done)
                 delivered += len(done)
-                self.attempts, self.limit = 0, self.batch_size
+                state.attempts, state.limit = 0, self.batch_size
                 continue
             self.failed += 1
-            self.attempts += 1
-            self._explain(records[0], error)
-            if 0 <= self.max_retries < self.attempts:
-                self._skip(sid, records)
-                self.attempts, self.limit = 0, self.batch_size
+            state.attempts += 1
+            self._explain(records[0], error, state.attempts)
+            if 0 <= self.max_retries < state.attempts:
+                self._skip(sid, records, state.attempts)
+                state.attempts, state.limit = 0, self.batch_size
             else:
                 if self.bisect and len(records) > 1:  # narrow down to the failing record
-                    self.limit = max(1, len(records) // 2)
-                self.retry_at = time.monotonic() + min(
-                    self.RETRY_CAP_S, self.RETRY_BASE_S * 2 ** (self.attempts - 1)
+                    state.limit = max(1, len(records) // 2)
+                state.retry_at = time.monotonic() + min(
+                    self.RETRY_CAP_S, self.RETRY_BASE_S * 2 ** (state.attempts - 1)
                 )
         return delivered
 
@@ -213,13 +229,13 @@ class StreamPump:
         if keep_from is None or keep_from > int(last):
             embedded.trim_stream(self.table, last)
 
-    def _skip(self, sid: str, records: list[dict[str, Any]]) -> None:
+    def _skip(self, sid: str, records: list[dict[str, Any]], attempts: int) -> None:
         """Give up on a batch: tell the failure destination which records (as Lambda does) and move on."""
         first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
         message = {
             "requestContext": {
                 "condition": "RetryAttemptsExhausted",
-                "approximateInvokeCount": self.attempts,
+                "approximateInvokeCount": attempts,
             },
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
@@ -235,7 +251,7 @@ class StreamPump:
         self.reader.acknowledge(sid, last["SequenceNumber"])
         print(
             f"[background] stream records {first['SequenceNumber']}..{last['SequenceNumber']} skipped after "
-            f"{self.attempts} attempts; sent to the failure queue (GET /_local/failures)",
+            f"{attempts} attempts; sent to the failure queue (GET /_local/failures)",
             file=sys.stderr,
             flush=True,
         )
@@ -266,7 +282,7 @@ class StreamPump:
     def failures(self) -> list[dict[str, Any]]:
         return [s.to_dict() for s in self.skipped]
 
-    def _explain(self, record: dict[str, Any], error: str | None) -> None:
+    def _explain(self, record: dict[str, Any], error: str | None, attempt: int) -> None:
         from wallets.events import events_from_record
 
         sequence = record["dynamodb"]["SequenceNumber"]
@@ -279,7 +295,7 @@ class StreamPump:
                 reason = f"{type(exc).__name__}: {exc}"
         keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
         print(
-            f"[background] stream record {sequence} {keys} failed ({reason}); attempt {self.attempts}",
+            f"[background] stream record {sequence} {keys} failed ({reason}); attempt {attempt}",
             file=sys.stderr,
             flush=True,
         )

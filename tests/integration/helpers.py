@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallets import repository
+from wallets import jobs, repository
 
 from tests.conftest import call
 from tests.invariants import assert_invariants
@@ -45,3 +45,4 @@ def wallet(wallet_id: str) -> dict[str, Any]:
 
 def check(wallet_id: str) -> None:
     assert_invariants(repository.get_wallet(wallet_id), repository.all_entries(wallet_id))
+    assert jobs.audit(wallet_id) == []  # and reconcile finds no drift

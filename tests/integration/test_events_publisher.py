@@ -322,6 +322,34 @@ def test_the_redrive_refuses_a_range_the_stream_no_longer_has() -> None:
     assert published == []
 
 
+def test_the_redrive_reads_past_empty_pages_and_never_reports_a_partial_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wallets import stream
+
+    monkeypatch.setattr(stream, "EMPTY_PAGE_PAUSE_S", 0.0)
+
+    class GappyStream:
+        """Record 100, then empty pages (GetRecords may answer those mid-shard), then 101 and 102."""
+
+        def __init__(self, empty_pages: int, then: list[str]) -> None:
+            self.pages = [["100"], *[[]] * empty_pages, then]
+
+        def get_shard_iterator(self, **kw: Any) -> dict[str, Any]:
+            return {"ShardIterator": "0"}
+
+        def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+            i = int(ShardIterator)
+            page = self.pages[i] if i < len(self.pages) else []
+            records = [{"dynamodb": {"SequenceNumber": n, "Keys": {}}} for n in page]
+            return {"Records": records, "NextShardIterator": str(i + 1)}
+
+    read = stream.read_range("arn", "shardId-1", "100", "102", GappyStream(5, ["101", "102"]))
+    assert [r["dynamodb"]["SequenceNumber"] for r in read] == ["100", "101", "102"]
+    with pytest.raises(LookupError):  # 102 never comes: not a success, the message stays queued
+        stream.read_range("arn", "shardId-1", "100", "102", GappyStream(5, ["101"]), patience_s=0.5)
+
+
 def test_the_local_pump_gives_up_on_a_poison_record_and_redrives_it(
     bus: RecordingBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -387,6 +415,20 @@ def test_a_refund_into_a_warned_lot_is_not_warned_again(bus: RecordingBus) -> No
     assert jobs.sweep()["warnings"] == 0
     publish(stream.read())
     assert [d["amount"] for d in credit_expiring(bus)] == [400]
+    assert len(repository.get_wallet(wid).lots) == 1  # given back into the lot it came from
+
+
+def test_a_refund_before_the_warning_is_warned_about_once_with_its_lot(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    _, wallet = ledger.create_wallet("cus_w2", "USD", {}, {"expiry_warning_days": 1})
+    wid = wallet["id"]
+    ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
+    _, paid = ledger.debit(wid, 300, False, None, None, {}, None)
+    clock.advance(86_400 + 1)
+    ledger.refund(wid, paid["id"], 300, None, {}, None)  # in the window, before the sweep warned
+    assert jobs.sweep()["warnings"] == 1
+    publish(stream.read())
+    assert [d["amount"] for d in credit_expiring(bus)] == [700]
 
 
 def test_an_expiry_warning_counts_what_will_expire_not_what_is_held(bus: RecordingBus) -> None:
@@ -398,4 +440,42 @@ def test_an_expiry_warning_counts_what_will_expire_not_what_is_held(bus: Recordi
     clock.advance(86_400 + 1)
     assert jobs.sweep()["warnings"] == 1
     publish(stream.read())
-    assert [d["amount"] for d in credit_expiring(bus)] == [500]
+    assert [(d["amount"], d["held_amount"]) for d in credit_expiring(bus)] == [(500, 200)]
+
+
+def test_the_local_pump_bounds_retries_per_shard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poison record in one shard is skipped after its attempts while another shard flows."""
+    from local.background import StreamPump
+
+    monkeypatch.setattr(StreamPump, "RETRY_BASE_S", 0.0)
+
+    class TwoShards:
+        arn = "arn:stream"
+
+        def __init__(self) -> None:
+            self.positions: dict[str, str] = {}
+            self.next_b = 0
+
+        def shard_ids(self) -> list[str]:
+            return ["A", "B"]
+
+        def records(self, shard_id: str, limit: int) -> list[dict[str, Any]]:
+            if shard_id == "A":
+                return [] if "A" in self.positions else [{"dynamodb": {"SequenceNumber": "1", "Keys": {}}}]
+            self.next_b += 1  # shard B always has a new record
+            return [{"dynamodb": {"SequenceNumber": str(100 + self.next_b), "Keys": {}}}]
+
+        def acknowledge(self, shard_id: str, sequence_number: str) -> None:
+            self.positions[shard_id] = sequence_number
+
+    pump = StreamPump("t", FUNCTIONS["PublishEventsFunction"], reader=TwoShards())
+    monkeypatch.setattr(
+        pump,
+        "_invoke",
+        lambda records: (["1"], "poison") if records[0]["dynamodb"]["SequenceNumber"] == "1" else ([], None),
+    )
+    monkeypatch.setattr(pump, "_explain", lambda *a: None)
+    for _ in range(15):
+        pump.pump()
+    assert pump.failed == 11 and [f["shard_id"] for f in pump.failures()] == ["A"]
+    assert pump.reader.next_b == 15  # shard B was never held up

@@ -7,11 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from wallets import clock, jobs, ledger, repository
-from wallets.items import TransactionItem, WalletItem, shard_of, sortable_ms, wallet_pk
+from wallets.items import TransactionItem, WalletItem, shard_of, sortable_ms, wallet_pk, wallet_to_item
 
 from bench.counting import tally
 from tests.integration.helpers import check
@@ -282,6 +283,7 @@ def test_reconcile_finds_every_kind_of_drift(table: str) -> None:
         "pending snapshot": lambda w: corrupt(w, pending=0),
         "due index": lambda w: corrupt(w, due_at=None, due_shard=None),
         "a pending hold dropped": lambda w: corrupt(w, holds={}),
+        "a hold's reservation moved to another lot": lambda w: move_reservation(w),
         "a ledger entry lost": lambda w: drop_entry(w),
     }
     wallets = {}
@@ -293,6 +295,18 @@ def test_reconcile_finds_every_kind_of_drift(table: str) -> None:
     assert found[healthy] == []
     assert [name for name, wid in wallets.items() if not found[wid]] == []
     assert jobs.reconcile()["drifted"] == len(corruptions)
+
+
+def move_reservation(wallet_id: str) -> None:
+    wallet = repository.get_wallet(wallet_id)
+    (hold,) = wallet.holds.values()
+    cash = next(lot for lot in wallet.lots.values() if lot.funding_type == "cash")
+    hold.allocations = [
+        replace(a, lot_id=cash.id, funding_type="cash", expires_at=None) for a in hold.allocations
+    ]
+    item = wallet_to_item(wallet)
+    item.version = wallet.version
+    item.save()
 
 
 def drop_entry(wallet_id: str) -> None:

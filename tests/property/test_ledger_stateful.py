@@ -16,7 +16,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from wallets import clock, errors, ledger, repository, topups
+from wallets import clock, errors, jobs, ledger, repository, topups
 from wallets.ledger import Idempotency
 
 from tests.conftest import Engine, fresh_table
@@ -148,6 +148,7 @@ class WalletMachine(RuleBasedStateMachine):
             return
         stored = repository.get_wallet(self.wallet_id)
         assert_invariants(stored, repository.all_entries(self.wallet_id))
+        assert jobs.audit(self.wallet_id) == []  # reconcile agrees: no false drift after any step
         # what a read shows is the stored wallet settled at now: never expired credit
         now = clock.now_ms()
         view = stored.view(now)

@@ -201,7 +201,10 @@ def _wallet_events(
                     lot_id=lot.id,
                     funding_type=lot.funding_type,
                     expires_at=to_iso(lot.expires_at),
-                    **_amounts(lot.remaining - held.get(lot.id, 0), new.currency),  # what would expire
+                    # What expires unless spent; what pending holds reserve expires too if released.
+                    **_amounts(
+                        lot.remaining - held.get(lot.id, 0), new.currency, held_amount=held.get(lot.id, 0)
+                    ),
                 )
             )
     old_state, new_state = old.auto_top_up_state, new.auto_top_up_state

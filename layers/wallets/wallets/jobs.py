@@ -120,12 +120,13 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
     """Differences between a stored wallet and the replay of its ledger (empty when consistent).
 
     `entries` are the wallet's ledger through its `last_transaction_id`, oldest first. The replay is
-    per lot (each allocation names its lot) and per hold, so credit moved between lots, a lot's
-    expiry or type changed, or a hold dropped is drift even when the totals still agree."""
+    per lot (each allocation names its lot) and per hold (its amount and the lots it reserves), so
+    credit moved between lots, a lot's expiry or type changed, or a hold dropped or moved to other
+    lots is drift even when the totals still agree."""
     problems: list[str] = []
     balance = 0
     lots: dict[str, tuple[int, str, int | None]] = {}
-    holds: dict[str, int] = {}
+    holds: dict[str, tuple[int, list[tuple[str, int]]]] = {}
     for e in entries:
         sign = BALANCE_SIGN.get(e.type)
         if sign is None:
@@ -143,7 +144,7 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
                 remaining = lots.get(a.lot_id, (0, a.funding_type, a.expires_at))[0] + sign * a.amount
                 lots[a.lot_id] = (remaining, a.funding_type, a.expires_at)
         if e.type == "hold" and e.hold_id:
-            holds[e.hold_id] = e.amount
+            holds[e.hold_id] = (e.amount, sorted((a.lot_id, a.amount) for a in e.allocations))
         elif e.type in ("release", "capture") and holds.pop(e.hold_id or "", None) is None:
             problems.append(f"{e.id}: ends hold {e.hold_id}, which the replay has no pending hold for")
     replayed = {lot_id: lot for lot_id, lot in lots.items() if lot[0]}
@@ -154,8 +155,10 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
                 f"lot {lot_id} (remaining, type, expiry) is {stored.get(lot_id)} but the ledger replays to "
                 f"{replayed.get(lot_id)}"
             )
-    pending = {h.id: h.amount for h in wallet.holds.values()}
-    if pending != holds:
+    pending = {
+        h.id: (h.amount, sorted((a.lot_id, a.amount) for a in h.allocations)) for h in wallet.holds.values()
+    }
+    if pending != holds:  # amounts and the lots each hold reserves
         problems.append(f"pending holds are {pending} but the ledger replays to {holds}")
     return problems
 

@@ -6,12 +6,13 @@ destination gets only the shard and sequence numbers, never the records), and by
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
 from wallets.settings import get_settings
 
-EMPTY_PAGES = 3
+EMPTY_PAGE_PAUSE_S = 0.2
 
 
 def client() -> Any:
@@ -38,27 +39,40 @@ def sequence(record: dict[str, Any]) -> int:
 
 
 def read_range(
-    stream_arn: str, shard_id: str, first: str, last: str, streams: Any = None
+    stream_arn: str, shard_id: str, first: str, last: str, streams: Any = None, patience_s: float = 30.0
 ) -> list[dict[str, Any]]:
     """The records of one shard from sequence number `first` through `last`, in order.
 
-    Raises if the stream no longer has `first` (DynamoDB keeps records 24 hours): the caller must
-    not report such a range as redriven."""
+    Raises unless it read exactly that range: the stream no longer has `first` (DynamoDB keeps
+    records 24 hours), or `last` was not reached within `patience_s` (GetRecords may answer empty
+    pages before the records). The caller must not report such a range as redriven."""
     streams = streams or client()
     iterator = streams.get_shard_iterator(
         StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=first
     )["ShardIterator"]
     out: list[dict[str, Any]] = []
-    empty = 0
-    while iterator and empty < EMPTY_PAGES:
+    give_up = time.monotonic() + patience_s
+    while iterator and time.monotonic() < give_up:
         page = streams.get_records(ShardIterator=iterator, Limit=1000)
         records = page.get("Records", [])
         for r in records:
             if sequence(r) > int(last):
-                return out
+                return _exactly(out, first, last, shard_id)
             out.append(lambda_record(r, stream_arn))
-        empty = 0 if records else empty + 1  # an open shard answers empty pages once caught up
+            if sequence(r) == int(last):
+                return _exactly(out, first, last, shard_id)
         iterator = page.get("NextShardIterator")
-    if not out or sequence(out[0]) != int(first):
-        raise LookupError(f"stream records from {first} are no longer in shard {shard_id}")
-    return out
+        if not records:
+            time.sleep(EMPTY_PAGE_PAUSE_S)  # GetRecords allows 5 calls a second per shard
+    return _exactly(out, first, last, shard_id)
+
+
+def _exactly(records: list[dict[str, Any]], first: str, last: str, shard_id: str) -> list[dict[str, Any]]:
+    if not records or sequence(records[0]) != int(first) or sequence(records[-1]) != int(last):
+        got = (
+            f"{records[0]['dynamodb']['SequenceNumber']}..{records[-1]['dynamodb']['SequenceNumber']}"
+            if records
+            else "nothing"
+        )
+        raise LookupError(f"read {got} of {first}..{last} from shard {shard_id}")
+    return records

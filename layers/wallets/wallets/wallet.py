@@ -703,10 +703,13 @@ class Wallet:
                 },
             )
         self.settle(now)
-        # Portions to restore, grouped into one lot per funding type and expiry: portions that can
-        # never be told apart need not be separate lots, and those already expired (restored only
-        # to leave again in the expiry entry below) are one lot per type whatever their number.
+        # A portion whose lot is still live goes back into it (it keeps its expiry warning state: a
+        # warned lot is not warned again, an unwarned one is warned once, for all of it). The others
+        # are grouped into one new lot per funding type and expiry: portions that can never be told
+        # apart need not be separate lots, and those already expired (restored only to leave again
+        # in the expiry entry below) are one lot per type whatever their number.
         skip, left = already_refunded, amount
+        into_live: dict[str, int] = {}
         groups: dict[tuple[str, int | None], int] = {}
         expiries: dict[tuple[str, int | None], int | None] = {}
         for portion in reversed(original.allocations):
@@ -717,21 +720,31 @@ class Wallet:
             part -= skip
             skip = 0
             take = min(part, left)
-            expired = portion.expires_at is not None and portion.expires_at <= now
-            key = (portion.funding_type, -1 if expired else portion.expires_at)
-            groups[key] = groups.get(key, 0) + take
-            expiries[key] = (
-                max(expiries.get(key) or 0, portion.expires_at or 0) if expired else portion.expires_at
-            )
             left -= take
+            live = self.lots.get(portion.lot_id)
+            if live is not None and not live.expired(now):
+                into_live[live.id] = into_live.get(live.id, 0) + take
+            else:
+                expired = portion.expires_at is not None and portion.expires_at <= now
+                key = (portion.funding_type, -1 if expired else portion.expires_at)
+                groups[key] = groups.get(key, 0) + take
+                expiries[key] = (
+                    max(expiries.get(key) or 0, portion.expires_at or 0) if expired else portion.expires_at
+                )
             if left == 0:
                 break
         restored: list[Allocation] = []
+        for lot_id, part in into_live.items():
+            lot = self.lots[lot_id]
+            lot.remaining += part
+            restored.append(Allocation(lot.id, lot.funding_type, part, lot.expires_at))
+        new_lots: list[Lot] = []
         for key, part in groups.items():
             lot = self._add_lot(key[0], part, now, expiries[key])
-            # Credit given back inside its warning window is not warned about again: its first
-            # warning went out (or it was spent before), and the refund event carries its expiry.
+            # Its lot is gone: if its expiry is already inside the warning window, the refund event
+            # (which lists the lot and its expiry) is the notice; the sweep does not warn again.
             lot.warned = self.in_warning_window(lot, now)
+            new_lots.append(lot)
             restored.append(Allocation(lot.id, key[0], part, lot.expires_at))
         self.effects.refunded.append((original.id, already_refunded + amount))
         entry = self._record(
@@ -742,8 +755,8 @@ class Wallet:
             original_transaction_id=original.id,
             **fields,
         )
-        for a in restored:
-            self.lots[a.lot_id].source_transaction_id = entry.id
+        for lot in new_lots:
+            lot.source_transaction_id = entry.id
         self.settle(now)
         return entry
 
