@@ -1,0 +1,57 @@
+"""What template.yaml promises about who may call what and where failures go, read from the template."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from local.template import load
+
+TEMPLATE = load()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+
+def test_callers_need_no_lambda_permissions() -> None:
+    api = RESOURCES["WalletsApi"]["Properties"]
+    assert api["Auth"] == {**api["Auth"], "DefaultAuthorizer": "AWS_IAM", "InvokeRole": "NONE"}
+    assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
+
+
+def test_a_webhook_needs_a_real_secret() -> None:
+    secret = TEMPLATE["Parameters"]["WebhookSecret"]
+    assert secret["Default"] == "" and secret["NoEcho"] is True
+    pattern = re.compile(secret["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("x" * 32) and not pattern.fullmatch("unset")
+    rule = TEMPLATE["Rules"]["WebhookNeedsASecret"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookUrl"}, ""]}]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookSecret"}, ""]}]}
+
+
+def test_eventbridge_may_put_failed_webhook_deliveries_in_their_queue_and_that_alarms() -> None:
+    target = RESOURCES["WebhookRule"]["Properties"]["Targets"][0]
+    queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    policies = [
+        r["Properties"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::SQS::QueuePolicy" and {"Ref": queue} in r["Properties"]["Queues"]
+    ]
+    assert len(policies) == 1
+    (statement,) = policies[0]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "sqs:SendMessage"
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["WebhookRule", "Arn"]}}}
+    alarms = [
+        r["Properties"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+        in r["Properties"].get("Dimensions", [])
+    ]
+    assert alarms and alarms[0]["Threshold"] == 0
+
+
+def test_every_dead_letter_and_failure_queue_is_alarmed() -> None:
+    queues = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"]
+    text = repr([r for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"])
+    assert [q for q in queues if f"'{q}', 'QueueName'" not in text] == []
