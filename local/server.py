@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -32,6 +33,7 @@ from local.background import Background, RecordingBus
 from local.template import ROOT, Function, Route, functions, table_spec
 
 DATA = ROOT / ".local" / "dynamodb-data"
+MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 class LocalApi:
@@ -78,13 +80,14 @@ class LocalApi:
         if request.path == "/_local/failures" and request.method == "GET":
             pump = self.background.pump if self.background else None
             return _json(200, {"data": pump.failures() if pump else []})
-        route, params, path_exists = self.match(request.method, request.path)
+        if (request.content_length or 0) > MAX_BODY_BYTES:  # API Gateway's payload limit
+            return _json(413, {"message": "Request Too Long"})
+        route, params, _ = self.match(request.method, request.path)
         if route is None:
-            # API Gateway's own answers for unknown resources and methods.
-            status = 405 if path_exists else 403 if request.path != "/" else 404
-            return _json(
-                status, {"message": "Missing Authentication Token" if status == 403 else "Not Found"}
-            )
+            # API Gateway's own answer for unknown resources and for unknown methods of known ones.
+            if request.path == "/":
+                return _json(404, {"message": "Not Found"})
+            return _json(403, {"message": "Missing Authentication Token"})
         fn = self.functions[route.function]
         headers = {k: v for k, v in request.headers.items()}
         event = runtime.api_event(
@@ -114,14 +117,15 @@ def _from_lambda(result: Any) -> Response:
         return _json(502, {"message": "Internal server error"})
     body = result.get("body") or ""
     data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    response = Response(data, status=int(result["statusCode"]))
+    headers = Headers()
     for key, value in (result.get("headers") or {}).items():
-        response.headers[key] = str(value)
+        headers[key] = str(value)
     for key, values in (result.get("multiValueHeaders") or {}).items():
         for value in values:
-            if response.headers.get(key) != str(value):
-                response.headers.add(key, str(value))
-    return response
+            if str(value) not in headers.getlist(key):
+                headers.add(key, str(value))
+    # Headers given at construction: werkzeug adds its default text/plain Content-Type otherwise.
+    return Response(data, status=int(result["statusCode"]), headers=headers)
 
 
 class Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,6 +41,15 @@ def test_errors_over_http(server: Client) -> None:
     assert status == 404 and body["error"]["type"] == "not_found"
     status, body = server.get("/no/such/route")
     assert status == 403  # API Gateway's answer for an unknown resource
+    status, body = server.request("PATCH", "/wallets")  # and for an unknown method of a known one
+    assert status == 403 and body == {"message": "Missing Authentication Token"}
+    status, body = server.request("POST", "/wallets", raw=b" " * (10 * 1024 * 1024 + 1))
+    assert status == 413 and body == {"message": "Request Too Long"}  # API Gateway's 10 MB limit
+
+
+def test_a_response_has_one_content_type(server: Client) -> None:
+    with urllib.request.urlopen(server.base + "/wallets?customer_id=cus_nobody", timeout=30) as resp:
+        assert resp.headers.get_all("Content-Type") == ["application/json"]
 
 
 def test_twenty_racing_creates_give_one_wallet(server: Client) -> None:
