@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from local.template import load
+from local.template import functions, load
 
 TEMPLATE = load()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTIONS = functions(TEMPLATE)
 
 
 def test_callers_need_no_lambda_permissions() -> None:
@@ -55,3 +56,34 @@ def test_every_dead_letter_and_failure_queue_is_alarmed() -> None:
     queues = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"]
     text = repr([r for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"])
     assert [q for q in queues if f"'{q}', 'QueueName'" not in text] == []
+
+
+def test_what_holds_data_outlives_the_stack() -> None:
+    kept = {"AWS::Logs::LogGroup", "AWS::SQS::Queue", "AWS::DynamoDB::Table"}
+    for name, r in RESOURCES.items():
+        if r["Type"] in kept:
+            assert (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy")) == ("Retain", "Retain"), name
+    table = next(r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::DynamoDB::Table")
+    assert table["DeletionProtectionEnabled"] is True
+    condition, with_key, _ = table["SSESpecification"]["Fn::If"]
+    assert condition == "TableKeyGiven"
+    assert with_key["KMSMasterKeyId"] == {"Ref": "TableKmsKeyArn"} and with_key["SSEType"] == "KMS"
+
+
+def test_money_routes_are_throttled_tighter_than_the_stage() -> None:
+    settings = RESOURCES["WalletsApi"]["Properties"]["MethodSettings"]
+    stage = next(s for s in settings if s["ResourcePath"] == "/*")
+    money = {s["ResourcePath"]: s for s in settings if s is not stage}
+    posts = {
+        route.path
+        for fn in FUNCTIONS.values()
+        for route in fn.routes
+        if route.method == "POST" and route.path.rsplit("/", 1)[-1] in MONEY_VERBS
+    }
+    assert {"/" + p.replace("/", "~1") for p in posts} == set(money)  # API Gateway's path encoding
+    for s in money.values():
+        assert s["ThrottlingRateLimit"] < stage["ThrottlingRateLimit"]
+        assert s["ThrottlingBurstLimit"] < stage["ThrottlingBurstLimit"]
+
+
+MONEY_VERBS = {"credits", "debits", "voids", "holds", "capture", "release", "refunds", "top-ups"}
