@@ -399,3 +399,12 @@ def test_a_top_up_that_leaves_the_wallet_below_is_one_crossing_served(table: str
     ledger.debit(wid, 200, False, None, None, {}, None)  # 400: a new crossing
     jobs.run_top_up_job({}, None)
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 2
+
+
+def test_reconcile_starts_over_from_a_checkpoint_it_cannot_use(table: str) -> None:
+    from wallets.items import JobCheckpointItem
+
+    created = [wallet_with([], cash=100, customer=f"cus_{i}") for i in range(2)]
+    JobCheckpointItem(*jobs.CHECKPOINT, cursor="eyJwayI6IldBTCN4In0").save()  # an older version's cursor
+    stats = jobs.reconcile()
+    assert (stats["wallets"], stats["finished"]) == (len(created), 1)

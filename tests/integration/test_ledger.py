@@ -288,3 +288,35 @@ def ledger_credit(wallet_id: str, amount: int, expires_at: int) -> None:
     from wallets import ledger
 
     ledger.credit(wallet_id, amount, "promotional", expires_at, None, None, {}, None)
+
+
+def test_a_cursor_only_pages_the_list_that_issued_it(table: str) -> None:
+    import base64
+    import json
+
+    mine, theirs = new_wallet("cus_mine"), new_wallet("cus_theirs")
+    for wallet_id in (mine, theirs):
+        for amount in (100, 200, 300):
+            credit(wallet_id, amount, funding_type="cash")
+            clock.advance(1)
+
+    def page(wallet_id: str, **query: str) -> tuple[int, dict]:
+        return call("list_transactions", "GET", f"/wallets/{wallet_id}/transactions", query=query)
+
+    status, first = page(mine, limit="1")
+    assert status == 200 and first["next_cursor"]
+    cursor = first["next_cursor"]
+    assert page(mine, limit="1", cursor=cursor)[0] == 200
+    for status, body in (
+        page(theirs, limit="1", cursor=cursor),  # another wallet's list
+        page(mine, limit="1", cursor=cursor, type="debit"),  # another filter
+        call("list_holds", "GET", f"/wallets/{mine}/holds", query={"cursor": cursor}),  # another list
+    ):
+        assert status == 422 and "cursor" in body["error"]["details"], body
+    raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    for edit in ({"pk": f"WAL#{theirs}"}, {"sk": "HLD#x"}):  # edited keys, scope tag kept
+        forged = base64.urlsafe_b64encode(json.dumps({**raw, **edit}).encode()).decode().rstrip("=")
+        status, body = page(mine, limit="1", cursor=forged)
+        assert status in (200, 422) and (status == 200 or "cursor" in body["error"]["details"]), body
+        if "pk" in edit:
+            assert status == 422

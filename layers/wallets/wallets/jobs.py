@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from wallets import clock, ledger, repository, topups
+from wallets import clock, errors, ledger, repository, topups
 from wallets.observability import logger, metrics
 from wallets.wallet import BALANCE_SIGN, Entry, Wallet
 
@@ -201,7 +201,12 @@ def reconcile(deadline: float | None = None, page: int = 50) -> dict[str, int]:
         checkpoint.save()
 
     while True:
-        result = repository.wallets_page(page, cursor)
+        try:
+            result = repository.wallets_page(page, cursor)
+        except errors.ValidationFailed:  # a checkpoint this version cannot resume from: start over
+            logger.warning("reconcile checkpoint not usable; starting a new pass", extra={"cursor": cursor})
+            cursor = None
+            continue
         for key in result.items:
             if deadline is not None and time.monotonic() > deadline:
                 stats["stopped_early"] = 1

@@ -385,13 +385,16 @@ def list_wallets(
             for w in _customer_wallets(customer_id)
             if (currency is None or w.currency == currency) and (status is None or w.status == status)
         ]
+        scope = f"customer|{customer_id}|{currency}|{status}"
         if cursor:
-            start = repository.decode_cursor(cursor, ("wallet_id",))
+            start = repository.decode_cursor(cursor, ("wallet_id",), scope)
             after = start["wallet_id"]["S"] if start else ""
             wallets = [w for w in wallets if w.id < after]
         chunk = wallets[:limit]
         more = len(wallets) > limit
-        next_cursor = repository.encode_cursor({"wallet_id": {"S": chunk[-1].id}}) if more and chunk else None
+        next_cursor = (
+            repository.encode_cursor({"wallet_id": {"S": chunk[-1].id}}, scope) if more and chunk else None
+        )
         return views.page([views.wallet_body(w.view(now), now) for w in chunk], next_cursor)
     from wallets.items import WalletItem
 

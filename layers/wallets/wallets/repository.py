@@ -9,6 +9,7 @@ transaction are mapped back to those items, never to message text.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import time
@@ -18,7 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PynamoDBConnectionError,
+    PynamoDBException,
+    QueryError,
+    TransactWriteError,
+)
 from pynamodb.transactions import TransactWrite
 
 from wallets import errors, ids
@@ -230,8 +237,9 @@ def wallets_page(limit: int, cursor: str | None, filter_condition: Any = None) -
 
 
 def wallets_cursor_after(key: WalletItem) -> str | None:
-    """The cursor that resumes `wallets_page` right after this wallet."""
-    return encode_cursor({name: {"S": getattr(key, name)} for name in WALLET_LIST_KEYS})
+    """The cursor that resumes an unfiltered `wallets_page` right after this wallet."""
+    scope = _query_scope(WalletItem.wallets_index, "WALLETS", None, None)
+    return encode_cursor({name: {"S": getattr(key, name)} for name in WALLET_LIST_KEYS}, scope)
 
 
 def get_idempotency(key: str) -> IdempotencyItem | None:
@@ -252,27 +260,45 @@ def get_reference(wallet_id: str, reference: str) -> str | None:
         return None
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+CURSOR_SCOPE = "in"
+
+
+def _scope_tag(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def encode_cursor(key: dict[str, Any] | None, scope: str) -> str | None:
+    """An opaque cursor: the key to start after, bound to the list (`scope`) that issued it."""
     if not key:
         return None
     plain = {k: next(iter(v.values())) for k, v in key.items()}
+    plain[CURSOR_SCOPE] = _scope_tag(scope)
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, names: tuple[str, ...]) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, names: tuple[str, ...], scope: str) -> dict[str, Any] | None:
+    """The start key of a cursor this list issued; any other cursor is 422 (a cursor of another
+    wallet, filter or window would start the query outside its keys)."""
     if not cursor:
         return None
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if (
             not isinstance(raw, dict)
-            or set(raw) != set(names)
+            or set(raw) != {*names, CURSOR_SCOPE}
             or not all(isinstance(v, str) for v in raw.values())
         ):
             raise ValueError
     except ValueError:
         raise errors.field_error("cursor", "is not a cursor this API returned") from None
+    if raw.pop(CURSOR_SCOPE) != _scope_tag(scope):
+        raise errors.field_error("cursor", "belongs to another list (another wallet, filter or time window)")
     return {k: {"S": v} for k, v in raw.items()}
+
+
+def _query_scope(source: Any, hash_key: str, range_condition: Any, filter_condition: Any) -> str:
+    name = getattr(getattr(source, "Meta", None), "index_name", None) or source.__name__
+    return f"{name}|{hash_key}|{range_condition}|{filter_condition}"
 
 
 @dataclass
@@ -297,9 +323,12 @@ def query_page(
 ) -> Page:
     """Newest-first page of `limit` items; follows DynamoDB pages while a filter leaves gaps."""
     bind()
-    start = decode_cursor(cursor, key_names)
-    out: list[Any] = []
     source = index if index is not None else model
+    scope = _query_scope(source, hash_key, range_condition, filter_condition)
+    start = decode_cursor(cursor, key_names, scope)
+    if start is not None and hash_key not in (start[k]["S"] for k in key_names):
+        raise errors.field_error("cursor", "belongs to another list (another wallet, filter or time window)")
+    out: list[Any] = []
     while True:
         result = source.query(
             hash_key,
@@ -310,7 +339,12 @@ def query_page(
             last_evaluated_key=start,
             consistent_read=index is None,  # GSIs are eventually consistent only
         )
-        out.extend(result)
+        try:
+            out.extend(result)
+        except QueryError as exc:  # an edited cursor's key outside the query's key range
+            if cursor and exc.cause_response_code == "ValidationException":
+                raise errors.field_error("cursor", "is not a cursor this API returned") from None
+            raise
         start = result.last_evaluated_key
         if len(out) >= limit or not start:
             break
@@ -326,7 +360,7 @@ def query_page(
         )
         if not list(probe):
             start = None
-    return Page(out, encode_cursor(start))
+    return Page(out, encode_cursor(start, scope))
 
 
 # ------------------------------------------------------------------ the commit
