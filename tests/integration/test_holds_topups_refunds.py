@@ -193,6 +193,17 @@ def test_top_up_with_bonus_makes_two_lots(table: str) -> None:
     check(wallet_id)
 
 
+def test_a_bonus_is_bounded_by_the_paid_amount_unless_the_wallet_allows_more(table: str) -> None:
+    wallet_id = new_wallet()
+    status, body = top_up(wallet_id, 1000, bonus_amount=1001)
+    assert status == 422 and "bonus_amount" in body["error"]["details"]
+    assert repository.all_entries(wallet_id) == [] and wallet(wallet_id)["balance"] == 0  # nothing charged
+    generous = new_wallet("cus_generous", max_bonus_percent=250)
+    assert wallet(generous)["settings"]["max_bonus_percent"] == 250
+    assert top_up(generous, 1000, bonus_amount=2500)[0] == 201
+    assert top_up(generous, 1000, bonus_amount=2501)[0] == 422
+
+
 def test_declined_top_up_is_402_and_credits_nothing(table: str) -> None:
     wallet_id = new_wallet()
     status, body = top_up(wallet_id, 5000, "pm_card_declined")

@@ -108,6 +108,10 @@ class WalletSettingsInput(_Request):
     expiry_warning_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 7
     allow_top_up: StrictBool = True
     top_up_amounts: Annotated[list[Amount], Field(max_length=10)] = []
+    max_bonus_percent: Annotated[
+        int,
+        Field(strict=True, ge=0, le=1000, description="A top-up's bonus_amount is at most this % of amount"),
+    ] = 100
     auto_top_up: AutoTopUpSettings | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -218,6 +222,7 @@ class WalletSettingsOutput(_Output):
     expiry_warning_days: int | None
     allow_top_up: bool
     top_up_amounts: list[int]
+    max_bonus_percent: int
     auto_top_up: AutoTopUpOutput | None
 
 

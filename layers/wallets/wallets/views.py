@@ -61,6 +61,7 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
             "expiry_warning_days": wallet.settings.get("expiry_warning_days"),
             "allow_top_up": bool(wallet.settings.get("allow_top_up", True)),
             "top_up_amounts": list(wallet.settings.get("top_up_amounts") or []),
+            "max_bonus_percent": int(wallet.settings["max_bonus_percent"]),
             "auto_top_up": dict(auto) if auto else None,
         },
         "metadata": dict(wallet.metadata),

@@ -52,6 +52,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "expiry_warning_days": 7,
     "allow_top_up": True,
     "top_up_amounts": [],
+    "max_bonus_percent": 100,
     "auto_top_up": None,
 }
 
@@ -500,7 +501,7 @@ class Wallet:
         return entry
 
     def check_top_up(
-        self, now: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
+        self, now: int, amount: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
     ) -> None:
         """Refuse, before anything is charged, a top-up this wallet could not credit now."""
         self.require_open()
@@ -508,6 +509,11 @@ class Wallet:
             raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
         if bonus_expires_at is not None and bonus_expires_at <= now:
             raise errors.field_error("bonus_expires_at", "must be in the future")
+        percent = int(self.settings["max_bonus_percent"])
+        if bonus_amount * 100 > amount * percent:
+            raise errors.field_error(
+                "bonus_amount", f"must be at most {percent}% of amount (the wallet's max_bonus_percent)"
+            )
         _require_room_for_lots(len(self.view(now).lots), 2 if bonus_amount else 1)
 
     def top_up(
