@@ -101,6 +101,7 @@ def api_event(
     route: Route | None = None,
     path_params: dict[str, str] | None = None,
     source_ip: str = "127.0.0.1",
+    caller_arn: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST (v1) proxy event, as API Gateway would send it to Lambda."""
     if body is not None and not isinstance(body, (str, bytes)):
@@ -131,7 +132,12 @@ def api_event(
             "stage": "local",
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(now * 1000),
-            "identity": {"sourceIp": source_ip, "userAgent": (headers or {}).get("User-Agent", "")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": (headers or {}).get("User-Agent", ""),
+                # What API Gateway's IAM auth fills in; the local server checks no signatures.
+                "userArn": caller_arn,
+            },
             "accountId": "000000000000",
             "apiId": "local",
             "protocol": "HTTP/1.1",

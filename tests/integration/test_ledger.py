@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from wallets import clock, repository
 
@@ -320,3 +322,29 @@ def test_a_cursor_only_pages_the_list_that_issued_it(table: str) -> None:
         assert status in (200, 422) and (status == 200 or "cursor" in body["error"]["details"]), body
         if "pk" in edit:
             assert status == 422
+
+
+def test_idempotency_keys_are_scoped_to_the_caller(table: str) -> None:
+    wallet_id = new_wallet()
+    credit(wallet_id, 1000, funding_type="cash")
+    alice = "arn:aws:sts::111122223333:assumed-role/checkout/session-1"
+    bob = "arn:aws:iam::111122223333:user/bob"
+
+    def pay(amount: int, caller_arn: str) -> tuple[int, Any]:
+        return call(
+            "debit_wallet",
+            "POST",
+            f"/wallets/{wallet_id}/debits",
+            {"amount": amount},
+            headers={"Idempotency-Key": "order-1"},
+            caller_arn=caller_arn,
+        )
+
+    first, other = pay(100, alice), pay(250, bob)  # two callers picked the same key
+    assert (first[0], other[0]) == (201, 201) and first[1]["id"] != other[1]["id"]
+    # A role's new session is the same caller: its retry replays the original.
+    again = pay(100, alice.replace("session-1", "session-2"))
+    assert again == first
+    status, body = pay(999, alice)
+    assert status == 409 and body["error"]["details"] == {"idempotency_key": "order-1"}
+    assert wallet(wallet_id)["available"] == 1000 - 100 - 250

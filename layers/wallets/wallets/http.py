@@ -146,7 +146,20 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
     canonical = json.dumps(
         {"method": event.http_method, "path": event.path, "body": body}, sort_keys=True, separators=(",", ":")
     )
-    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+    # Scoped to the caller, as Stripe scopes keys to an account: two callers may pick the same key.
+    return Idempotency(f"{caller(app)} {key}", hashlib.sha256(canonical.encode()).hexdigest(), key)
+
+
+def caller(app: APIGatewayRestResolver) -> str:
+    """The IAM principal that signed the request (from API Gateway's request context), or
+    `anonymous` where nothing checks signatures (the local server). A role's sessions are one
+    caller: `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`."""
+    arn = app.current_event.request_context.identity.user_arn
+    if not arn:
+        return "anonymous"
+    if ":assumed-role/" in arn:
+        arn = arn.rsplit("/", 1)[0]
+    return arn
 
 
 def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:

@@ -39,8 +39,12 @@ ATTEMPTS: Counter[int] = Counter()
 
 @dataclass(frozen=True)
 class Idempotency:
+    """An `Idempotency-Key` as stored: scoped to the caller that sent it (`key`), as the caller
+    wrote it (`client_key`), and the fingerprint of the request it was first used with."""
+
     key: str
     fingerprint: str
+    client_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def _from_record(record: Any, idem: Idempotency) -> Response:
     if record.fingerprint != idem.fingerprint:
         raise errors.IdempotencyKeyReused(
             "This Idempotency-Key was used with a different request",
-            {"idempotency_key": idem.key},
+            {"idempotency_key": idem.client_key or idem.key},
         )
     status, body = int(record.status_code), json.loads(record.body)
     if status >= 400:
