@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -87,3 +88,12 @@ def test_money_routes_are_throttled_tighter_than_the_stage() -> None:
 
 
 MONEY_VERBS = {"credits", "debits", "voids", "holds", "capture", "release", "refunds", "top-ups"}
+
+
+def test_every_request_is_logged_with_its_caller_and_kept() -> None:
+    logging = RESOURCES["WalletsApi"]["Properties"]["AccessLogSetting"]
+    group = RESOURCES[logging["DestinationArn"]["Fn::GetAtt"][0]]
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    fields = json.loads(logging["Format"])
+    assert {"requestId", "caller", "route", "status", "latencyMs"} <= set(fields)
+    assert fields["caller"] == "$context.identity.userArn"
