@@ -348,3 +348,27 @@ def test_idempotency_keys_are_scoped_to_the_caller(table: str) -> None:
     status, body = pay(999, alice)
     assert status == 409 and body["error"]["details"] == {"idempotency_key": "order-1"}
     assert wallet(wallet_id)["available"] == 1000 - 100 - 250
+
+
+def test_every_transaction_records_who_moved_the_money(table: str) -> None:
+    from wallets import jobs
+
+    checkout = "arn:aws:sts::111122223333:assumed-role/checkout/i-0abc"
+    wallet_id = new_wallet(expiry_warning_days=0)
+    status, credited = call(
+        "credit_wallet",
+        "POST",
+        f"/wallets/{wallet_id}/credits",
+        {"amount": 500, "funding_type": "promotional", "expires_at": clock.to_iso(clock.now_ms() + 10_000)},
+        caller_arn=checkout,
+    )
+    assert status == 201 and credited["actor"] == "arn:aws:sts::111122223333:assumed-role/checkout"
+    assert debit(wallet_id, 10)[1]["actor"] == "anonymous"  # the local server checks no signatures
+    clock.advance(11)
+    jobs.run_sweep_job({}, None)
+    _, history = call("list_transactions", "GET", f"/wallets/{wallet_id}/transactions")
+    assert [(t["type"], t["actor"]) for t in history["data"]] == [
+        ("expiry", "scheduler"),
+        ("debit", "anonymous"),
+        ("credit", "arn:aws:sts::111122223333:assumed-role/checkout"),
+    ]

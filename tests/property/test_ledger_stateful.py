@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -88,6 +89,10 @@ class WalletMachine(RuleBasedStateMachine):
     )
     def top_up(self, amount: int, bonus: int, card: str) -> None:
         with contextlib.suppress(errors.PaymentFailed, errors.WalletClosed, errors.LimitExceeded):
+            if bonus > amount:  # more than max_bonus_percent (100) of the amount: refused, nothing charged
+                with pytest.raises(errors.ValidationFailed):
+                    topups.create(self.wallet_id, amount, card, bonus)
+                return
             topups.create(self.wallet_id, amount, card, bonus)
 
     @rule(amount=AMOUNT, funding=st.none() | FUNDING)

@@ -140,6 +140,7 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
         "hold_id": entry.hold_id,
         "original_transaction_id": entry.original_transaction_id,
         "top_up_id": entry.top_up_id,
+        "actor": entry.actor,
         "metadata": entry.metadata,
         **{k: v for k, v in entry.details.items() if k != "automatic"},
     }

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import errors
-from wallets.ledger import Idempotency
+from wallets.ledger import Idempotency, acting_as
 from wallets.observability import logger, metrics
 from wallets.schemas import ErrorOutput
 
@@ -75,7 +75,8 @@ class WalletsResolver(APIGatewayRestResolver):
             }
             multi["Content-Type"] = ["application/json"]
             event = {**event, "headers": headers, "multiValueHeaders": multi}
-        return super().resolve(event, context)
+        with acting_as(caller(event)):
+            return super().resolve(event, context)
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -147,15 +148,16 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
         {"method": event.http_method, "path": event.path, "body": body}, sort_keys=True, separators=(",", ":")
     )
     # Scoped to the caller, as Stripe scopes keys to an account: two callers may pick the same key.
-    return Idempotency(f"{caller(app)} {key}", hashlib.sha256(canonical.encode()).hexdigest(), key)
+    principal = caller(event.raw_event)
+    return Idempotency(f"{principal} {key}", hashlib.sha256(canonical.encode()).hexdigest(), key)
 
 
-def caller(app: APIGatewayRestResolver) -> str:
+def caller(event: Mapping[str, Any]) -> str:
     """The IAM principal that signed the request (from API Gateway's request context), or
     `anonymous` where nothing checks signatures (the local server). A role's sessions are one
     caller: `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`."""
-    arn = app.current_event.request_context.identity.user_arn
-    if not arn:
+    arn = ((event.get("requestContext") or {}).get("identity") or {}).get("userArn")
+    if not isinstance(arn, str) or not arn:
         return "anonymous"
     if ":assumed-role/" in arn:
         arn = arn.rsplit("/", 1)[0]

@@ -145,6 +145,7 @@ class TransactionItem(TableItem, discriminator="transaction"):
     original_transaction_id = UnicodeAttribute(null=True)
     top_up_id = UnicodeAttribute(null=True)
     details = MapAttribute[str, Any](default=dict)
+    actor = UnicodeAttribute(null=True)
     refunded_amount = NumberAttribute(default=0)
 
 
@@ -372,6 +373,7 @@ def entry_to_item(wallet: Wallet, entry: Entry) -> TransactionItem:
         original_transaction_id=entry.original_transaction_id,
         top_up_id=entry.top_up_id,
         details=_drop_none(entry.details),
+        actor=entry.actor,
     )
 
 
@@ -393,4 +395,5 @@ def entry_from_item(item: TransactionItem) -> Entry:
         original_transaction_id=item.original_transaction_id,
         top_up_id=item.top_up_id,
         details=plain(item.details),
+        actor=item.actor,
     )

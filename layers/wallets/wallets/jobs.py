@@ -14,6 +14,7 @@ from wallets.observability import logger, metrics
 from wallets.wallet import BALANCE_SIGN, Entry, Wallet
 
 SAFETY_MARGIN_MS = 3_000
+SCHEDULER = "scheduler"  # the actor of what the scheduled jobs write
 
 
 def deadline_of(context: Any) -> float:
@@ -31,7 +32,11 @@ def job_item_failed(job: str, message: str, **extra: Any) -> None:
 
 def run_top_up_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve top-ups left pending, then run the automatic top-ups that are due."""
-    deadline = deadline_of(context)
+    with ledger.acting_as(SCHEDULER):
+        return _top_up_job(deadline_of(context))
+
+
+def _top_up_job(deadline: float) -> dict[str, Any]:
     recovered = topups.recover(clock.now_ms(), deadline)
     if recovered["errors"]:
         metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=recovered["errors"])
@@ -108,7 +113,8 @@ def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
 
 
 def run_sweep_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    stats = sweep(clock.now_ms(), deadline_of(context))
+    with ledger.acting_as(SCHEDULER):
+        stats = sweep(clock.now_ms(), deadline_of(context))
     for name, value in stats.items():
         metrics.add_metric(name=f"sweep_{name}", unit=MetricUnit.Count, value=value)
     logger.info("expiry sweep done", extra=stats)

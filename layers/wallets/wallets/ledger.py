@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,19 @@ MAX_ATTEMPTS = 25
 Response = tuple[int, dict[str, Any]]
 # Successful commits by attempt number (bench reads it to report contention).
 ATTEMPTS: Counter[int] = Counter()
+
+
+ACTOR: ContextVar[str] = ContextVar("actor", default="system")
+
+
+@contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    """Run commands on behalf of `actor` (an IAM principal, `scheduler`): their entries record it."""
+    token = ACTOR.set(actor)
+    try:
+        yield
+    finally:
+        ACTOR.reset(token)
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,7 @@ def run(
     while attempt < MAX_ATTEMPTS:
         now = clock.now_ms()
         work = wallet.fork()
+        work.actor = ACTOR.get()
         outcome: Outcome | None
         backlog = not new_wallet and wallet.due_count(now) > MAX_SETTLED_PER_WRITE
         try:
@@ -291,6 +307,7 @@ def run(
 def _settled(wallet: Wallet, now: int) -> Wallet:
     """A copy with every due hold and lot settled: what the request will see once the backlog is."""
     copy = wallet.fork()
+    copy.actor = ACTOR.get()
     copy.settle(now, limit=None)
     return copy
 

@@ -282,6 +282,9 @@ class TransactionOutput(_Output):
     hold_id: str | None
     original_transaction_id: str | None
     top_up_id: str | None
+    actor: str | None = Field(
+        description="Who moved the money: the caller's IAM principal, `scheduler` (jobs) or `system`"
+    )
     created_at: Timestamp
     applied_amount: int | None = None
     unapplied_amount: int | None = None

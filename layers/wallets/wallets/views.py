@@ -105,6 +105,7 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
         "hold_id": entry.hold_id,
         "original_transaction_id": entry.original_transaction_id,
         "top_up_id": entry.top_up_id,
+        "actor": entry.actor,
         "created_at": to_iso(entry.created_at),
     }
     details = dict(entry.details)

@@ -89,6 +89,7 @@ class Entry:
     original_transaction_id: str | None = None
     top_up_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    actor: str | None = None  # who moved the money: an IAM principal, `scheduler` or `system`
 
     @property
     def breakdown(self) -> dict[str, int]:
@@ -142,6 +143,8 @@ class Wallet:
     last_transaction_id: str | None = None
     auto_top_up_state: dict[str, Any] = field(default_factory=dict)
     effects: Effects = field(default_factory=Effects, compare=False, repr=False)
+    # Who the current command acts for; stamped on the entries it records (not stored on the wallet).
+    actor: str = field(default="system", compare=False, repr=False)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -235,6 +238,7 @@ class Wallet:
             available_after=b.available,
             pending_after=b.pending,
             created_at=now,
+            actor=self.actor,
             **fields,
         )
         self.last_transaction_id = entry.id
