@@ -97,3 +97,23 @@ def test_every_request_is_logged_with_its_caller_and_kept() -> None:
     fields = json.loads(logging["Format"])
     assert {"requestId", "caller", "route", "status", "latencyMs"} <= set(fields)
     assert fields["caller"] == "$context.identity.userArn"
+
+
+def test_the_publisher_reads_only_the_tables_stream() -> None:
+    fn = RESOURCES["PublishEventsFunction"]["Properties"]
+    role = RESOURCES[fn["Role"]["Fn::GetAtt"][0]]["Properties"]
+    assert "ManagedPolicyArns" not in role  # not AWSLambdaDynamoDBExecutionRole: every stream
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    reads = next(s for s in statements if "dynamodb:GetRecords" in s["Action"])
+    assert reads["Resource"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert all(
+        s["Resource"] != "*" for s in statements if any(a.startswith("dynamodb:") for a in s["Action"])
+    )
+
+
+def test_reconcile_writes_only_its_checkpoint() -> None:
+    policies = RESOURCES["ReconcileFunction"]["Properties"]["Policies"]
+    assert {"Ref": "TableWritePolicy"} not in policies
+    (write,) = [s for p in policies if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
+    assert write["Action"] == "dynamodb:PutItem"
+    assert write["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["JOB#reconcile"]}}
