@@ -372,3 +372,22 @@ def test_every_transaction_records_who_moved_the_money(table: str) -> None:
         ("debit", "anonymous"),
         ("credit", "arn:aws:sts::111122223333:assumed-role/checkout"),
     ]
+
+
+def test_holds_and_top_ups_record_who_created_them(table: str) -> None:
+    ops = "arn:aws:iam::111122223333:user/ops"
+    wallet_id = new_wallet()
+    status, topped = call(
+        "top_up_wallet",
+        "POST",
+        f"/wallets/{wallet_id}/top-ups",
+        {"amount": 500, "payment_method": "pm_card_visa"},
+        caller_arn=ops,
+    )
+    assert status == 201 and topped["actor"] == ops and topped["transaction"]["actor"] == ops
+    status, held = call("create_hold", "POST", f"/wallets/{wallet_id}/holds", {"amount": 100}, caller_arn=ops)
+    assert status == 201 and held["actor"] == ops
+    _, listed = call("list_holds", "GET", f"/wallets/{wallet_id}/holds")
+    assert [h["actor"] for h in listed["data"]] == [ops]
+    status, released = call("release_hold", "POST", f"/wallets/{wallet_id}/holds/{held['id']}/release")
+    assert status == 200 and released["actor"] == ops and released["transaction"]["actor"] == "anonymous"

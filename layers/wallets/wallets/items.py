@@ -165,6 +165,7 @@ class HoldItem(TableItem, discriminator="hold"):
     allocations = ListAttribute[Any](default=list)
     transaction_id = UnicodeAttribute()
     closing_transaction_id = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
 
 
 class ReferenceItem(TableItem, discriminator="reference"):
@@ -192,6 +193,7 @@ class TopUpItem(TableItem, discriminator="top_up"):
     payment_method = UnicodeAttribute()
     automatic = BooleanAttribute(default=False)
     description = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
     charge_id = UnicodeAttribute(null=True)
     transaction_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)

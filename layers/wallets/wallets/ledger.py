@@ -161,6 +161,7 @@ def _plan(
                     metadata=dict(entry.metadata),
                     allocations=[a.to_dict() for a in hold.allocations],
                     transaction_id=entry.id,
+                    actor=entry.actor,
                 ),
                 HoldItem.pk.does_not_exist(),
             )
@@ -655,6 +656,7 @@ def _hold_view(wallet: Wallet, item: HoldItem, now: int) -> dict[str, Any]:
         item.description,
         plain(item.metadata),
         item.transaction_id,
+        item.actor,
     )
 
 
@@ -683,6 +685,7 @@ def create_hold(
             description=description,
             metadata=metadata,
             transaction_id=entry.id,
+            actor=entry.actor,
         )
         return Outcome(201, body)
 
@@ -723,6 +726,7 @@ def settle_hold(
             item.description,
             plain(item.metadata),
             item.transaction_id,
+            item.actor,
         )
         body["transaction"] = views.transaction_body(work.id, work.currency, entry)
         return Outcome(200, body)

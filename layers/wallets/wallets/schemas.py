@@ -329,6 +329,7 @@ class HoldOutput(_Output):
     description: str | None
     metadata: dict[str, str]
     transaction_id: str | None
+    actor: str | None = Field(description="Who created it: an IAM principal, `scheduler` or `system`")
     created_at: Timestamp
     transaction: TransactionOutput | None = None
 
@@ -349,6 +350,7 @@ class TopUpOutput(_Output):
     failure_code: str | None
     failure_message: str | None
     transaction: TransactionOutput | None
+    actor: str | None = Field(description="Who created it: an IAM principal, `scheduler` or `system`")
     created_at: Timestamp
 
 

@@ -58,6 +58,7 @@ def top_up_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | No
         "failure_code": item.failure_code,
         "failure_message": item.failure_message,
         "transaction": transaction,
+        "actor": item.actor,
         "created_at": clock.to_iso(int(item.created_at)),
     }
 
@@ -93,6 +94,7 @@ def _pending_item(
         payment_method=payment_method,
         automatic=automatic,
         description=description,
+        actor=ledger.ACTOR.get(),
         created_at=now,
         updated_at=now,
         work_shard=shard_of(wallet.id, DUE_SHARDS),

@@ -187,6 +187,7 @@ def hold_body(
     description: str | None = None,
     metadata: dict[str, str] | None = None,
     transaction_id: str | None = None,
+    actor: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": hold_id,
@@ -203,6 +204,7 @@ def hold_body(
         "description": description,
         "metadata": dict(metadata or {}),
         "transaction_id": transaction_id,
+        "actor": actor,
         "created_at": to_iso(created_at),
     }
 
