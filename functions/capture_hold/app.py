@@ -17,7 +17,11 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/holds/<hold_id>/capture",
     summary="Capture a hold",
-    responses={409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"), **ERROR_RESPONSES},
+    responses={
+        200: {"description": "OK"},
+        409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
 )
 def handle_capture_hold(
     wallet_id: str, hold_id: str, request: Annotated[CaptureHoldRequest | None, Body()] = None

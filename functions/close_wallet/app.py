@@ -21,7 +21,7 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/close",
     summary="Close a wallet",
-    responses={409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
 )
 def handle_close_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     return respond(ledger.change_status(require_id("wallet_id", wallet_id), "close", idempotency(app)))  # type: ignore[return-value]
@@ -30,7 +30,7 @@ def handle_close_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
 @app.delete(
     "/wallets/<wallet_id>",
     summary="Close a wallet (DELETE)",
-    responses={409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
 )
 def handle_delete_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     return handle_close_wallet(wallet_id)

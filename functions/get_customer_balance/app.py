@@ -15,7 +15,9 @@ app = build_resolver()
 
 
 @app.get(
-    "/customers/<customer_id>/balances/<currency>", summary="Retrieve a balance", responses=ERROR_RESPONSES
+    "/customers/<customer_id>/balances/<currency>",
+    summary="Retrieve a balance",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
 )
 def handle_get_customer_balance(
     customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]

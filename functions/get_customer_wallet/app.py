@@ -17,7 +17,7 @@ app = build_resolver()
 @app.get(
     "/customers/<customer_id>/wallets/<currency>",
     summary="Retrieve a wallet by customer and currency",
-    responses=ERROR_RESPONSES,
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
 )
 def handle_get_customer_wallet(
     customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]

@@ -17,7 +17,7 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>/transactions/<transaction_id>",
     summary="Retrieve a transaction",
-    responses=ERROR_RESPONSES,
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
 )
 def handle_get_transaction(
     wallet_id: Annotated[str, Path()], transaction_id: Annotated[str, Path()]

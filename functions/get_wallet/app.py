@@ -13,7 +13,11 @@ from wallets.schemas import WalletOutput
 app = build_resolver()
 
 
-@app.get("/wallets/<wallet_id>", summary="Retrieve a wallet", responses=ERROR_RESPONSES)
+@app.get(
+    "/wallets/<wallet_id>",
+    summary="Retrieve a wallet",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_get_wallet(wallet_id: str) -> WalletOutput:
     return ledger.get_wallet(require_id("wallet_id", wallet_id))  # type: ignore[return-value]
 

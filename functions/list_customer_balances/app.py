@@ -14,7 +14,11 @@ from wallets.schemas import BalanceList, CustomerId
 app = build_resolver()
 
 
-@app.get("/customers/<customer_id>/balances", summary="List a customer's balances", responses=ERROR_RESPONSES)
+@app.get(
+    "/customers/<customer_id>/balances",
+    summary="List a customer's balances",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_list_customer_balances(customer_id: Annotated[CustomerId, Path()]) -> BalanceList:
     return ledger.customer_balances(customer_id)  # type: ignore[return-value]
 

@@ -14,7 +14,11 @@ from wallets.schemas import HoldList, HoldStatus
 app = build_resolver()
 
 
-@app.get("/wallets/<wallet_id>/holds", summary="List holds", responses=ERROR_RESPONSES)
+@app.get(
+    "/wallets/<wallet_id>/holds",
+    summary="List holds",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_list_holds(
     wallet_id: str,
     status: Annotated[HoldStatus | None, Query()] = None,

@@ -14,7 +14,11 @@ from wallets.schemas import LotList
 app = build_resolver()
 
 
-@app.get("/wallets/<wallet_id>/lots", summary="List credit lots", responses=ERROR_RESPONSES)
+@app.get(
+    "/wallets/<wallet_id>/lots",
+    summary="List credit lots",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
     return ledger.list_lots(require_id("wallet_id", wallet_id))  # type: ignore[return-value]
 

@@ -15,7 +15,11 @@ from wallets.schemas import Instant, TransactionList, TransactionType
 app = build_resolver()
 
 
-@app.get("/wallets/<wallet_id>/transactions", summary="List transactions", responses=ERROR_RESPONSES)
+@app.get(
+    "/wallets/<wallet_id>/transactions",
+    summary="List transactions",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_list_transactions(
     wallet_id: str,
     type: Annotated[TransactionType | None, Query()] = None,

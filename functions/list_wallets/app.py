@@ -14,7 +14,7 @@ from wallets.schemas import Currency, CustomerId, WalletList, WalletStatus
 app = build_resolver()
 
 
-@app.get("/wallets", summary="List wallets", responses=ERROR_RESPONSES)
+@app.get("/wallets", summary="List wallets", responses={200: {"description": "OK"}, **ERROR_RESPONSES})
 def handle_list_wallets(
     customer_id: Annotated[CustomerId | None, Query()] = None,
     currency: Annotated[Currency | None, Query()] = None,

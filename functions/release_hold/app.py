@@ -17,7 +17,11 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/holds/<hold_id>/release",
     summary="Release a hold",
-    responses={409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"), **ERROR_RESPONSES},
+    responses={
+        200: {"description": "OK"},
+        409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"),
+        **ERROR_RESPONSES,
+    },
 )
 def handle_release_hold(wallet_id: Annotated[str, Path()], hold_id: Annotated[str, Path()]) -> HoldOutput:
     return respond(  # type: ignore[return-value]

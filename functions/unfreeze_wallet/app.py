@@ -17,7 +17,7 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/unfreeze",
     summary="Unfreeze a wallet",
-    responses={409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
 )
 def handle_unfreeze_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     return respond(  # type: ignore[return-value]

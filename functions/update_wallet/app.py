@@ -14,7 +14,11 @@ from wallets.schemas import UpdateWalletRequest, WalletOutput
 app = build_resolver()
 
 
-@app.patch("/wallets/<wallet_id>", summary="Update metadata and settings", responses=ERROR_RESPONSES)
+@app.patch(
+    "/wallets/<wallet_id>",
+    summary="Update metadata and settings",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
 def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]) -> WalletOutput:
     settings = request.settings.changes() if request.settings else None
     return respond(  # type: ignore[return-value]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from wallets.money import MAX_AMOUNT, is_active_currency
+from wallets.money import MAX_AMOUNT, active_currencies, is_active_currency
 
 FundingType = Literal["cash", "promotional", "code_redemption", "refund", "manual_adjustment"]
 TransactionType = Literal[
@@ -69,8 +69,15 @@ def _currency(value: str) -> str:
     return value
 
 
+def _active_codes(schema: dict[str, Any]) -> None:
+    # Only when the OpenAPI document is generated: the ISO list is not loaded at import (cold start).
+    schema["enum"] = sorted(active_currencies())
+
+
 Currency = Annotated[
-    StrictStr, Field(min_length=3, max_length=3, examples=["USD"]), AfterValidator(_currency)
+    StrictStr,
+    Field(pattern=r"^[A-Z]{3}$", examples=["USD"], json_schema_extra=_active_codes),
+    AfterValidator(_currency),
 ]
 
 
