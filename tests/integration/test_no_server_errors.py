@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from typing import Any
@@ -103,3 +104,18 @@ def test_random_requests_get_4xx_or_success_never_5xx(table: str) -> None:
         statuses[result["statusCode"]] += 1
         assert result["statusCode"] < 500, (fn.logical_id, path[:80], body, query, result["body"][:300])
     assert statuses[422] and statuses[404] and (statuses[200] or statuses[201])
+
+
+def test_a_body_that_is_not_utf8_is_400_not_a_crash(table: str) -> None:
+    from local import runtime
+    from tests.conftest import BY_DIR
+
+    for function_dir, path in (("create_wallet", "/wallets"), ("list_wallets", "/wallets")):
+        fn = BY_DIR[function_dir]
+        route = fn.routes[0]
+        event = runtime.api_event(route.method, path, b"\x84\xff\tUL", route=route)
+        assert event["isBase64Encoded"] is True
+        result = runtime.invoke(fn, event)
+        assert result["statusCode"] in (200, 400), result
+        if result["statusCode"] == 400:
+            assert json.loads(result["body"])["error"]["type"] == "invalid_json"

@@ -90,6 +90,10 @@ def build_resolver() -> APIGatewayRestResolver:
     def _domain(exc: errors.WalletError) -> Response:
         return error_response(exc.status, exc.type, exc.message, exc.details)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(exc: UnicodeDecodeError) -> Response:  # a binary body (base64 from API Gateway)
+        return error_response(400, "invalid_json", "The request body is not UTF-8 text")
+
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
         problems = exc.errors()
