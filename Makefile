@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .venv-checkov
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
@@ -36,6 +37,12 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli
 	@touch $@
 
+# checkov has its own virtualenv: its dependency pins would fight the service's.
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov==3.3.30
+	@touch $@
+
 # DynamoDB Local (installed into .local/ on first use; needs java, else moto). LOCAL_ENGINE=moto for
 # the embedded moto, DYNAMODB_ENDPOINT_URL=... for an engine of your own.
 run: $(VENV)/.installed
@@ -62,9 +69,10 @@ format: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-template: $(VENV)/.installed $(SAM_VENV)/.installed
+template: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f template.yaml
 
 openapi: $(VENV)/.installed
 	$(PY) -m local.openapi --write docs/openapi.json
@@ -94,4 +102,4 @@ soak: $(VENV)/.installed
 		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
