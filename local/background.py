@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from wallets.stream import lambda_record
+from wallets.stream import lambda_record, sequence
 
 from local import embedded, runtime
 from local.template import Function
@@ -190,7 +190,7 @@ class StreamPump:
                 done = records
             else:
                 first = min(int(f) for f in failed)
-                done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < first]
+                done = [r for r in records if sequence(r) < first]
             if done:  # progress: the next batch starts after it, with fresh attempts
                 self._advance(sid, done)
                 delivered += len(done)

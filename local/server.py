@@ -50,15 +50,12 @@ class LocalApi:
         # Literal paths before parameterised ones, like API Gateway.
         self.routes.sort(key=lambda r: (r[0].path.count("{"), -len(r[0].path)))
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        path_exists = False
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route, regex in self.routes:
             m = regex.match(path)
-            if m:
-                path_exists = True
-                if route.method in (method, "ANY"):
-                    return route, m.groupdict(), True
-        return None, {}, path_exists
+            if m and route.method in (method, "ANY"):
+                return route, m.groupdict()
+        return None, {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -82,7 +79,7 @@ class LocalApi:
             return _json(200, {"data": pump.failures() if pump else []})
         if (request.content_length or 0) > MAX_BODY_BYTES:  # API Gateway's payload limit
             return _json(413, {"message": "Request Too Long"})
-        route, params, _ = self.match(request.method, request.path)
+        route, params = self.match(request.method, request.path)
         if route is None:
             # API Gateway's own answer for unknown resources and for unknown methods of known ones.
             if request.path == "/":

@@ -403,15 +403,22 @@ def credit_expiring(bus: RecordingBus) -> list[dict[str, Any]]:
     return [e["detail"] for e in bus.snapshot() if e["detail-type"] == "wallet.credit_expiring"]
 
 
-def test_a_refund_into_a_warned_lot_is_not_warned_again(bus: RecordingBus) -> None:
+def spent_in_its_warning_window(customer: str) -> tuple[StreamReader, str, str]:
+    """A 700 promotional lot expiring in 2 days (warned 1 day ahead), 300 of it paid, now 1 day on:
+    the stream reader, the wallet id and the payment's id."""
     stream = StreamReader(os.environ["TABLE_NAME"])
-    _, wallet = ledger.create_wallet("cus_w", "USD", {}, {"expiry_warning_days": 1})
+    _, wallet = ledger.create_wallet(customer, "USD", {}, {"expiry_warning_days": 1})
     wid = wallet["id"]
     ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
     _, paid = ledger.debit(wid, 300, False, None, None, {}, None)
     clock.advance(86_400 + 1)
+    return stream, wid, paid["id"]
+
+
+def test_a_refund_into_a_warned_lot_is_not_warned_again(bus: RecordingBus) -> None:
+    stream, wid, paid = spent_in_its_warning_window("cus_w")
     assert jobs.sweep()["warnings"] == 1
-    ledger.refund(wid, paid["id"], 300, None, {}, None)  # restored with the same expiry
+    ledger.refund(wid, paid, 300, None, {}, None)  # restored with the same expiry
     assert jobs.sweep()["warnings"] == 0
     publish(stream.read())
     assert [d["amount"] for d in credit_expiring(bus)] == [400]
@@ -419,13 +426,8 @@ def test_a_refund_into_a_warned_lot_is_not_warned_again(bus: RecordingBus) -> No
 
 
 def test_a_refund_before_the_warning_is_warned_about_once_with_its_lot(bus: RecordingBus) -> None:
-    stream = StreamReader(os.environ["TABLE_NAME"])
-    _, wallet = ledger.create_wallet("cus_w2", "USD", {}, {"expiry_warning_days": 1})
-    wid = wallet["id"]
-    ledger.credit(wid, 700, "promotional", clock.now_ms() + 2 * 86_400_000, None, None, {}, None)
-    _, paid = ledger.debit(wid, 300, False, None, None, {}, None)
-    clock.advance(86_400 + 1)
-    ledger.refund(wid, paid["id"], 300, None, {}, None)  # in the window, before the sweep warned
+    stream, wid, paid = spent_in_its_warning_window("cus_w2")
+    ledger.refund(wid, paid, 300, None, {}, None)  # in the window, before the sweep warned
     assert jobs.sweep()["warnings"] == 1
     publish(stream.read())
     assert [d["amount"] for d in credit_expiring(bus)] == [700]

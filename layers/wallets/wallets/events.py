@@ -179,10 +179,12 @@ def _wallet_events(
     if old.settings != new.settings or old.metadata != new.metadata:
         out.append(ev("wallet.updated", settings=new.settings, metadata=new.metadata))
     threshold = new.settings.get("low_balance_threshold")
-    crossed = (
-        old_available is not None and threshold is not None and old_available >= threshold > new_available
-    )
-    if threshold is not None and crossed and new.status != "closed":  # closing is not a low balance
+    if (
+        threshold is not None
+        and old_available is not None
+        and old_available >= threshold > new_available
+        and new.status != "closed"  # closing is not a low balance
+    ):
         out.append(
             ev(
                 "wallet.balance_low",

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import errors
-from wallets.ledger import Idempotency, acting_as
+from wallets.ledger import ACTOR, Idempotency, acting_as
 from wallets.observability import logger, metrics
 from wallets.schemas import ErrorOutput
 
@@ -151,9 +151,9 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
     canonical = json.dumps(
         {"method": event.http_method, "path": event.path, "body": body}, sort_keys=True, separators=(",", ":")
     )
-    # Scoped to the caller, as Stripe scopes keys to an account: two callers may pick the same key.
-    principal = caller(event.raw_event)
-    return Idempotency(f"{principal} {key}", hashlib.sha256(canonical.encode()).hexdigest(), key)
+    # Scoped to the caller (the request's actor, set once by the resolver), as Stripe scopes keys to
+    # an account: two callers may pick the same key.
+    return Idempotency(f"{ACTOR.get()} {key}", hashlib.sha256(canonical.encode()).hexdigest(), key)
 
 
 def caller(event: Mapping[str, Any]) -> str:

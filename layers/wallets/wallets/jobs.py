@@ -142,10 +142,9 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
         if e.balance_after != balance:
             problems.append(f"{e.id}: balance_after {e.balance_after} but the replay gives {balance}")
         if sign:
-            if sum(a.amount for a in e.allocations) != e.amount:
-                problems.append(
-                    f"{e.id}: its lots add up to {sum(a.amount for a in e.allocations)}, not {e.amount}"
-                )
+            allocated = sum(a.amount for a in e.allocations)
+            if allocated != e.amount:
+                problems.append(f"{e.id}: its lots add up to {allocated}, not {e.amount}")
             for a in e.allocations:
                 remaining = lots.get(a.lot_id, (0, a.funding_type, a.expires_at))[0] + sign * a.amount
                 lots[a.lot_id] = (remaining, a.funding_type, a.expires_at)

@@ -292,8 +292,12 @@ def decode_cursor(cursor: str | None, names: tuple[str, ...], scope: str) -> dic
     except ValueError:
         raise errors.field_error("cursor", "is not a cursor this API returned") from None
     if raw.pop(CURSOR_SCOPE) != _scope_tag(scope):
-        raise errors.field_error("cursor", "belongs to another list (another wallet, filter or time window)")
+        raise _foreign_cursor()
     return {k: {"S": v} for k, v in raw.items()}
+
+
+def _foreign_cursor() -> errors.ValidationFailed:
+    return errors.field_error("cursor", "belongs to another list (another wallet, filter or time window)")
 
 
 def _query_scope(source: Any, hash_key: str, range_condition: Any, filter_condition: Any) -> str:
@@ -327,7 +331,7 @@ def query_page(
     scope = _query_scope(source, hash_key, range_condition, filter_condition)
     start = decode_cursor(cursor, key_names, scope)
     if start is not None and hash_key not in (start[k]["S"] for k in key_names):
-        raise errors.field_error("cursor", "belongs to another list (another wallet, filter or time window)")
+        raise _foreign_cursor()
     out: list[Any] = []
     while True:
         result = source.query(
