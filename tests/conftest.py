@@ -32,9 +32,10 @@ from wallets import clock, repository, settings  # noqa: E402
 
 from local import dynamodb_local, embedded  # noqa: E402
 from local.template import functions  # noqa: E402
-from tests import limits  # noqa: E402
+from tests import iam, limits  # noqa: E402
 
 limits.install()  # every DynamoDB request of the session is checked against DynamoDB's hard limits
+iam.install()  # and every AWS request a handler makes against its function's policy in template.yaml
 
 FUNCTIONS = functions()
 BY_DIR = {fn.code_uri.name: fn for fn in FUNCTIONS.values()}
@@ -103,6 +104,14 @@ def _drop_table(name: str, endpoint: str) -> None:
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_DEFAULT_REGION"])
     with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         client.delete_table(TableName=name)
+
+
+@pytest.fixture(autouse=True)
+def no_access_denied() -> Iterator[None]:
+    """A call a function's policy refuses fails its test, even where the code caught the error."""
+    iam.denied.clear()
+    yield
+    assert not iam.denied, iam.denied
 
 
 @dataclass(frozen=True)

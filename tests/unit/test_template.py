@@ -113,7 +113,7 @@ def test_the_publisher_reads_only_the_tables_stream() -> None:
 
 def test_reconcile_writes_only_its_checkpoint() -> None:
     policies = RESOURCES["ReconcileFunction"]["Properties"]["Policies"]
-    assert {"Ref": "TableWritePolicy"} not in policies
+    assert {"Ref": "TablePutItemPolicy"} not in policies
     (write,) = [s for p in policies if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
     assert write["Action"] == "dynamodb:PutItem"
     assert write["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["JOB#reconcile"]}}

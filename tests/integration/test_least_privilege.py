@@ -1,0 +1,141 @@
+"""Every function's policy grants only what its code calls (tests/iam.py checks the converse on
+every call of the suite): a scenario drives each function through its paths, and every granted
+(action, resource) must have been used, or be one its event source's poller needs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from wallets import clock, events, ledger
+
+from local import runtime
+from local.background import StreamReader
+from local.template import Function
+from tests import iam
+from tests.conftest import FUNCTIONS, ROOT, call, fresh_table
+from tests.integration.test_events import DEMO_HOLD, DEMO_TXN, DEMO_WALLET
+
+AUTO = {
+    "enabled": True,
+    "threshold": 500,
+    "amount": 2000,
+    "payment_method": "pm_card_visa",
+    "max_per_day": 2,
+    "cooldown_seconds": 60,
+}
+
+RETRIED = {"Idempotency-Key": "least-privilege"}
+# Paths the sample events do not take: all wallets (an index); a top-up whose charge outcome is
+# unknown (202), retried (the top-up record and the wallet in one read); a refused refund (was it
+# served before? the idempotency record).
+OTHER_PATHS: dict[str, list[tuple[str, str, Any]]] = {
+    "ListWalletsFunction": [("GET", "/wallets", None)],
+    "RefundTransactionFunction": [
+        ("POST", "/wallets/{wallet}/refunds", {"transaction_id": "{txn}", "amount": 10**9})
+    ],
+    "TopUpWalletFunction": [
+        ("POST", "/wallets/{wallet}/top-ups", {"amount": 100, "payment_method": "pm_card_timeout"})
+    ],
+}
+
+
+@contextlib.contextmanager
+def moto_table() -> Iterator[str]:
+    """A fresh moto table, with the event bus the publisher sends to."""
+    with fresh_table("moto") as name, mock_aws():
+        boto3.client("events").create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+        events._client = None
+        try:
+            yield name
+        finally:
+            events._client = None
+
+
+def sample(fn: Function, ids: dict[str, str] | None = None) -> dict[str, Any]:
+    text = (ROOT / "events" / f"{fn.code_uri.name}.json").read_text()
+    for demo, real in (ids or {}).items():
+        text = text.replace(demo, real)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def seed() -> dict[str, str]:
+    """The demo customer's USD wallet: cash, a pending hold, a debit, and a hold that has just expired
+    (so whatever command comes next also releases it), and an EUR wallet whose auto top-up is due and
+    whose promotional credit has just expired."""
+    _, demo = ledger.create_wallet("cus_demo", "USD", {}, None)
+    ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
+    _, hold = ledger.create_hold(demo["id"], 300, None, None, None, {}, None)
+    _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
+    ledger.create_hold(demo["id"], 100, clock.now_ms() + 1_000, None, None, {}, None)
+    _, auto = ledger.create_wallet("cus_demo", "EUR", {}, {"auto_top_up": AUTO})
+    ledger.credit(auto["id"], 1000, "promotional", clock.now_ms() + 1_000, None, None, {}, None)
+    ledger.credit(auto["id"], 1000, "cash", None, None, None, {}, None)
+    ledger.debit(auto["id"], 1600, False, None, None, {}, None)  # below its threshold: top-up due
+    clock.advance(2)
+    return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"]}
+
+
+def drive(fn: Function) -> None:
+    """Run the function's sample event on an empty table and on a seeded one (each path it has)."""
+    with moto_table() as table:
+        runtime.invoke(fn, sample(fn), timeout_s=30)
+    with moto_table() as table:
+        stream = StreamReader(table)
+        ids = seed()
+        if fn.logical_id == "PublishEventsFunction":
+            ((_, records),) = stream.pending(limit=1000).items()
+            runtime.invoke(fn, {"Records": records})
+        elif fn.logical_id == "RedriveEventsFunction":
+            ((shard, records),) = stream.pending(limit=1000).items()
+            info = {"shardId": shard, "streamArn": stream.arn, "batchSize": 2}
+            info |= {"startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"]}
+            info |= {"endSequenceNumber": records[1]["dynamodb"]["SequenceNumber"]}
+            body = json.dumps({"DDBStreamBatchInfo": info})
+            runtime.invoke(fn, {"Records": [{"messageId": "m", "body": body}]})
+        else:
+            runtime.invoke(fn, sample(fn, ids), timeout_s=30)
+            if fn.routes and fn.routes[0].method == "POST":  # its retry, answered from the record
+                runtime.invoke(fn, sample(fn, ids), timeout_s=30)
+            for method, path, body in OTHER_PATHS.get(fn.logical_id, []):
+                text = json.dumps(body).replace("{txn}", ids[DEMO_TXN]) if body else None
+                for _ in range(2):
+                    call(
+                        fn.code_uri.name, method, path.format(wallet=ids[DEMO_WALLET]), text, headers=RETRIED
+                    )
+
+
+def test_every_function_is_granted_only_what_it_uses() -> None:
+    iam.called.clear()
+    unused = {}
+    for name, fn in FUNCTIONS.items():
+        drive(fn)
+        policy = iam.policy(name)
+        extra = policy.granted() - iam.called.get(name, set()) - policy.event_source_needs
+        if extra:
+            unused[name] = sorted(extra)
+    assert unused == {}, f"granted but never called: {json.dumps(unused, indent=1)}"
+
+
+def test_a_call_outside_the_policy_is_refused_in_tests(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the read-only wallet function (it may only read)
+    _, wallet = ledger.create_wallet("cus_iam", "USD", {}, None)
+    real = ledger.get_wallet
+
+    def writes_too(wallet_id: str) -> Any:
+        ledger.credit(wallet_id, 1, "cash", None, None, None, {}, None)
+        return real(wallet_id)
+
+    monkeypatch.setattr(ledger, "get_wallet", writes_too)
+    # WHEN its code writes THEN the call is refused as AWS would refuse it
+    with pytest.raises(
+        iam.AccessDeniedInTest, match=r"GetWalletFunction calls dynamodb:(UpdateItem|PutItem)"
+    ):
+        call("get_wallet", "GET", f"/wallets/{wallet['id']}")
+    iam.denied.clear()  # refused, as expected
