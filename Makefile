@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-checkov
+SCHEMATHESIS_VENV := .venv-schemathesis
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
@@ -43,6 +44,12 @@ $(CHECKOV_VENV)/.installed:
 	$(CHECKOV_VENV)/bin/pip install -q checkov==3.3.30
 	@touch $@
 
+# schemathesis too (tests/e2e/test_contract.py runs it against the local server).
+$(SCHEMATHESIS_VENV)/.installed:
+	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install -q schemathesis==4.32.5
+	@touch $@
+
 # DynamoDB Local (installed into .local/ on first use; needs java, else moto). LOCAL_ENGINE=moto for
 # the embedded moto, DYNAMODB_ENDPOINT_URL=... for an engine of your own.
 run: $(VENV)/.installed
@@ -55,7 +62,7 @@ run-clean: $(VENV)/.installed
 # core, at most 4 (each worker runs its own DynamoDB Local and two e2e servers).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
-test: $(VENV)/.installed lint typecheck template openapi-check
+test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
@@ -102,4 +109,4 @@ soak: $(VENV)/.installed
 		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

@@ -192,6 +192,8 @@ def test_one_broken_pending_top_up_never_blocks_the_others(
         "10000-01-01T00:00:00Z",
         "1969-12-31T23:59:59Z",
         "0001-01-01T00:00:00+00:00",
+        "0.5",  # numbers in a string were read as seconds since 1970 (found by schemathesis)
+        "1800000000",
     ],
 )
 def test_datetimes_outside_the_supported_range_are_422_and_charge_nothing(table: str, value: str) -> None:

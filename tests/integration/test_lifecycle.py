@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import call
+from tests.integration.helpers import credit, new_wallet, wallet
 
 
 def create(customer: str = "cus_1", currency: str = "USD", **extra: object) -> tuple[int, dict]:
@@ -168,6 +169,31 @@ def test_bad_bodies_are_4xx_with_the_error_envelope(table: str, raw: str) -> Non
     assert status in (400, 422)
     assert set(body["error"]) == {"type", "message", "details"}
     assert "Traceback" not in str(body)
+
+
+@pytest.mark.parametrize("raw", ["[null, null]", '[{"amount": 1}]', '"all"', "5", "true"])
+@pytest.mark.parametrize("action", ["capture", "release"])
+def test_a_body_that_is_not_an_object_is_refused_where_the_body_is_optional(
+    table: str, raw: str, action: str
+) -> None:
+    # Found by schemathesis: a capture with the body `[null, null]` captured the whole hold.
+    wid = new_wallet()
+    credit(wid, 500)
+    _, held = call("create_hold", "POST", f"/wallets/{wid}/holds", {"amount": 100})
+    path = f"/wallets/{wid}/holds/{held['id']}/{action}"
+    status, body = call(f"{action}_hold", "POST", path, raw)
+    assert status == 422 and list(body["error"]["details"]) == ["body"], body
+    assert call(f"{action}_hold", "POST", path, "{not json")[0] == 400
+    assert wallet(wid)["pending"] == 100  # nothing captured or released
+
+
+@pytest.mark.parametrize("value", [0, 1_800_000_000, 1.8e9, True])
+def test_an_expiry_is_a_date_and_time_never_a_number(table: str, value: object) -> None:
+    # Found by schemathesis: `"expires_at": 0` was read as seconds since 1970.
+    wid = new_wallet()
+    status, body = credit(wid, 100, expires_at=value)
+    assert status == 422 and "expires_at" in body["error"]["details"], body
+    assert wallet(wid)["balance"] == 0
 
 
 def test_freeze_unfreeze_close_status_machine(table: str) -> None:

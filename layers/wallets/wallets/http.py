@@ -79,12 +79,27 @@ class WalletsResolver(APIGatewayRestResolver):
             return super().resolve(event, context)
 
 
+def _object_body(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
+    """Every request body of this API is a JSON object: an array, string or number is refused even
+    where the body is optional (validation would otherwise let `[null, null]` through as "none")."""
+    body = app.current_event.body
+    if body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            raise errors.InvalidJson("The request body is not valid JSON") from None
+        if parsed is not None and not isinstance(parsed, dict):
+            raise errors.field_error("body", "must be a JSON object")
+    return next_middleware(app)
+
+
 def build_resolver() -> APIGatewayRestResolver:
     app = WalletsResolver(
         enable_validation=True,
         response_validation_error_http_code=500,
         serializer=lambda body: json.dumps(body, ensure_ascii=False, separators=(",", ":")),
     )
+    app.use([_object_body])
 
     @app.exception_handler(errors.WalletError)
     def _domain(exc: errors.WalletError) -> Response:

@@ -10,7 +10,16 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+)
 
 from wallets.money import MAX_AMOUNT, active_currencies, is_active_currency
 
@@ -46,8 +55,21 @@ def _in_range(value: datetime) -> datetime:
     return utc
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:?\d\d)?$")
+
+
+def _text_only(value: Any) -> Any:
+    # pydantic would read a number (or "0.5") as seconds since 1970: a mistake, not a moment in 1970.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_text_only),
     AfterValidator(_in_range),
     Field(description="ISO 8601 with a time zone, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"),
 ]
@@ -60,7 +82,11 @@ def _customer_id(value: str) -> str:
     return value
 
 
-CustomerId = Annotated[StrictStr, Field(min_length=1, max_length=255), AfterValidator(_customer_id)]
+CustomerId = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=255, json_schema_extra={"pattern": _ID_CHARS.pattern}),
+    AfterValidator(_customer_id),
+]
 
 
 def _currency(value: str) -> str:
@@ -81,18 +107,31 @@ Currency = Annotated[
 ]
 
 
+METADATA_KEYS, METADATA_KEY_LENGTH, METADATA_VALUE_LENGTH = 20, 40, 500
+
+
 def _metadata(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 20:
-        raise ValueError("at most 20 keys")
+    if len(value) > METADATA_KEYS:
+        raise ValueError(f"at most {METADATA_KEYS} keys")
     for key, item in value.items():
-        if not key or len(key) > 40:
-            raise ValueError(f"key {key!r}: keys are 1 to 40 characters")
-        if len(item) > 500:
-            raise ValueError(f"key {key!r}: values are at most 500 characters")
+        if not key or len(key) > METADATA_KEY_LENGTH:
+            raise ValueError(f"key {key!r}: keys are 1 to {METADATA_KEY_LENGTH} characters")
+        if len(item) > METADATA_VALUE_LENGTH:
+            raise ValueError(f"key {key!r}: values are at most {METADATA_VALUE_LENGTH} characters")
     return value
 
 
-Metadata = Annotated[dict[StrictStr, StrictStr], AfterValidator(_metadata)]
+Metadata = Annotated[
+    dict[StrictStr, StrictStr],
+    AfterValidator(_metadata),
+    Field(
+        json_schema_extra={
+            "maxProperties": METADATA_KEYS,
+            "propertyNames": {"minLength": 1, "maxLength": METADATA_KEY_LENGTH},
+            "additionalProperties": {"type": "string", "maxLength": METADATA_VALUE_LENGTH},
+        }
+    ),
+]
 
 
 class _Request(BaseModel):
