@@ -103,6 +103,8 @@ def _resource_kind(ref: Any, resources: dict[str, Any]) -> str:
             return "queue"
         if kind == "AWS::Logs::LogGroup":
             return "logs"
+    if isinstance(ref, dict) and str(ref.get("Ref", "")).endswith("Arn"):  # an ARN parameter: a secret
+        return "secret"
     if isinstance(ref, dict) and "Fn::Sub" in ref:
         text = ref["Fn::Sub"]
         if text.endswith("/index/*"):
@@ -137,6 +139,8 @@ def policy(logical_id: str, template: dict[str, Any] | None = None) -> Policy:
         documents += [p["PolicyDocument"] for p in role.get("Policies", [])]
         assert not role.get("ManagedPolicyArns"), "a custom role lists its permissions inline"
     for entry in props.get("Policies") or []:
+        if isinstance(entry, dict) and "Fn::If" in entry:  # granted when its condition holds
+            entry = entry["Fn::If"][1]
         if isinstance(entry, dict) and "Ref" in entry:
             documents.append(resources[entry["Ref"]]["Properties"]["PolicyDocument"])
         elif isinstance(entry, dict) and "Statement" in entry:
@@ -197,6 +201,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
         return [Need(f"events:{operation}", "bus")]
     if service == "sqs":
         return [Need(f"sqs:{operation}", "queue")]
+    if service == "secretsmanager":
+        return [Need(f"secretsmanager:{operation}", "secret")]
     return [Need(f"{service}:{operation}", "*")]
 
 

@@ -35,13 +35,13 @@ class CountingGateway(SandboxGateway):
         self.charges: list[str] = []
         self.refunds: list[str] = []
 
-    def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+    def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
         self.charges.append(key)
-        return super().charge(key, *args, **kwargs)
+        return super().confirm(key, *args, **kwargs)
 
-    def refund(self, key: str) -> None:
+    def refund(self, key: str, intent_id: str | None = None) -> None:
         self.refunds.append(key)
-        super().refund(key)
+        super().refund(key, intent_id)
 
 
 def sandbox_charges() -> list[SandboxChargeItem]:
@@ -144,10 +144,10 @@ def test_a_wallet_filling_up_during_the_charge_refunds_it_and_the_job_stays_heal
     credit(wid, 100)
 
     class FillingGateway(CountingGateway):
-        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+        def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
             credit(wid, 100)
             credit(wid, 100)  # full now: the cash lot cannot land
-            return super().charge(key, *args, **kwargs)
+            return super().confirm(key, *args, **kwargs)
 
     gateway = FillingGateway()
     with pytest.raises(errors.PaymentFailed) as failed:
@@ -244,9 +244,9 @@ def test_a_wallet_closing_during_the_charge_replays_the_same_402(table: str) -> 
     wid = new_wallet()
 
     class ClosingGateway(CountingGateway):
-        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+        def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
             ledger.change_status(wid, "close", None)
-            return super().charge(key, *args, **kwargs)
+            return super().confirm(key, *args, **kwargs)
 
     gateway = ClosingGateway()
     key = {"Idempotency-Key": "top-closing"}
@@ -272,8 +272,8 @@ def test_throttling_after_the_charge_answers_202_and_recovery_credits_once(
     monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     key = {"Idempotency-Key": "top-throttled"}
-    # the first TransactWriteItems (the pending record) goes through; every settle attempt is throttled
-    with inject("TransactWriteItems", [lambda *_: None] + [throttled] * 200):
+    # the pending record and the intent's id go through; every settle attempt is throttled
+    with inject("TransactWriteItems", [lambda *_: None] * 2 + [throttled] * 200):
         status, body = top_up(wid, 1500, headers=key)
     assert status == 202 and body["status"] == "pending", body
     assert top_up(wid, 1500, headers=key)[0] == 202
@@ -386,8 +386,8 @@ def test_two_recoveries_of_a_charged_top_up_on_a_closed_wallet_refund_once(table
     wid = new_wallet()
 
     class CrashAfterCharge(CountingGateway):
-        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
-            super().charge(key, *args, **kwargs)
+        def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+            super().confirm(key, *args, **kwargs)
             raise SystemExit("crashed between charge and credit")
 
     with pytest.raises(SystemExit):
@@ -412,14 +412,14 @@ def test_a_refund_interrupted_after_the_gateway_call_is_finished_by_recovery(tab
     wid = new_wallet()
 
     class CrashAfterRefund(CountingGateway):
-        def refund(self, key: str) -> None:
-            super().refund(key)
+        def refund(self, key: str, intent_id: str | None = None) -> None:
+            super().refund(key, intent_id)
             raise SystemExit("crashed between refund and record")
 
     class ClosingGateway(CrashAfterRefund):
-        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+        def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
             ledger.change_status(wid, "close", None)
-            return super().charge(key, *args, **kwargs)
+            return super().confirm(key, *args, **kwargs)
 
     with pytest.raises(SystemExit):
         topups.create(wid, 700, "pm_card_visa", gateway=ClosingGateway())
@@ -565,14 +565,14 @@ def closing_gateway(wallet_id: str, refund_fails: bool = False) -> SandboxGatewa
     """Charges, but the wallet closes while the charge is in flight."""
 
     class Closing(SandboxGateway):
-        def charge(self, key: str, *args: Any, **kwargs: Any) -> Charge:
+        def confirm(self, key: str, *args: Any, **kwargs: Any) -> Charge:
             ledger.change_status(wallet_id, "close", None)
-            return super().charge(key, *args, **kwargs)
+            return super().confirm(key, *args, **kwargs)
 
-        def refund(self, key: str) -> None:
+        def refund(self, key: str, intent_id: str | None = None) -> None:
             if refund_fails:
                 raise RuntimeError("the gateway failed to refund")
-            super().refund(key)
+            super().refund(key, intent_id)
 
     return Closing()
 
@@ -599,7 +599,7 @@ def test_recording_a_refund_throttled_after_a_charge_answers_202(
     monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
     monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid))
-    passes = [lambda *_: None] * 2  # the pending record, the close
+    passes = [lambda *_: None] * 3  # the pending record, the intent's id, the close
     with inject("TransactWriteItems", passes + [throttled] * 60):
         status, body = top_up(wid, 700, headers={"Idempotency-Key": "k2"})
     assert status == 202 and body["status"] == "pending", body
@@ -613,7 +613,7 @@ def test_a_declined_card_whose_failure_cannot_be_recorded_answers_202(
 ) -> None:
     monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
-    with inject("TransactWriteItems", [lambda *_: None] + [throttled] * 60):
+    with inject("TransactWriteItems", [lambda *_: None] * 2 + [throttled] * 60):
         status, body = top_up(wid, 700, "pm_card_declined")
     assert status == 202 and body["status"] == "pending", body
     clock.advance(120)

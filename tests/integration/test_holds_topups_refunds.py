@@ -252,8 +252,8 @@ def test_gateway_timeout_leaves_it_pending_and_recovery_settles_once(table: str)
 class CrashAfterCharge(SandboxGateway):
     """The process dies right after the gateway charged the card."""
 
-    def charge(self, *args: Any, **kwargs: Any) -> Any:
-        super().charge(*args, **kwargs)
+    def confirm(self, *args: Any, **kwargs: Any) -> Any:
+        super().confirm(*args, **kwargs)
         raise SystemExit("crashed between charge and credit")
 
 
@@ -279,7 +279,7 @@ def test_crash_between_charge_and_credit_is_settled_exactly_once_by_parallel_rec
 
 def test_crash_before_charge_is_failed_by_recovery_without_charging(table: str) -> None:
     class CrashBeforeCharge(SandboxGateway):
-        def charge(self, *args: Any, **kwargs: Any) -> Any:
+        def confirm(self, *args: Any, **kwargs: Any) -> Any:
             raise SystemExit("crashed before charging")
 
     wallet_id = new_wallet()

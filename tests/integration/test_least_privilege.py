@@ -5,15 +5,20 @@ every call of the suite): a scenario drives each function through its paths, and
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
 from moto import mock_aws
-from wallets import clock, events, ledger
+from wallets import clock, events, ledger, settings, topups
+from wallets.gateway import SandboxGateway
 
 from local import runtime
 from local.background import StreamReader
@@ -32,6 +37,8 @@ AUTO = {
 }
 
 RETRIED = {"Idempotency-Key": "least-privilege"}
+WEBHOOK_SECRET = "whsec_least_privilege"
+STRIPE_FUNCTIONS = ("TopUpWalletFunction", "AutoTopUpFunction", "StripeWebhookFunction")
 # Paths the sample events do not take: all wallets (an index); a top-up whose charge outcome is
 # unknown (202), retried (the top-up record and the wallet in one read); a refused refund (was it
 # served before? the idempotency record).
@@ -82,6 +89,66 @@ def seed() -> dict[str, str]:
     return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"]}
 
 
+def signed(payload: str, secret: str) -> dict[str, str]:
+    """A Stripe-Signature header for this payload, as Stripe computes it."""
+    stamp = int(time.time())
+    mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={stamp},v1={mac}"}
+
+
+@contextlib.contextmanager
+def stripe_mode() -> Iterator[None]:
+    """PAYMENT_GATEWAY=stripe with its secrets in (moto's) Secrets Manager, as deployed; Stripe itself
+    unreachable (a closed port), which leaves a top-up pending."""
+    manager = boto3.client("secretsmanager")
+    env = {
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
+        "STRIPE_SECRET_KEY_ARN": manager.create_secret(Name="sk", SecretString="sk_test_x")["ARN"],
+        "STRIPE_WEBHOOK_SECRET_ARN": manager.create_secret(Name="wh", SecretString=WEBHOOK_SECRET)["ARN"],
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    settings.reload()
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        settings.reload()
+
+
+def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
+    """The functions that call Stripe, reading its secrets (Stripe unreachable: the top-up stays
+    pending); the webhook settling a pending top-up (the sandbox stands in for Stripe's records)."""
+    wallet_path = f"/wallets/{ids[DEMO_WALLET]}/top-ups"
+    status, pending = call(
+        "top_up_wallet", "POST", wallet_path, {"amount": 100, "payment_method": "pm_card_timeout"}
+    )
+    assert status == 202, pending
+    with stripe_mode():
+        if fn.logical_id == "TopUpWalletFunction":  # a new top-up: Stripe is asked (and unreachable)
+            call("top_up_wallet", "POST", wallet_path, {"amount": 100, "payment_method": "pm_card_visa"})
+            return
+        if fn.logical_id == "AutoTopUpFunction":  # recovery asks Stripe about the pending top-up
+            clock.advance(120)
+            runtime.invoke(fn, sample(fn, ids), timeout_s=30)
+            return
+        intent = {"id": "pi_x", "metadata": {"top_up_id": pending["id"], "wallet_id": ids[DEMO_WALLET]}}
+        event = {
+            "id": "evt_x",
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "data": {"object": intent},
+        }
+        body = json.dumps(event)
+        with mock.patch.object(topups, "get_gateway", SandboxGateway):
+            status, answer = call(
+                "stripe_webhook", "POST", "/webhooks/stripe", body, headers=signed(body, WEBHOOK_SECRET)
+            )
+        assert (status, answer["outcome"]) == (200, "settled"), answer
+
+
 def drive(fn: Function) -> None:
     """Run the function's sample event on an empty table and on a seeded one (each path it has)."""
     with moto_table() as table:
@@ -99,7 +166,7 @@ def drive(fn: Function) -> None:
             info |= {"endSequenceNumber": records[1]["dynamodb"]["SequenceNumber"]}
             body = json.dumps({"DDBStreamBatchInfo": info})
             runtime.invoke(fn, {"Records": [{"messageId": "m", "body": body}]})
-        else:
+        if fn.logical_id not in ("PublishEventsFunction", "RedriveEventsFunction", "StripeWebhookFunction"):
             runtime.invoke(fn, sample(fn, ids), timeout_s=30)
             if fn.routes and fn.routes[0].method == "POST":  # its retry, answered from the record
                 runtime.invoke(fn, sample(fn, ids), timeout_s=30)
@@ -109,6 +176,8 @@ def drive(fn: Function) -> None:
                     call(
                         fn.code_uri.name, method, path.format(wallet=ids[DEMO_WALLET]), text, headers=RETRIED
                     )
+        if fn.logical_id in STRIPE_FUNCTIONS:
+            drive_stripe(fn, ids)
 
 
 def test_every_function_is_granted_only_what_it_uses() -> None:

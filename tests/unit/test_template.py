@@ -74,7 +74,8 @@ def test_what_holds_data_outlives_the_stack() -> None:
 def test_money_routes_are_throttled_tighter_than_the_stage() -> None:
     settings = RESOURCES["WalletsApi"]["Properties"]["MethodSettings"]
     stage = next(s for s in settings if s["ResourcePath"] == "/*")
-    money = {s["ResourcePath"]: s for s in settings if s is not stage}
+    webhook = next(s for s in settings if s["ResourcePath"] == "/~1webhooks~1stripe")
+    money = {s["ResourcePath"]: s for s in settings if s not in (stage, webhook)}
     posts = {
         route.path
         for fn in FUNCTIONS.values()
@@ -85,6 +86,30 @@ def test_money_routes_are_throttled_tighter_than_the_stage() -> None:
     for s in money.values():
         assert s["ThrottlingRateLimit"] < stage["ThrottlingRateLimit"]
         assert s["ThrottlingBurstLimit"] < stage["ThrottlingBurstLimit"]
+    # The one unauthenticated route is throttled hardest.
+    assert webhook["ThrottlingRateLimit"] < min(s["ThrottlingRateLimit"] for s in money.values())
+
+
+def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbox() -> None:
+    open_routes = [
+        (name, event["Properties"]["Path"])
+        for name, res in RESOURCES.items()
+        if res["Type"] == "AWS::Serverless::Function"
+        for event in (res["Properties"].get("Events") or {}).values()
+        if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    ]
+    assert open_routes == [("StripeWebhookFunction", "/webhooks/stripe")]
+    rule = TEMPLATE["Rules"]["ProdTakesRealPayments"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "PaymentGateway"}, "stripe"]}
+    # Only the functions that call Stripe may read its secrets.
+    readers = {
+        name
+        for name, res in RESOURCES.items()
+        if res["Type"] == "AWS::Serverless::Function"
+        and any("StripeSecretsPolicy" in str(p) for p in res["Properties"].get("Policies") or [])
+    }
+    assert readers == {"TopUpWalletFunction", "AutoTopUpFunction", "StripeWebhookFunction"}
 
 
 MONEY_VERBS = {"credits", "debits", "voids", "holds", "capture", "release", "refunds", "top-ups"}

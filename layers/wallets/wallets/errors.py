@@ -21,6 +21,12 @@ class InvalidJson(WalletError):
     status, type = 400, "invalid_json"
 
 
+class InvalidSignature(WalletError):
+    """A webhook whose signature does not verify (wrong secret, tampered, or older than 5 minutes)."""
+
+    status, type = 400, "invalid_signature"
+
+
 class ValidationFailed(WalletError):
     status, type = 422, "validation_error"
 

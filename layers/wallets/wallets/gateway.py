@@ -1,26 +1,46 @@
-"""The payment gateway port, and the sandbox gateway shipped as the default.
+"""The payment gateway port, the sandbox gateway (the default for development) and Stripe.
 
-A top-up charges through `PaymentGateway.charge` with the top-up id as the idempotency key, so a
-repeated charge for the same top-up never charges twice; `retrieve` answers "what happened to the
-charge with this key" for the recovery pass. A Stripe adapter implements the same three methods
-(PaymentIntents with `idempotency_key`, looked up by the top-up id kept in their metadata).
+A top-up moves money in two calls, so that the record recovery needs is committed before any money
+moves (docs/decisions.md 29):
+
+1. `prepare` creates the payment intent (Stripe: a PaymentIntent, not confirmed) with the top-up id
+   as the idempotency key. No money moves. The top-up record then stores the intent id.
+2. `confirm` charges it (idempotency key `<top-up id>:confirm`). Its answer may be final
+   (succeeded, failed) or not yet (`action_required`: 3-D Secure, with the client secret a front end
+   finishes it with; `processing`).
+
+`retrieve` answers what happened to an intent (recovery, webhooks). `cancel` stops an intent that has
+not moved money, answering its final state: succeeded if it raced a confirmation. `refund` gives a
+succeeded intent's money back, once per key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+SUCCEEDED, FAILED, ACTION_REQUIRED, PROCESSING, UNCONFIRMED = (
+    "succeeded",
+    "failed",
+    "action_required",
+    "processing",
+    "unconfirmed",
+)
+NOT_FINAL = (ACTION_REQUIRED, PROCESSING, UNCONFIRMED)
 
 
 @dataclass(frozen=True)
 class Charge:
     id: str
-    status: str  # succeeded | failed
+    status: str  # succeeded | failed | action_required | processing | unconfirmed
     amount: int
     currency: str
     failure_code: str | None = None
     failure_message: str | None = None
+    client_secret: str | None = None  # for a front end to finish an action_required intent
+    metadata: tuple[tuple[str, str], ...] = ()  # what the intent was created with (top-up and wallet ids)
 
 
 class GatewayTimeout(Exception):
@@ -28,18 +48,25 @@ class GatewayTimeout(Exception):
 
 
 class PaymentGateway(Protocol):
-    def charge(
-        self, key: str, amount: int, currency: str, payment_method: str, description: str
-    ) -> Charge: ...
+    name: str
 
-    def retrieve(self, key: str) -> Charge | None: ...
+    def prepare(
+        self, key: str, amount: int, currency: str, payment_method: str, description: str, wallet_id: str
+    ) -> str: ...
 
-    def refund(self, key: str) -> None: ...
+    def confirm(self, key: str, intent_id: str) -> Charge: ...
+
+    def retrieve(self, key: str, intent_id: str | None) -> Charge | None: ...
+
+    def cancel(self, key: str, intent_id: str) -> Charge: ...
+
+    def refund(self, key: str, intent_id: str | None) -> None: ...
 
 
 class SandboxGateway:
-    """Deterministic test cards, with charges kept in the wallets table (`SANDBOX#<key>`) so that a
-    recovery run in another process sees what an earlier process charged.
+    """A stand-in gateway for development and tests, never for real money (a prod stack refuses it).
+    Intents are kept in the wallets table (`SANDBOX#<key>`), so that a recovery run in another
+    process sees what an earlier process charged.
 
     - `pm_card_visa` (and any other `pm_card_*`): succeeds
     - `pm_card_declined`: declined (`card_declined`)
@@ -47,69 +74,89 @@ class SandboxGateway:
     - `pm_card_timeout`: the charge succeeds, then the answer times out
     """
 
+    name = "sandbox"
     DECLINES = {
         "pm_card_declined": ("card_declined", "Your card was declined."),
         "pm_card_insufficient_funds": ("insufficient_funds", "Your card has insufficient funds."),
     }
 
-    def charge(self, key: str, amount: int, currency: str, payment_method: str, description: str) -> Charge:
-        from wallets.items import SandboxChargeItem
-
-        existing = self.retrieve(key)
-        if existing is not None:
-            return existing  # idempotent on the key, as a real gateway is
-        code, message = self.DECLINES.get(payment_method, (None, None))
-        charge = Charge(
-            id="ch_" + hashlib.sha256(key.encode()).hexdigest()[:24],
-            status="failed" if code else "succeeded",
-            amount=amount,
-            currency=currency,
-            failure_code=code,
-            failure_message=message,
-        )
-        item = SandboxChargeItem(
-            f"SANDBOX#{key}",
-            "CHARGE",
-            charge_id=charge.id,
-            status=charge.status,
-            amount=amount,
-            currency=currency,
-            payment_method=payment_method,
-            failure_code=code,
-            failure_message=message,
-        )
-        try:
-            item.save(condition=SandboxChargeItem.pk.does_not_exist())
-        except Exception:  # a concurrent charge with the same key won: answer with it
-            stored = self.retrieve(key)
-            if stored is None:
-                raise
-            return stored
-        if payment_method == "pm_card_timeout":
-            raise GatewayTimeout("the gateway charged the card but its answer was lost")
-        return charge
-
-    def retrieve(self, key: str) -> Charge | None:
-        from pynamodb.exceptions import DoesNotExist
-
+    def prepare(
+        self, key: str, amount: int, currency: str, payment_method: str, description: str, wallet_id: str
+    ) -> str:
         from wallets import repository
         from wallets.items import SandboxChargeItem
 
         repository.bind()
-        try:
-            item = SandboxChargeItem.get(f"SANDBOX#{key}", "CHARGE", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return Charge(
-            item.charge_id,
-            item.status,
-            int(item.amount),
-            item.currency,
-            item.failure_code,
-            item.failure_message,
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        intent_id = "pi_sandbox_" + digest
+        item = SandboxChargeItem(
+            f"SANDBOX#{key}",
+            "CHARGE",
+            charge_id="ch_" + digest,
+            status=UNCONFIRMED,
+            amount=amount,
+            currency=currency,
+            payment_method=payment_method,
         )
+        try:
+            item.save(condition=SandboxChargeItem.pk.does_not_exist())
+        except Exception:  # prepared before (idempotent on the key, as Stripe is)
+            if self.retrieve(key, intent_id) is None:
+                raise
+        return intent_id
 
-    def refund(self, key: str) -> None:
+    def confirm(self, key: str, intent_id: str) -> Charge:
+        from pynamodb.exceptions import UpdateError
+
+        from wallets.items import SandboxChargeItem
+
+        prepared = self._item(key)
+        if prepared is None:
+            raise RuntimeError(f"no sandbox intent {intent_id}")
+        if prepared.status != UNCONFIRMED:
+            return self._charge(prepared)  # confirmed (or canceled) before: the same answer
+        declined = self.DECLINES.get(prepared.payment_method)
+        actions: list[Any] = [SandboxChargeItem.status.set(FAILED if declined else SUCCEEDED)]
+        if declined:
+            actions += [
+                SandboxChargeItem.failure_code.set(declined[0]),
+                SandboxChargeItem.failure_message.set(declined[1]),
+            ]
+        try:
+            prepared.update(actions=actions, condition=SandboxChargeItem.status == UNCONFIRMED)
+        except UpdateError:  # a concurrent confirm or cancel won: answer with it
+            stored = self._item(key)
+            if stored is None:
+                raise
+            return self._charge(stored)
+        if prepared.payment_method == "pm_card_timeout":
+            raise GatewayTimeout("the gateway charged the card but its answer was lost")
+        return self._charge(prepared)
+
+    def retrieve(self, key: str, intent_id: str | None) -> Charge | None:
+        item = self._item(key)
+        return None if item is None else self._charge(item)
+
+    def cancel(self, key: str, intent_id: str) -> Charge:
+        from pynamodb.exceptions import UpdateError
+
+        from wallets.items import SandboxChargeItem
+
+        with contextlib.suppress(UpdateError):  # confirmed first: its outcome stands
+            SandboxChargeItem(f"SANDBOX#{key}", "CHARGE").update(
+                actions=[
+                    SandboxChargeItem.status.set("canceled"),
+                    SandboxChargeItem.failure_code.set("canceled"),
+                    SandboxChargeItem.failure_message.set("The payment was canceled before it was confirmed"),
+                ],
+                condition=SandboxChargeItem.status == UNCONFIRMED,
+            )
+        charge = self.retrieve(key, intent_id)
+        if charge is None:
+            raise RuntimeError(f"no sandbox intent {intent_id}")
+        return charge
+
+    def refund(self, key: str, intent_id: str | None) -> None:
         """Refund the charge made with this key; refunding it again is a no-op, as with a real gateway
         called with the same idempotency key."""
         from pynamodb.exceptions import UpdateError
@@ -119,10 +166,30 @@ class SandboxGateway:
         try:
             SandboxChargeItem(f"SANDBOX#{key}", "CHARGE").update(
                 actions=[SandboxChargeItem.status.set("refunded")],
-                condition=SandboxChargeItem.status.is_in("succeeded", "refunded"),
+                condition=SandboxChargeItem.status.is_in(SUCCEEDED, "refunded"),
             )
         except UpdateError as exc:
             raise RuntimeError(f"no refundable sandbox charge for {key}") from exc
+
+    @staticmethod
+    def _item(key: str) -> Any:
+        from pynamodb.exceptions import DoesNotExist
+
+        from wallets import repository
+        from wallets.items import SandboxChargeItem
+
+        repository.bind()
+        try:
+            return SandboxChargeItem.get(f"SANDBOX#{key}", "CHARGE", consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    @staticmethod
+    def _charge(item: Any) -> Charge:
+        status = {"canceled": FAILED, "refunded": SUCCEEDED}.get(item.status, item.status)
+        return Charge(
+            item.charge_id, status, int(item.amount), item.currency, item.failure_code, item.failure_message
+        )
 
 
 def get_gateway() -> PaymentGateway:
@@ -131,4 +198,8 @@ def get_gateway() -> PaymentGateway:
     name = get_settings().payment_gateway
     if name == "sandbox":
         return SandboxGateway()
+    if name == "stripe":
+        from wallets.stripe_gateway import StripeGateway
+
+        return StripeGateway()
     raise RuntimeError(f"unknown PAYMENT_GATEWAY {name!r}")

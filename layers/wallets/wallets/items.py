@@ -186,7 +186,7 @@ class TopUpItem(TableItem, discriminator="top_up"):
     wallet_id = UnicodeAttribute()
     customer_id = UnicodeAttribute(null=True)
     currency = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # pending | succeeded | failed
+    status = UnicodeAttribute()  # pending | succeeded | failed | refunding | refunded
     amount = NumberAttribute()
     bonus_amount = NumberAttribute(default=0)
     bonus_expires_at = NumberAttribute(null=True)
@@ -194,6 +194,9 @@ class TopUpItem(TableItem, discriminator="top_up"):
     automatic = BooleanAttribute(default=False)
     description = UnicodeAttribute(null=True)
     actor = UnicodeAttribute(null=True)
+    gateway = UnicodeAttribute(null=True)  # the payment gateway that holds its intent
+    intent_id = UnicodeAttribute(null=True)  # recorded before any money moves (gateway.py)
+    client_secret = UnicodeAttribute(null=True)  # while the customer must act (3-D Secure)
     charge_id = UnicodeAttribute(null=True)
     transaction_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)

@@ -392,7 +392,14 @@ class TopUpOutput(_Output):
     bonus_amount_formatted: str
     payment_method: str
     automatic: bool
+    gateway: Literal["stripe", "sandbox"] = Field(
+        description="`sandbox`: a test gateway, no real money moved"
+    )
     charge_id: str | None
+    client_secret: str | None = Field(
+        description="While the customer must authenticate (3-D Secure): the PaymentIntent's client secret, "
+        "for Stripe.js to finish the payment"
+    )
     failure_code: str | None
     failure_message: str | None
     transaction: TransactionOutput | None
@@ -447,6 +454,11 @@ class ErrorBody(BaseModel):
 
 class ErrorOutput(BaseModel):
     error: ErrorBody
+
+
+class WebhookReceipt(BaseModel):
+    received: bool
+    outcome: str  # settled | failed | refunded | pending | unchanged | ignored
 
 
 WalletOutput.model_rebuild()

@@ -16,6 +16,7 @@ class Settings:
     payment_gateway: str
     idempotency_ttl_hours: int
     top_up_recovery_after_seconds: int
+    top_up_action_timeout_seconds: int  # how long a customer has to finish 3-D Secure
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -34,6 +35,7 @@ class Settings:
             payment_gateway=env.get("PAYMENT_GATEWAY", "sandbox"),
             idempotency_ttl_hours=ttl,
             top_up_recovery_after_seconds=int(env.get("TOP_UP_RECOVERY_AFTER_SECONDS", "60")),
+            top_up_action_timeout_seconds=int(env.get("TOP_UP_ACTION_TIMEOUT_SECONDS", "3600")),
         )
 
 

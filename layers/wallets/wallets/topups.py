@@ -30,6 +30,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ids, ledger, repository, views
+from wallets import gateway as payments
 from wallets.gateway import Charge, GatewayTimeout, PaymentGateway, get_gateway
 from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
@@ -54,7 +55,10 @@ def top_up_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | No
         "bonus_amount_formatted": format_amount(int(item.bonus_amount or 0), currency),
         "payment_method": item.payment_method,
         "automatic": bool(item.automatic),
+        "gateway": item.gateway or get_settings().payment_gateway,  # "sandbox": no real money moved
         "charge_id": item.charge_id,
+        # Set while the customer must act (3-D Secure): a front end finishes the payment with it.
+        "client_secret": item.client_secret if item.status == PENDING else None,
         "failure_code": item.failure_code,
         "failure_message": item.failure_message,
         "transaction": transaction,
@@ -95,6 +99,7 @@ def _pending_item(
         automatic=automatic,
         description=description,
         actor=ledger.ACTOR.get(),
+        gateway=get_settings().payment_gateway,
         created_at=now,
         updated_at=now,
         work_shard=shard_of(wallet.id, DUE_SHARDS),
@@ -154,15 +159,21 @@ def create(
 
 
 def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: PaymentGateway) -> Response:
-    """The one place a top-up is charged: once, after its pending record committed."""
+    """The one place a top-up is charged: once, after its pending record committed, and after the
+    intent recovery retrieves is recorded on it."""
     try:
-        charge = gateway.charge(
-            item.top_up_id,
-            int(item.amount),
-            currency,
-            item.payment_method,
-            item.description or f"Top-up of wallet {item.wallet_id}",
-        )
+        if not item.intent_id:
+            intent_id = gateway.prepare(
+                item.top_up_id,
+                int(item.amount),
+                currency,
+                item.payment_method,
+                item.description or f"Top-up of wallet {item.wallet_id}",
+                item.wallet_id,
+            )
+            _record(item, [TopUpItem.intent_id.set(intent_id)], TopUpItem.intent_id.does_not_exist())
+            item.intent_id = intent_id
+        charge = gateway.confirm(item.top_up_id, item.intent_id)
     except GatewayTimeout:
         return 202, top_up_body(item, currency, None)
     except Exception:
@@ -170,6 +181,22 @@ def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: P
         logger.exception("the gateway failed; the top-up stays pending", extra={"top_up_id": item.top_up_id})
         return 202, top_up_body(item, currency, None)
     return resolve(item, charge, currency, idem, gateway)
+
+
+def _record(item: TopUpItem, actions: list[Any], condition: Any = None) -> None:
+    """Update a pending top-up (nothing else changes with it)."""
+    pending = TopUpItem.status == PENDING
+    repository.write(
+        [],
+        [
+            (
+                "top_up",
+                TopUpItem(item.pk, item.sk),
+                [*actions, TopUpItem.updated_at.set(clock.now_ms())],
+                pending if condition is None else pending & condition,
+            )
+        ],
+    )
 
 
 def resolve(
@@ -199,7 +226,14 @@ def resolve(
 def _resolve(
     item: TopUpItem, charge: Charge | None, currency: str, idem: Idempotency | None, gateway: PaymentGateway
 ) -> Response:
-    if charge is None or charge.status != "succeeded":
+    if charge is not None and charge.status in payments.NOT_FINAL:
+        # The customer must act (3-D Secure) or the payment is processing: 202, finished by the
+        # gateway's webhook or by recovery.
+        if charge.client_secret and charge.client_secret != item.client_secret:
+            _record(item, [TopUpItem.client_secret.set(charge.client_secret)])
+            item.client_secret = charge.client_secret
+        return 202, top_up_body(item, currency, None)
+    if charge is None or charge.status != payments.SUCCEEDED:
         code = charge.failure_code if charge else "abandoned"
         message = charge.failure_message if charge else "The charge never reached the payment gateway"
         raise _finish(item, FAILED, code or "payment_failed", message or "The payment failed", idem, charge)
@@ -260,9 +294,13 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
 def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> bool:
     """Refund a top-up recorded as `refunding` (idempotent: the gateway refunds a key once).
     Returns whether this call recorded it `refunded` (False: another run did first)."""
-    gateway.refund(item.top_up_id)
+    gateway.refund(item.top_up_id, item.intent_id)
+    return _mark_refunded(item)
+
+
+def _mark_refunded(item: TopUpItem) -> bool:
     recorded = False
-    with contextlib.suppress(repository.ExistingRecord):  # another recovery recorded it first
+    with contextlib.suppress(repository.ExistingRecord):  # another run (or the webhook) recorded it first
         repository.write(
             [],
             [
@@ -456,10 +494,60 @@ def _recover_one(pk: str, sk: str, gateway: PaymentGateway) -> str:
     if item.status != PENDING:
         return "skipped"
     # Counted only by the run that recorded the outcome; a failure to record it propagates (errors).
+    charge = gateway.retrieve(item.top_up_id, item.intent_id)
+    if charge is not None and charge.status in payments.NOT_FINAL:
+        waited = clock.now_ms() - int(item.created_at)
+        if (
+            charge.status != payments.UNCONFIRMED
+            and waited < get_settings().top_up_action_timeout_seconds * 1000
+        ):
+            return "skipped"  # the customer may still authenticate; the webhook or a later run settles
+        # Never confirmed (the request died first), or left unauthenticated too long: stop it. If a
+        # confirmation raced the cancel, the cancel answers with its success and that is settled.
+        charge = gateway.cancel(item.top_up_id, str(item.intent_id))
     try:
-        _resolve(item, gateway.retrieve(item.top_up_id), item.currency or "", None, gateway)
+        _resolve(item, charge, item.currency or "", None, gateway)
     except TopUpResolved:
         return "skipped"  # another run resolved it first
     except errors.PaymentFailed as failed:
         return "refunded" if failed.details.get("refunded") else "failed"
     return "settled"
+
+
+# Gateway webhooks: what Stripe says happened to a PaymentIntent settles its top-up, exactly as recovery
+# would. The PaymentIntent is read back from Stripe rather than taken from the payload, so events that
+# arrive late, twice or out of order all lead to the one state Stripe holds now.
+WEBHOOK_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded")
+
+
+def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGateway | None = None) -> str:
+    """Settle the top-up a webhook is about; returns what happened (for the log and the answer)."""
+    if event_type not in WEBHOOK_EVENTS:
+        return "ignored"
+    gateway = gateway or get_gateway()
+    intent_id = obj.get("payment_intent") if event_type == "charge.refunded" else obj.get("id")
+    metadata = obj.get("metadata") or {}
+    if event_type == "charge.refunded" or not metadata.get("top_up_id"):
+        found = gateway.retrieve("", str(intent_id)) if intent_id else None
+        metadata = dict(found.metadata) if found else {}
+    top_up_id, wallet_id = metadata.get("top_up_id"), metadata.get("wallet_id")
+    if not (top_up_id and wallet_id):
+        return "ignored"  # not a top-up of this service
+    try:
+        item = TopUpItem.get(wallet_pk(str(wallet_id)), f"TOP#{top_up_id}", consistent_read=True)
+    except TopUpItem.DoesNotExist:
+        return "ignored"
+    if event_type == "charge.refunded":
+        return "refunded" if item.status == REFUNDING and _mark_refunded(item) else "unchanged"
+    if item.status != PENDING:
+        return "unchanged"  # settled before: a duplicate, a replay, or recovery got there first
+    charge = gateway.retrieve(item.top_up_id, item.intent_id or str(intent_id))
+    if charge is None or charge.status in payments.NOT_FINAL:
+        return "pending"
+    try:
+        status, _ = _resolve(item, charge, item.currency or "", None, gateway)
+    except TopUpResolved:
+        return "unchanged"
+    except errors.PaymentFailed as failed:
+        return "refunded" if failed.details.get("refunded") else "failed"
+    return "settled" if status == 201 else "pending"
