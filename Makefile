@@ -8,6 +8,7 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-checkov
 SCHEMATHESIS_VENV := .venv-schemathesis
+LOCALSTRIPE_VENV := .venv-localstripe
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
@@ -50,6 +51,12 @@ $(SCHEMATHESIS_VENV)/.installed:
 	$(SCHEMATHESIS_VENV)/bin/pip install -q schemathesis==4.32.5
 	@touch $@
 
+# localstripe (a fake Stripe server: tests/e2e/test_stripe.py, and `make run` against it; README "Payments").
+$(LOCALSTRIPE_VENV)/.installed:
+	$(PYTHON) -m venv $(LOCALSTRIPE_VENV)
+	$(LOCALSTRIPE_VENV)/bin/pip install -q localstripe==1.15.10
+	@touch $@
+
 # DynamoDB Local (installed into .local/ on first use; needs java, else moto). LOCAL_ENGINE=moto for
 # the embedded moto, DYNAMODB_ENDPOINT_URL=... for an engine of your own.
 run: $(VENV)/.installed
@@ -62,7 +69,7 @@ run-clean: $(VENV)/.installed
 # core, at most 4 (each worker runs its own DynamoDB Local and two e2e servers).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
-test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed lint typecheck template openapi-check
+test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.installed lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
@@ -109,4 +116,4 @@ soak: $(VENV)/.installed
 		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) $(LOCALSTRIPE_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

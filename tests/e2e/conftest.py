@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -54,17 +55,25 @@ class Client:
 def server(request: pytest.FixtureRequest) -> Iterator[Client]:
     """`python -m local.server` once per engine (per xdist worker): moto in the server's process, or a
     table of its own on this pytest process's DynamoDB Local (so the server starts no JVM)."""
-    engine = request.param
+    endpoint = request.getfixturevalue("dynamodb_local_engine").endpoint if request.param == "ddb" else None
+    with local_server(request.param, endpoint) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def local_server(
+    engine: str, endpoint: str | None, extra_env: dict[str, str] | None = None
+) -> Iterator[Client]:
+    """Start the local server on a free port (on moto, or on DynamoDB Local at `endpoint`)."""
     port = dynamodb_local.free_port()
     env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", "LOCAL_SCHEDULE_SPEEDUP": "60"}
     for key in ("TABLE_NAME", *DDB_ENV):
         env.pop(key, None)
-    endpoint = None
     if engine == "moto":
         env["LOCAL_ENGINE"] = "moto"
     else:
-        endpoint = request.getfixturevalue("dynamodb_local_engine").endpoint
-        env.update(DYNAMODB_ENDPOINT_URL=endpoint, TABLE_NAME=unique_table_name())
+        env.update(DYNAMODB_ENDPOINT_URL=str(endpoint), TABLE_NAME=unique_table_name())
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.server", "--port", str(port)],
         cwd=ROOT,
@@ -93,13 +102,15 @@ def server(request: pytest.FixtureRequest) -> Iterator[Client]:
     output: list[str] = []
     threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
     client.output = output  # type: ignore[attr-defined]
-    yield client
-    problems = [
-        line for line in output if "[background]" in line or "unhandled" in line or "Traceback" in line
-    ]
-    if problems:
-        print(f"local server ({engine}) reported:\n" + "".join(problems[-20:]), file=sys.stderr)
-    proc.terminate()
-    proc.wait(timeout=10)
-    if endpoint:
-        _drop_table(env["TABLE_NAME"], endpoint)
+    try:
+        yield client
+    finally:
+        problems = [
+            line for line in output if "[background]" in line or "unhandled" in line or "Traceback" in line
+        ]
+        if problems:
+            print(f"local server ({engine}) reported:\n" + "".join(problems[-20:]), file=sys.stderr)
+        proc.terminate()
+        proc.wait(timeout=10)
+        if endpoint:
+            _drop_table(env["TABLE_NAME"], endpoint)

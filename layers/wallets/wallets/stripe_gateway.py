@@ -44,25 +44,30 @@ def client() -> stripe.StripeClient:
 
 
 def to_charge(intent: Any) -> Charge:
-    status = STATUSES.get(intent.status, FAILED)
-    error = getattr(intent, "last_payment_error", None)
+    data = intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
+    stripe_status = data.get("status")
+    status = STATUSES.get(stripe_status, FAILED)
+    error = data.get("last_payment_error") or {}
     code = message = None
     if status == FAILED:
-        code = (error and (error.get("decline_code") or error.get("code"))) or (
-            "canceled" if intent.status == "canceled" else "authentication_failed"
+        canceled = stripe_status == "canceled"
+        code = (
+            error.get("decline_code")
+            or error.get("code")
+            or ("canceled" if canceled else "authentication_failed")
         )
-        message = (error and error.get("message")) or (
-            "The payment was canceled" if intent.status == "canceled" else "The payment was not authenticated"
+        message = error.get("message") or (
+            "The payment was canceled" if canceled else "The payment was not authenticated"
         )
     return Charge(
-        id=intent.id,
+        id=str(data["id"]),
         status=status,
-        amount=int(intent.amount),
-        currency=str(intent.currency).upper(),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(),
         failure_code=code,
         failure_message=message,
-        client_secret=intent.client_secret if status == ACTION_REQUIRED else None,
-        metadata=tuple(sorted((str(k), str(v)) for k, v in (intent.metadata or {}).items())),
+        client_secret=data.get("client_secret") if status == ACTION_REQUIRED else None,
+        metadata=tuple(sorted((str(k), str(v)) for k, v in (data.get("metadata") or {}).items())),
     )
 
 

@@ -1,0 +1,320 @@
+"""Top-ups through Stripe for real: the local server with PAYMENT_GATEWAY=stripe against localstripe
+(a stateful fake Stripe server, its test cards and its signed webhooks), over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local import dynamodb_local
+from tests.conftest import ROOT
+from tests.e2e.conftest import Client, local_server
+
+LOCALSTRIPE = ROOT / ".venv-localstripe" / "bin" / "localstripe"
+SECRET_KEY = "sk_test_wallets_e2e"
+WEBHOOK_SECRET = "whsec_wallets_e2e_0123456789abcdef"
+CARDS = {"visa": "4242424242424242", "declined": "4000000000000341", "3ds": "4000002500003155"}
+
+
+class Stripe:
+    """localstripe over HTTP (form-encoded, as Stripe)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def post(self, path: str, data: dict[str, str]) -> Any:
+        req = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"Authorization": f"Bearer {SECRET_KEY}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+            return json.loads(body) if body else None
+
+    def card(self, name: str) -> str:
+        data = {
+            "type": "card",
+            "card[number]": CARDS[name],
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+        }
+        return str(self.post("/v1/payment_methods", {**data, "card[cvc]": "123"})["id"])
+
+    def authenticate(self, intent_id: str, client_secret: str) -> None:
+        self.post(
+            f"/v1/payment_intents/{intent_id}/_authenticate",
+            {"client_secret": client_secret, "success": "true"},
+        )
+
+
+@pytest.fixture(scope="module")
+def localstripe() -> Iterator[Stripe]:
+    if not LOCALSTRIPE.exists():
+        pytest.skip("localstripe is installed by `make test` into .venv-localstripe")
+    port = dynamodb_local.free_port()
+    proc = subprocess.Popen(
+        [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stripe = Stripe(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            stripe.post("/v1/customers", {})
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("localstripe did not start")
+            time.sleep(0.2)
+    try:
+        yield stripe
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stripe_env(localstripe: Stripe) -> Iterator[tuple[Client, Stripe]]:
+    """The local server with PAYMENT_GATEWAY=stripe, localstripe sending it its webhooks."""
+    env = {
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_API_BASE": localstripe.base,
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    with local_server("moto", None, env) as server:
+        localstripe.post(
+            "/_config/webhooks/wallets", {"url": server.base + "/webhooks/stripe", "secret": WEBHOOK_SECRET}
+        )
+        yield server, localstripe
+
+
+def wallet(server: Client, customer: str) -> str:
+    status, body = server.post("/wallets", {"customer_id": customer, "currency": "USD"})
+    assert status == 201, body
+    return str(body["id"])
+
+
+def balance(server: Client, wallet_id: str) -> int:
+    return int(server.get(f"/wallets/{wallet_id}")[1]["balance"])
+
+
+def wait_for(predicate: Any, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_card_top_up_is_a_payment_intent_and_credits_once(stripe_env: tuple[Client, Stripe]) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_ok")
+    status, top_up = server.post(
+        f"/wallets/{wid}/top-ups", {"amount": 2500, "payment_method": stripe.card("visa")}
+    )
+    assert status == 201, top_up
+    assert top_up["gateway"] == "stripe" and top_up["charge_id"].startswith("pi_")
+    assert balance(server, wid) == 2500
+    time.sleep(1.5)  # localstripe's payment_intent.succeeded arrives: a duplicate of what we settled
+    assert balance(server, wid) == 2500
+
+
+def test_a_declined_card_is_402_with_the_decline_code_and_credits_nothing(
+    stripe_env: tuple[Client, Stripe],
+) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_declined")
+    status, body = server.post(
+        f"/wallets/{wid}/top-ups", {"amount": 2500, "payment_method": stripe.card("declined")}
+    )
+    assert status == 402 and body["error"]["type"] == "payment_failed", body
+    assert body["error"]["details"]["failure_code"] == "card_declined"
+    assert balance(server, wid) == 0
+
+
+def test_3d_secure_answers_202_then_the_webhook_credits_once_whatever_the_redeliveries(
+    stripe_env: tuple[Client, Stripe],
+) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_3ds")
+    status, top_up = server.post(
+        f"/wallets/{wid}/top-ups", {"amount": 4000, "payment_method": stripe.card("3ds")}
+    )
+    assert status == 202 and top_up["status"] == "pending" and top_up["client_secret"], top_up
+    assert balance(server, wid) == 0
+    stripe.authenticate(
+        top_up["charge_id"] or top_up["client_secret"].split("_secret")[0], top_up["client_secret"]
+    )
+    wait_for(lambda: balance(server, wid) == 4000)  # localstripe's signed payment_intent.succeeded
+    # The same event delivered three more times (Stripe retries; a replay): credited once.
+    event = {
+        "id": "evt_redelivered",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "data": {
+            "object": {
+                "id": top_up["client_secret"].split("_secret")[0],
+                "metadata": {"top_up_id": top_up["id"], "wallet_id": wid},
+            }
+        },
+    }
+    for _ in range(3):
+        assert deliver(server, event)[0] == 200
+    assert balance(server, wid) == 4000
+    status, again = server.get(f"/wallets/{wid}/transactions?type=top_up")
+    assert [t["amount"] for t in again["data"]] == [4000]
+
+
+def deliver(
+    server: Client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, age_s: int = 0
+) -> tuple[int, Any]:
+    payload = json.dumps(event)
+    stamp = int(time.time()) - age_s
+    mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return server.request(
+        "POST", "/webhooks/stripe", raw=payload.encode(), headers={"Stripe-Signature": f"t={stamp},v1={mac}"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret", "age_s"), [("whsec_wrong_secret_000000000000000", 0), (WEBHOOK_SECRET, 600)]
+)
+def test_a_webhook_with_a_bad_or_stale_signature_is_400_and_writes_nothing(
+    stripe_env: tuple[Client, Stripe], secret: str, age_s: int
+) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, f"cus_stripe_forged_{age_s}")
+    status, top_up = server.post(
+        f"/wallets/{wid}/top-ups", {"amount": 900, "payment_method": stripe.card("3ds")}
+    )
+    assert status == 202
+    intent = top_up["client_secret"].split("_secret")[0]
+    forged = {
+        "id": "evt_forged",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "data": {"object": {"id": intent, "metadata": {"top_up_id": top_up["id"], "wallet_id": wid}}},
+    }
+    status, body = deliver(server, forged, secret, age_s)
+    assert status == 400 and body["error"]["type"] == "invalid_signature", body
+    assert balance(server, wid) == 0
+    assert server.get(f"/wallets/{wid}")[1]["status"] == "active"
+
+
+def test_an_event_of_another_kind_is_acknowledged(stripe_env: tuple[Client, Stripe]) -> None:
+    server, _ = stripe_env
+    event = {
+        "id": "evt_other",
+        "object": "event",
+        "type": "customer.created",
+        "data": {"object": {"id": "cus_x"}},
+    }
+    status, body = deliver(server, event)
+    assert status == 200 and body == {"received": True, "outcome": "ignored"}
+
+
+# ------------------------------------------------------------------ the adapter, in this process
+class Recording:
+    """A StripeClient's requestor wrapper: what the adapter sends (localstripe ignores
+    Idempotency-Key, so the key is proved by what is sent, not by what localstripe does)."""
+
+    def __init__(self, client: Any) -> None:
+        self.sent: list[tuple[str, str, str | None]] = []
+        real = client._requestor.request
+
+        def request(method: str, url: str, params: Any = None, options: Any = None, **kw: Any) -> Any:
+            self.sent.append((method, url, (options or {}).get("idempotency_key")))
+            return real(method, url, params, options, **kw)
+
+        client._requestor.request = request
+
+
+@pytest.fixture
+def gateway(localstripe: Stripe, monkeypatch: pytest.MonkeyPatch, table: str) -> Iterator[Any]:
+    from wallets import settings
+    from wallets.stripe_gateway import StripeGateway
+
+    monkeypatch.setenv("PAYMENT_GATEWAY", "stripe")
+    monkeypatch.setenv("STRIPE_API_BASE", localstripe.base)
+    monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)
+    settings.reload()
+    adapter = StripeGateway()
+    adapter.recording = Recording(adapter.stripe)  # type: ignore[attr-defined]
+    yield adapter
+    monkeypatch.undo()
+    settings.reload()
+
+
+def test_every_call_that_can_move_money_carries_the_top_up_id_as_its_idempotency_key(
+    gateway: Any, localstripe: Stripe
+) -> None:
+    from wallets import ledger, topups
+
+    _, wallet = ledger.create_wallet("cus_keys", "USD", {}, None)
+    status, top_up = topups.create(wallet["id"], 700, localstripe.card("visa"), gateway=gateway)
+    assert status == 201, top_up
+    key = top_up["id"]
+    assert [(m, u.split("/v1/")[1].split("/")[0], k) for m, u, k in gateway.recording.sent] == [
+        ("post", "payment_intents", key),
+        ("post", "payment_intents", f"{key}:confirm"),
+    ]
+
+
+def test_a_process_that_dies_after_the_charge_is_settled_once_by_recovery(
+    gateway: Any, localstripe: Stripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wallets import clock, ledger, topups
+    from wallets.gateway import GatewayTimeout
+
+    _, wallet = ledger.create_wallet("cus_dies", "USD", {}, None)
+    confirm = gateway.confirm
+
+    def confirm_then_die(key: str, intent_id: str) -> Any:
+        confirm(key, intent_id)  # Stripe charged the card
+        raise GatewayTimeout("the answer never arrived")
+
+    monkeypatch.setattr(gateway, "confirm", confirm_then_die)
+    status, top_up = topups.create(wallet["id"], 1200, localstripe.card("visa"), gateway=gateway)
+    assert status == 202 and top_up["status"] == "pending"
+    assert ledger.get_wallet(wallet["id"])["balance"] == 0
+    clock.advance(120)
+    assert topups.recover(gateway=gateway)["settled"] == 1
+    assert topups.recover(gateway=gateway)["settled"] == 0
+    assert ledger.get_wallet(wallet["id"])["balance"] == 1200
+
+
+def test_a_process_that_dies_before_confirming_is_canceled_and_never_charged(
+    gateway: Any, localstripe: Stripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wallets import clock, ledger, topups
+    from wallets.items import TopUpItem, wallet_pk
+
+    _, wallet = ledger.create_wallet("cus_dies_early", "USD", {}, None)
+
+    def die(key: str, intent_id: str) -> Any:
+        raise ConnectionError("the function timed out before confirming")
+
+    confirm = gateway.confirm
+    monkeypatch.setattr(gateway, "confirm", die)
+    status, top_up = topups.create(wallet["id"], 1200, localstripe.card("visa"), gateway=gateway)
+    assert status == 202
+    clock.advance(120)
+    monkeypatch.setattr(gateway, "confirm", confirm)  # recovery runs later, in a healthy process
+    assert topups.recover(gateway=gateway)["failed"] == 1
+    item = TopUpItem.get(wallet_pk(wallet["id"]), f"TOP#{top_up['id']}")
+    assert (item.status, item.failure_code) == ("failed", "canceled")
+    assert gateway.stripe.v1.payment_intents.retrieve(item.intent_id).status == "canceled"  # can never charge
+    assert ledger.get_wallet(wallet["id"])["balance"] == 0
