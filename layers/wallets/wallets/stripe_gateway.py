@@ -45,7 +45,7 @@ def client() -> stripe.StripeClient:
 
 def to_charge(intent: Any) -> Charge:
     data = intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
-    stripe_status = data.get("status")
+    stripe_status = str(data.get("status"))
     status = STATUSES.get(stripe_status, FAILED)
     error = data.get("last_payment_error") or {}
     code = message = None
