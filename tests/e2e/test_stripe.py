@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import time
@@ -18,6 +16,7 @@ import pytest
 from local import dynamodb_local
 from tests.conftest import ROOT
 from tests.e2e.conftest import Client, local_server
+from tests.integration.helpers import stripe_signature
 
 LOCALSTRIPE = ROOT / ".venv-localstripe" / "bin" / "localstripe"
 SECRET_KEY = "sk_test_wallets_e2e"
@@ -155,24 +154,11 @@ def test_3d_secure_answers_202_then_the_webhook_credits_once_whatever_the_redeli
     )
     assert status == 202 and top_up["status"] == "pending" and top_up["client_secret"], top_up
     assert balance(server, wid) == 0
-    stripe.authenticate(
-        top_up["charge_id"] or top_up["client_secret"].split("_secret")[0], top_up["client_secret"]
-    )
+    stripe.authenticate(intent_id(top_up), top_up["client_secret"])
     wait_for(lambda: balance(server, wid) == 4000)  # localstripe's signed payment_intent.succeeded
     # The same event delivered three more times (Stripe retries; a replay): credited once.
-    event = {
-        "id": "evt_redelivered",
-        "object": "event",
-        "type": "payment_intent.succeeded",
-        "data": {
-            "object": {
-                "id": top_up["client_secret"].split("_secret")[0],
-                "metadata": {"top_up_id": top_up["id"], "wallet_id": wid},
-            }
-        },
-    }
     for _ in range(3):
-        assert deliver(server, event)[0] == 200
+        assert deliver(server, succeeded(top_up, wid))[0] == 200
     assert balance(server, wid) == 4000
     status, again = server.get(f"/wallets/{wid}/transactions?type=top_up")
     assert [t["amount"] for t in again["data"]] == [4000]
@@ -182,11 +168,20 @@ def deliver(
     server: Client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, age_s: int = 0
 ) -> tuple[int, Any]:
     payload = json.dumps(event)
-    stamp = int(time.time()) - age_s
-    mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
-    return server.request(
-        "POST", "/webhooks/stripe", raw=payload.encode(), headers={"Stripe-Signature": f"t={stamp},v1={mac}"}
-    )
+    headers = stripe_signature(payload, secret, age_s)
+    return server.request("POST", "/webhooks/stripe", raw=payload.encode(), headers=headers)
+
+
+def intent_id(top_up: dict[str, Any]) -> str:
+    """A pending top-up's PaymentIntent id (its client secret is `<id>_secret_<...>`)."""
+    return str(top_up["client_secret"].split("_secret")[0])
+
+
+def succeeded(top_up: dict[str, Any], wallet_id: str) -> dict[str, Any]:
+    """A payment_intent.succeeded event about this top-up, as Stripe sends it."""
+    intent = {"id": intent_id(top_up), "metadata": {"top_up_id": top_up["id"], "wallet_id": wallet_id}}
+    data = {"object": intent}
+    return {"id": f"evt_{top_up['id']}", "object": "event", "type": "payment_intent.succeeded", "data": data}
 
 
 @pytest.mark.parametrize(
@@ -201,14 +196,7 @@ def test_a_webhook_with_a_bad_or_stale_signature_is_400_and_writes_nothing(
         f"/wallets/{wid}/top-ups", {"amount": 900, "payment_method": stripe.card("3ds")}
     )
     assert status == 202
-    intent = top_up["client_secret"].split("_secret")[0]
-    forged = {
-        "id": "evt_forged",
-        "object": "event",
-        "type": "payment_intent.succeeded",
-        "data": {"object": {"id": intent, "metadata": {"top_up_id": top_up["id"], "wallet_id": wid}}},
-    }
-    status, body = deliver(server, forged, secret, age_s)
+    status, body = deliver(server, succeeded(top_up, wid), secret, age_s)
     assert status == 400 and body["error"]["type"] == "invalid_signature", body
     assert balance(server, wid) == 0
     assert server.get(f"/wallets/{wid}")[1]["status"] == "active"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from typing import Any
 
 from wallets import jobs, repository
@@ -46,3 +49,10 @@ def wallet(wallet_id: str) -> dict[str, Any]:
 def check(wallet_id: str) -> None:
     assert_invariants(repository.get_wallet(wallet_id), repository.all_entries(wallet_id))
     assert jobs.audit(wallet_id) == []  # and reconcile finds no drift
+
+
+def stripe_signature(payload: str, secret: str, age_s: int = 0) -> dict[str, str]:
+    """The Stripe-Signature header Stripe sends with this payload (signed `age_s` seconds ago)."""
+    stamp = int(time.time()) - age_s
+    mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={stamp},v1={mac}"}

@@ -5,11 +5,8 @@ every call of the suite): a scenario drives each function through its paths, and
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 import os
-import time
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -25,16 +22,9 @@ from local.background import StreamReader
 from local.template import Function
 from tests import iam
 from tests.conftest import FUNCTIONS, ROOT, call, fresh_table
+from tests.integration.helpers import stripe_signature
 from tests.integration.test_events import DEMO_HOLD, DEMO_TXN, DEMO_WALLET
-
-AUTO = {
-    "enabled": True,
-    "threshold": 500,
-    "amount": 2000,
-    "payment_method": "pm_card_visa",
-    "max_per_day": 2,
-    "cooldown_seconds": 60,
-}
+from tests.integration.test_jobs import AUTO
 
 RETRIED = {"Idempotency-Key": "least-privilege"}
 WEBHOOK_SECRET = "whsec_least_privilege"
@@ -89,13 +79,6 @@ def seed() -> dict[str, str]:
     return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"]}
 
 
-def signed(payload: str, secret: str) -> dict[str, str]:
-    """A Stripe-Signature header for this payload, as Stripe computes it."""
-    stamp = int(time.time())
-    mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
-    return {"Stripe-Signature": f"t={stamp},v1={mac}"}
-
-
 @contextlib.contextmanager
 def stripe_mode() -> Iterator[None]:
     """PAYMENT_GATEWAY=stripe with its secrets in (moto's) Secrets Manager, as deployed; Stripe itself
@@ -144,7 +127,11 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
         body = json.dumps(event)
         with mock.patch.object(topups, "get_gateway", SandboxGateway):
             status, answer = call(
-                "stripe_webhook", "POST", "/webhooks/stripe", body, headers=signed(body, WEBHOOK_SECRET)
+                "stripe_webhook",
+                "POST",
+                "/webhooks/stripe",
+                body,
+                headers=stripe_signature(body, WEBHOOK_SECRET),
             )
         assert (status, answer["outcome"]) == (200, "settled"), answer
 

@@ -183,9 +183,10 @@ def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: P
     return resolve(item, charge, currency, idem, gateway)
 
 
-def _record(item: TopUpItem, actions: list[Any], condition: Any = None) -> None:
-    """Update a pending top-up (nothing else changes with it)."""
-    pending = TopUpItem.status == PENDING
+def _record(item: TopUpItem, actions: list[Any], condition: Any = None, *, status: str = PENDING) -> None:
+    """Update a top-up that is still in `status` (nothing else changes with it); raises ExistingRecord
+    when it is not (another actor moved it on)."""
+    expected = TopUpItem.status == status
     repository.write(
         [],
         [
@@ -193,7 +194,7 @@ def _record(item: TopUpItem, actions: list[Any], condition: Any = None) -> None:
                 "top_up",
                 TopUpItem(item.pk, item.sk),
                 [*actions, TopUpItem.updated_at.set(clock.now_ms())],
-                pending if condition is None else pending & condition,
+                expected if condition is None else expected & condition,
             )
         ],
     )
@@ -301,21 +302,10 @@ def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> bool:
 def _mark_refunded(item: TopUpItem) -> bool:
     recorded = False
     with contextlib.suppress(repository.ExistingRecord):  # another run (or the webhook) recorded it first
-        repository.write(
-            [],
-            [
-                (
-                    "top_up",
-                    TopUpItem(item.pk, item.sk),
-                    [
-                        TopUpItem.status.set(REFUNDED),
-                        TopUpItem.updated_at.set(clock.now_ms()),
-                        TopUpItem.work_shard.remove(),
-                        TopUpItem.work_at.remove(),
-                    ],
-                    TopUpItem.status == REFUNDING,
-                )
-            ],
+        _record(
+            item,
+            [TopUpItem.status.set(REFUNDED), TopUpItem.work_shard.remove(), TopUpItem.work_at.remove()],
+            status=REFUNDING,
         )
         recorded = True
     item.status = REFUNDED
