@@ -15,12 +15,13 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run run-clean test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean localstripe test lint format typecheck template openapi openapi-check requirements build invoke \
         bench soak clean
 
 help:
 	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data kept in .local/)"
 	@echo "make run-clean  the same, starting from an empty DynamoDB Local"
+	@echo "make localstripe  a fake Stripe on :$(LOCALSTRIPE_PORT) for PAYMENT_GATEWAY=stripe make run (README Payments)"
 	@echo "make test       lint, type check, template checks and the whole test suite"
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
 	@echo "make bench      performance budgets (docs/contract.md section 7)"
@@ -51,11 +52,16 @@ $(SCHEMATHESIS_VENV)/.installed:
 	$(SCHEMATHESIS_VENV)/bin/pip install -q schemathesis==4.32.5
 	@touch $@
 
-# localstripe (a fake Stripe server: tests/e2e/test_stripe.py, and `make run` against it; README "Payments").
+# localstripe (a fake Stripe server: tests/e2e/test_stripe.py, and `make run` against it; README "Payments"),
+# served through local/localstripe_server.py, which adds the Stripe behaviours localstripe lacks.
 $(LOCALSTRIPE_VENV)/.installed:
 	$(PYTHON) -m venv $(LOCALSTRIPE_VENV)
 	$(LOCALSTRIPE_VENV)/bin/pip install -q localstripe==1.15.10
 	@touch $@
+
+LOCALSTRIPE_PORT ?= 8420
+localstripe: $(LOCALSTRIPE_VENV)/.installed
+	$(LOCALSTRIPE_VENV)/bin/python local/localstripe_server.py --port $(LOCALSTRIPE_PORT) --from-scratch
 
 # DynamoDB Local (installed into .local/ on first use; needs java, else moto). LOCAL_ENGINE=moto for
 # the embedded moto, DYNAMODB_ENDPOINT_URL=... for an engine of your own.

@@ -5,7 +5,10 @@
 - `confirm` confirms it (Idempotency-Key `<top-up id>:confirm`). A decline is a `failed` charge with
   Stripe's decline code; 3-D Secure is `action_required` with the client secret.
 - `retrieve` and `cancel` read and stop the PaymentIntent by its id. `refund` refunds a succeeded
-  one (Idempotency-Key `<top-up id>:refund`), so a retried refund never refunds twice.
+  one, in part or in full (Idempotency-Key `<key>:refund`), so a retried refund never refunds twice.
+- Saved cards: a Stripe customer per wallet (`create_customer`, Idempotency-Key from the wallet id),
+  a SetupIntent to save a card (`setup`), and the customer's default payment method
+  (`invoice_settings.default_payment_method`), which automatic top-ups charge off session.
 
 Errors other than a card error propagate: the top-up stays pending, and recovery asks again.
 """
@@ -18,7 +21,16 @@ from typing import Any
 import stripe
 
 from wallets import secrets
-from wallets.gateway import ACTION_REQUIRED, FAILED, PROCESSING, SUCCEEDED, UNCONFIRMED, Charge
+from wallets.gateway import (
+    ACTION_REQUIRED,
+    FAILED,
+    PROCESSING,
+    SUCCEEDED,
+    UNCONFIRMED,
+    Charge,
+    RefundRefused,
+    Setup,
+)
 
 TIMEOUT_S = 8  # inside the top-up function's 10 s: a slow Stripe leaves the top-up pending, not dead
 STATUSES = {
@@ -84,23 +96,35 @@ class StripeGateway:
         return self._client
 
     def prepare(
-        self, key: str, amount: int, currency: str, payment_method: str, description: str, wallet_id: str
+        self,
+        key: str,
+        amount: int,
+        currency: str,
+        payment_method: str,
+        description: str,
+        metadata: dict[str, str],
+        customer: str | None = None,
     ) -> str:
         params: Any = {  # card only: nothing that redirects the customer away
             "amount": amount,
             "currency": currency.lower(),
             "payment_method": payment_method,
             "payment_method_types": ["card"],
-            # What the webhook needs to find the top-up record (metadata: localstripe has no description).
-            "metadata": {"top_up_id": key, "wallet_id": wallet_id, "description": description[:500]},
+            # What the webhook needs to find the payment record (metadata: localstripe has no description).
+            "metadata": {**metadata, "description": description[:500]},
         }
+        if customer:
+            params["customer"] = customer
         intent = self.stripe.v1.payment_intents.create(params, {"idempotency_key": key})
         return str(intent.id)
 
-    def confirm(self, key: str, intent_id: str) -> Charge:
+    def confirm(self, key: str, intent_id: str, off_session: bool = False) -> Charge:
+        # Off session (automatic top-ups): a card that needs authentication is declined at once
+        # (`authentication_required`) instead of waiting for a customer who is not there.
+        params: Any = {"off_session": True} if off_session else {}
         try:
             intent = self.stripe.v1.payment_intents.confirm(
-                intent_id, {}, {"idempotency_key": f"{key}:confirm"}
+                intent_id, params, {"idempotency_key": f"{key}:confirm"}
             )
         except stripe.CardError:
             intent = self.stripe.v1.payment_intents.retrieve(intent_id)
@@ -122,7 +146,40 @@ class StripeGateway:
             )  # it succeeded (or was canceled) first
         return to_charge(intent)
 
-    def refund(self, key: str, intent_id: str | None) -> None:
+    def refund(self, key: str, intent_id: str | None, amount: int | None = None) -> None:
+        """Refund `amount` (default: what is left) of a PaymentIntent; the same key refunds once."""
         if not intent_id:
-            raise RuntimeError(f"top-up {key} has no PaymentIntent to refund")
-        self.stripe.v1.refunds.create({"payment_intent": intent_id}, {"idempotency_key": f"{key}:refund"})
+            raise RefundRefused(f"payment {key} has no PaymentIntent to refund")
+        params: Any = {"payment_intent": intent_id}
+        if amount is not None:
+            params["amount"] = amount
+        try:
+            self.stripe.v1.refunds.create(params, {"idempotency_key": f"{key}:refund"})
+        except stripe.InvalidRequestError as exc:  # already fully refunded, more than is left, disputed
+            raise RefundRefused(str(exc.user_message or exc)) from exc
+
+    def create_customer(self, key: str, metadata: dict[str, str]) -> str:
+        customer = self.stripe.v1.customers.create({"metadata": metadata}, {"idempotency_key": key})
+        return str(customer.id)
+
+    def setup(self, key: str, customer: str, metadata: dict[str, str]) -> Setup:
+        params: Any = {
+            "customer": customer,
+            "usage": "off_session",
+            "payment_method_types": ["card"],
+            "metadata": metadata,
+        }
+        intent = self.stripe.v1.setup_intents.create(params, {"idempotency_key": key})
+        return Setup(str(intent.id), str(intent.client_secret), customer)
+
+    def default_payment_method(self, customer: str) -> str | None:
+        found = self.stripe.v1.customers.retrieve(customer).to_dict()
+        default = (found.get("invoice_settings") or {}).get("default_payment_method")
+        if isinstance(default, dict):  # expanded
+            default = default.get("id")
+        return str(default) if default else None
+
+    def set_default_payment_method(self, customer: str, payment_method: str) -> None:
+        self.stripe.v1.customers.update(
+            customer, {"invoice_settings": {"default_payment_method": payment_method}}
+        )
