@@ -50,6 +50,8 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
             pending -= e.amount
         elif e.type == "capture":
             pending -= int(e.details["held_amount"])
+        elif e.type == "debit" and e.hold_id:  # a debit whose remainder was charged: its hold, whole
+            pending -= e.amount
         assert e.type in IN | OUT | {"hold", "release"}, e.type
         assert sum(a.amount for a in e.allocations) == e.amount or (e.type == "debit" and e.amount == 0), e
         assert e.balance_after == balance, (e, balance)

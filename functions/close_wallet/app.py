@@ -1,19 +1,20 @@
 """POST /wallets/{wallet_id}/close and DELETE /wallets/{wallet_id}: terminate a wallet.
 
 Releases pending holds, forfeits non-withdrawable credit and reports `refund_due`, the withdrawable
-amount to pay back, in the close transaction.
+amount to pay back, in the close transaction. `refund_to_original_payment` refunds it to the top-ups'
+payments, newest first (payouts.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import jobs, payouts
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
 from wallets.observability import logger, metrics
-from wallets.schemas import WalletOutput
+from wallets.schemas import CloseWalletRequest, WalletOutput
 
 app = build_resolver()
 
@@ -23,8 +24,17 @@ app = build_resolver()
     summary="Close a wallet",
     responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
 )
-def handle_close_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
-    return respond(ledger.change_status(require_id("wallet_id", wallet_id), "close", idempotency(app)))  # type: ignore[return-value]
+def handle_close_wallet(
+    wallet_id: Annotated[str, Path()], request: Annotated[CloseWalletRequest | None, Body()] = None
+) -> WalletOutput:
+    return respond(  # type: ignore[return-value]
+        payouts.close_wallet(
+            require_id("wallet_id", wallet_id),
+            idempotency(app),
+            bool(request and request.refund_to_original_payment),
+            jobs.deadline_of(app.lambda_context),
+        )
+    )
 
 
 @app.delete(
@@ -33,7 +43,7 @@ def handle_close_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
 )
 def handle_delete_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
-    return handle_close_wallet(wallet_id)
+    return handle_close_wallet(wallet_id, None)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

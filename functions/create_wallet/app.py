@@ -23,7 +23,12 @@ def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> Wal
     settings = request.settings.model_dump(mode="json") if request.settings else None
     return respond(  # type: ignore[return-value]
         ledger.create_wallet(
-            request.customer_id, request.currency, request.metadata, settings, idempotency(app)
+            request.customer_id,
+            request.currency,
+            request.metadata,
+            settings,
+            idempotency(app),
+            request.gateway_customer_id,
         )
     )
 

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import ledger, topups
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
 from wallets.observability import logger, metrics
-from wallets.schemas import DebitWalletRequest, TransactionOutput
+from wallets.schemas import DebitWalletRequest, RemainderChargeOutput, TransactionOutput
 
 app = build_resolver()
 
@@ -18,14 +18,32 @@ app = build_resolver()
     "/wallets/<wallet_id>/debits",
     summary="Take a payment",
     responses={
-        201: {"description": "debited"},
+        201: {"description": "debited (with remainder_payment_method: the rest charged too)"},
         200: {"description": "reference already used"},
-        402: error_doc("insufficient_funds"),
+        202: {
+            "description": "remainder_payment_method: the charge awaits the customer (3-D Secure, with "
+            "client_secret) or the gateway; the wallet's part stays held until it settles",
+            "content": {"application/json": {"model": RemainderChargeOutput}},
+        },
+        402: error_doc("insufficient_funds; payment_failed (the remainder charge was declined)"),
         409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused, reference_reused"),
         **ERROR_RESPONSES,
     },
 )
-def handle_debit_wallet(wallet_id: str, request: Annotated[DebitWalletRequest, Body()]) -> TransactionOutput:
+def handle_debit_wallet(
+    wallet_id: str, request: Annotated[DebitWalletRequest, Body()]
+) -> TransactionOutput | RemainderChargeOutput:
+    if request.remainder_payment_method is not None:
+        return respond(  # type: ignore[return-value]
+            topups.debit_with_remainder(
+                require_id("wallet_id", wallet_id),
+                request.amount,
+                request.remainder_payment_method,
+                request.description,
+                request.metadata,
+                idempotency(app),
+            )
+        )
     return respond(  # type: ignore[return-value]
         ledger.debit(
             require_id("wallet_id", wallet_id),

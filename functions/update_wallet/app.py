@@ -22,7 +22,13 @@ app = build_resolver()
 def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]) -> WalletOutput:
     settings = request.settings.changes() if request.settings else None
     return respond(  # type: ignore[return-value]
-        ledger.update_wallet(require_id("wallet_id", wallet_id), request.metadata, settings, idempotency(app))
+        ledger.update_wallet(
+            require_id("wallet_id", wallet_id),
+            request.metadata,
+            settings,
+            idempotency(app),
+            request.gateway_customer_id,
+        )
     )
 
 

@@ -51,6 +51,22 @@ class Client:
         return self.request("POST", path, body if body is not None else {}, **kw)
 
 
+def wait_for(check: Any, timeout: float = 20.0) -> Any:
+    """Poll `check` until it returns something truthy (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.25)
+    raise AssertionError("timed out waiting")
+
+
+def events(server: Client, wallet_id: str, kind: str) -> list[dict[str, Any]]:
+    """What the local server published for a wallet (GET /_local/events)."""
+    return list(server.get(f"/_local/events?wallet_id={wallet_id}&type={kind}")[1]["data"])
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def server(request: pytest.FixtureRequest) -> Iterator[Client]:
     """`python -m local.server` once per engine (per xdist worker): moto in the server's process, or a

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, events, wait_for
 
 
 def new_wallet(server: Client, currency: str = "USD", **settings: Any) -> str:
@@ -21,20 +21,6 @@ def new_wallet(server: Client, currency: str = "USD", **settings: Any) -> str:
 
 def iso_in(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def events(server: Client, wallet_id: str, kind: str) -> list[dict[str, Any]]:
-    return server.get(f"/_local/events?wallet_id={wallet_id}&type={kind}")[1]["data"]
-
-
-def wait_for(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError("timed out waiting")
 
 
 def test_welcome_bonus_once_referral_and_partial_payment(server: Client) -> None:

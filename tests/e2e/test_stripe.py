@@ -15,13 +15,18 @@ import pytest
 
 from local import dynamodb_local
 from tests.conftest import ROOT
-from tests.e2e.conftest import Client, local_server
+from tests.e2e.conftest import Client, events, local_server, wait_for
 from tests.integration.helpers import stripe_signature
 
-LOCALSTRIPE = ROOT / ".venv-localstripe" / "bin" / "localstripe"
+LOCALSTRIPE = ROOT / ".venv-localstripe" / "bin" / "python"  # runs local/localstripe_server.py
 SECRET_KEY = "sk_test_wallets_e2e"
 WEBHOOK_SECRET = "whsec_wallets_e2e_0123456789abcdef"
-CARDS = {"visa": "4242424242424242", "declined": "4000000000000341", "3ds": "4000002500003155"}
+CARDS = {
+    "visa": "4242424242424242",
+    "declined": "4000000000000341",
+    "3ds": "4000002500003155",
+    "always_3ds": "4000002760003184",  # authentication on every payment, off session too
+}
 
 
 class Stripe:
@@ -50,6 +55,21 @@ class Stripe:
         }
         return str(self.post("/v1/payment_methods", {**data, "card[cvc]": "123"})["id"])
 
+    def get(self, path: str) -> Any:
+        req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {SECRET_KEY}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def save_card(self, setup: dict[str, Any], name: str) -> None:
+        """What Stripe.js confirmCardSetup does with the SetupIntent's client secret (and the
+        customer's 3-D Secure, when the card asks for it)."""
+        secret = {"client_secret": setup["client_secret"]}
+        confirmed = self.post(
+            f"/v1/setup_intents/{setup['id']}/confirm", {**secret, "payment_method": self.card(name)}
+        )
+        if confirmed["status"] == "requires_action":
+            self.post(f"/v1/setup_intents/{setup['id']}/_authenticate", {**secret, "success": "true"})
+
     def authenticate(self, intent_id: str, client_secret: str) -> None:
         self.post(
             f"/v1/payment_intents/{intent_id}/_authenticate",
@@ -63,7 +83,13 @@ def localstripe() -> Iterator[Stripe]:
         pytest.skip("localstripe is installed by `make test` into .venv-localstripe")
     port = dynamodb_local.free_port()
     proc = subprocess.Popen(
-        [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"],
+        [
+            str(LOCALSTRIPE),
+            str(ROOT / "local" / "localstripe_server.py"),
+            "--port",
+            str(port),
+            "--from-scratch",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -109,13 +135,6 @@ def wallet(server: Client, customer: str) -> str:
 
 def balance(server: Client, wallet_id: str) -> int:
     return int(server.get(f"/wallets/{wallet_id}")[1]["balance"])
-
-
-def wait_for(predicate: Any, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_card_top_up_is_a_payment_intent_and_credits_once(stripe_env: tuple[Client, Stripe]) -> None:
@@ -214,10 +233,134 @@ def test_an_event_of_another_kind_is_acknowledged(stripe_env: tuple[Client, Stri
     assert status == 200 and body == {"received": True, "outcome": "ignored"}
 
 
+def credit_cash(server: Client, wallet_id: str, amount: int) -> None:
+    status, body = server.post(f"/wallets/{wallet_id}/credits", {"amount": amount, "funding_type": "cash"})
+    assert status == 201, body
+
+
+def saved_card_wallet(server: Client, stripe: Stripe, customer: str, card: str) -> str:
+    """A wallet whose automatic top-up (2,000 below 1,000) charges the card saved through the setup
+    route; funded with 1,500 so that a debit of 1,000 crosses the threshold."""
+    auto = {"enabled": True, "threshold": 1000, "amount": 2000, "cooldown_seconds": 0}
+    status, body = server.post(
+        "/wallets", {"customer_id": customer, "currency": "USD", "settings": {"auto_top_up": auto}}
+    )
+    assert status == 201, body
+    wid = str(body["id"])
+    status, setup = server.post(f"/wallets/{wid}/payment-methods/setup")
+    assert status == 201 and setup["client_secret"] and setup["gateway_customer_id"].startswith("cus_"), setup
+    stripe.save_card(setup, card)  # localstripe then sends setup_intent.succeeded
+    customer_path = f"/v1/customers/{setup['gateway_customer_id']}"
+    wait_for(lambda: stripe.get(customer_path)["invoice_settings"]["default_payment_method"] is not None)
+    credit_cash(server, wid, 1500)
+    return wid
+
+
+def test_an_automatic_top_up_charges_the_saved_card_off_session(stripe_env: tuple[Client, Stripe]) -> None:
+    server, stripe = stripe_env
+    wid = saved_card_wallet(server, stripe, "cus_stripe_saved", "visa")
+    assert server.get(f"/wallets/{wid}")[1]["gateway_customer_id"].startswith("cus_")
+    # WHEN a debit crosses the threshold THEN the schedule (sped up locally) charges the saved card
+    assert server.post(f"/wallets/{wid}/debits", {"amount": 1000})[0] == 201
+    wait_for(lambda: bool(events(server, wid, "wallet.auto_top_up_succeeded")), timeout=40)
+    (done,) = events(server, wid, "wallet.auto_top_up_succeeded")
+    assert balance(server, wid) == 2500
+    top_ups = server.get(f"/wallets/{wid}/transactions?type=top_up")[1]["data"]
+    assert [t["amount"] for t in top_ups] == [2000] and done["detail"]["amount"] == 2000
+    (intent,) = [
+        i
+        for i in stripe.get("/v1/payment_intents?limit=100")["data"]
+        if i["metadata"].get("wallet_id") == wid
+    ]
+    assert intent["status"] == "succeeded" and intent["customer"].startswith("cus_"), intent
+    assert intent["metadata"]["top_up_id"] == top_ups[0]["top_up_id"]
+
+
+def test_a_saved_card_that_needs_authentication_off_session_fails_the_auto_top_up(
+    stripe_env: tuple[Client, Stripe],
+) -> None:
+    server, stripe = stripe_env
+    wid = saved_card_wallet(server, stripe, "cus_stripe_saved_3ds", "always_3ds")
+    assert server.post(f"/wallets/{wid}/debits", {"amount": 1000})[0] == 201
+    wait_for(lambda: bool(events(server, wid, "wallet.auto_top_up_failed")), timeout=40)
+    (failed,) = events(server, wid, "wallet.auto_top_up_failed")
+    assert failed["detail"]["failure_code"] == "authentication_required", failed
+    assert balance(server, wid) == 500
+
+
+def test_a_debit_charges_its_remainder_to_the_card_and_records_both_parts(
+    stripe_env: tuple[Client, Stripe],
+) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_remainder")
+    credit_cash(server, wid, 1000)
+    body = {"amount": 2500, "remainder_payment_method": stripe.card("visa"), "description": "order 7"}
+    status, debit = server.post(f"/wallets/{wid}/debits", body, headers={"Idempotency-Key": "remainder-ok"})
+    assert status == 201, debit
+    assert (debit["type"], debit["amount"], debit["applied_amount"], debit["charged_amount"]) == (
+        "debit",
+        1000,
+        1000,
+        1500,
+    )
+    assert stripe.get(f"/v1/payment_intents/{debit['charge_id']}")["amount"] == 1500
+    w = server.get(f"/wallets/{wid}")[1]
+    assert (w["balance"], w["pending"]) == (0, 0)
+    # A retry answers the same debit and charges nothing more.
+    again = server.post(f"/wallets/{wid}/debits", body, headers={"Idempotency-Key": "remainder-ok"})
+    assert again == (201, debit)
+    status, holds = server.get(f"/wallets/{wid}/holds")
+    assert [h["status"] for h in holds["data"]] == ["captured"]
+
+
+def test_a_declined_remainder_releases_the_wallets_part_and_is_402(stripe_env: tuple[Client, Stripe]) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_remainder_declined")
+    credit_cash(server, wid, 1000)
+    body = {"amount": 2500, "remainder_payment_method": stripe.card("declined")}
+    status, error = server.post(f"/wallets/{wid}/debits", body)
+    assert status == 402 and error["error"]["type"] == "payment_failed", error
+    assert error["error"]["details"]["failure_code"] == "card_declined"
+    w = server.get(f"/wallets/{wid}")[1]
+    assert (w["balance"], w["available"], w["pending"]) == (1000, 1000, 0)
+    status, holds = server.get(f"/wallets/{wid}/holds")
+    assert [h["status"] for h in holds["data"]] == ["released"]
+    assert server.get(f"/wallets/{wid}/transactions?type=debit")[1]["data"] == []
+
+
+def test_closing_refunds_the_cash_to_the_top_ups_newest_first(stripe_env: tuple[Client, Stripe]) -> None:
+    server, stripe = stripe_env
+    wid = wallet(server, "cus_stripe_payout")
+    paid = []
+    for amount in (1000, 2000):
+        status, top_up = server.post(
+            f"/wallets/{wid}/top-ups", {"amount": amount, "payment_method": stripe.card("visa")}
+        )
+        assert status == 201, top_up
+        paid.append(top_up)
+    credit_cash(server, wid, 300)  # cash that came from no payment: it stays refund_due
+    assert server.post(f"/wallets/{wid}/debits", {"amount": 100})[0] == 201  # spends the newest lot first
+    withdrawable = server.get(f"/wallets/{wid}")[1]["withdrawable"]
+    assert withdrawable == 3200
+    status, closed = server.post(f"/wallets/{wid}/close", {"refund_to_original_payment": True})
+    assert status == 200, closed
+    payout = closed["payout"]
+    assert payout["status"] == "completed" and payout["amount"] == 3200, payout
+    refunds = [(r["top_up_id"], r["amount"], r["status"]) for r in payout["refunds"]]
+    assert refunds == [(paid[1]["id"], 2000, "refunded"), (paid[0]["id"], 1000, "refunded")]
+    assert (payout["refunded_amount"], payout["refund_due"]) == (3000, 200)
+    for top_up, amount in zip(paid, (1000, 2000), strict=True):
+        intent = stripe.get(f"/v1/payment_intents/{top_up['charge_id']}")
+        charge = intent["latest_charge"]  # localstripe expands it
+        assert charge["amount_refunded"] == amount
+    # Closing again is refused, and refunds nothing more.
+    assert server.post(f"/wallets/{wid}/close", {"refund_to_original_payment": True})[0] == 409
+
+
 # ------------------------------------------------------------------ the adapter, in this process
 class Recording:
-    """A StripeClient's requestor wrapper: what the adapter sends (localstripe ignores
-    Idempotency-Key, so the key is proved by what is sent, not by what localstripe does)."""
+    """A StripeClient's requestor wrapper: what the adapter sends (the keys themselves, not only
+    their effect on localstripe)."""
 
     def __init__(self, client: Any) -> None:
         self.sent: list[tuple[str, str, str | None]] = []
@@ -270,8 +413,8 @@ def test_a_process_that_dies_after_the_charge_is_settled_once_by_recovery(
     _, wallet = ledger.create_wallet("cus_dies", "USD", {}, None)
     confirm = gateway.confirm
 
-    def confirm_then_die(key: str, intent_id: str) -> Any:
-        confirm(key, intent_id)  # Stripe charged the card
+    def confirm_then_die(key: str, intent_id: str, **kw: Any) -> Any:
+        confirm(key, intent_id, **kw)  # Stripe charged the card
         raise GatewayTimeout("the answer never arrived")
 
     monkeypatch.setattr(gateway, "confirm", confirm_then_die)
@@ -292,7 +435,7 @@ def test_a_process_that_dies_before_confirming_is_canceled_and_never_charged(
 
     _, wallet = ledger.create_wallet("cus_dies_early", "USD", {}, None)
 
-    def die(key: str, intent_id: str) -> Any:
+    def die(key: str, intent_id: str, **kw: Any) -> Any:
         raise ConnectionError("the function timed out before confirming")
 
     confirm = gateway.confirm

@@ -43,6 +43,7 @@ EXPECTED = {
     "ReleaseHoldFunction": 200,
     "RefundTransactionFunction": 201,
     "TopUpWalletFunction": 201,
+    "SetupPaymentMethodFunction": 201,  # the sandbox's customer and SetupIntent
     "StripeWebhookFunction": 404,  # the sandbox gateway has no webhooks
 }
 

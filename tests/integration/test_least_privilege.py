@@ -13,9 +13,11 @@ from unittest import mock
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
-from wallets import clock, events, ledger, settings, topups
+from wallets import clock, events, ledger, payouts, repository, settings, topups
 from wallets.gateway import SandboxGateway
+from wallets.items import TopUpItem, wallet_pk
 
 from local import runtime
 from local.background import StreamReader
@@ -28,7 +30,14 @@ from tests.integration.test_jobs import AUTO
 
 RETRIED = {"Idempotency-Key": "least-privilege"}
 WEBHOOK_SECRET = "whsec_least_privilege"
-STRIPE_FUNCTIONS = ("TopUpWalletFunction", "AutoTopUpFunction", "StripeWebhookFunction")
+STRIPE_FUNCTIONS = (
+    "TopUpWalletFunction",
+    "AutoTopUpFunction",
+    "StripeWebhookFunction",
+    "DebitWalletFunction",
+    "CloseWalletFunction",
+    "SetupPaymentMethodFunction",
+)
 # Paths the sample events do not take: all wallets (an index); a top-up whose charge outcome is
 # unknown (202), retried (the top-up record and the wallet in one read); a refused refund (was it
 # served before? the idempotency record).
@@ -84,15 +93,23 @@ def stripe_mode() -> Iterator[None]:
     """PAYMENT_GATEWAY=stripe with its secrets in (moto's) Secrets Manager, as deployed; Stripe itself
     unreachable (a closed port), which leaves a top-up pending."""
     manager = boto3.client("secretsmanager")
+
+    def secret(name: str, value: str) -> str:
+        try:
+            return str(manager.create_secret(Name=name, SecretString=value)["ARN"])
+        except manager.exceptions.ResourceExistsException:  # made by an earlier stripe_mode()
+            return str(manager.describe_secret(SecretId=name)["ARN"])
+
     env = {
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_API_BASE": "http://127.0.0.1:9",
-        "STRIPE_SECRET_KEY_ARN": manager.create_secret(Name="sk", SecretString="sk_test_x")["ARN"],
-        "STRIPE_WEBHOOK_SECRET_ARN": manager.create_secret(Name="wh", SecretString=WEBHOOK_SECRET)["ARN"],
+        "STRIPE_SECRET_KEY_ARN": secret("sk", "sk_test_x"),
+        "STRIPE_WEBHOOK_SECRET_ARN": secret("wh", WEBHOOK_SECRET),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     settings.reload()
+    parameters.clear_caches()  # each function reads the secrets itself
     try:
         yield
     finally:
@@ -101,9 +118,38 @@ def stripe_mode() -> Iterator[None]:
         settings.reload()
 
 
+def pending_payout(by_close: bool = True) -> None:
+    """A wallet paid by a Stripe top-up, closed with refunds to it while Stripe is unreachable: its
+    payout stays pending (the close function). Or (`by_close=False`) a payout the close recorded and
+    nothing else, for the top-up job to resume."""
+    _, other = ledger.create_wallet("cus_payout", "USD", {}, None)
+    _, paid = call(
+        "top_up_wallet",
+        "POST",
+        f"/wallets/{other['id']}/top-ups",
+        {"amount": 100, "payment_method": "pm_card_visa"},
+    )
+    TopUpItem(wallet_pk(other["id"]), f"TOP#{paid['id']}").update(
+        actions=[TopUpItem.gateway.set("stripe"), TopUpItem.intent_id.set("pi_x")]
+    )
+    if not by_close:
+        payouts.payout_item(repository.get_wallet(other["id"]), 100, clock.now_ms()).save()
+        return
+    with stripe_mode():
+        status, answer = call(
+            "close_wallet", "POST", f"/wallets/{other['id']}/close", {"refund_to_original_payment": True}
+        )
+    assert status == 200 and answer["payout"]["status"] == "pending", answer
+
+
 def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
     """The functions that call Stripe, reading its secrets (Stripe unreachable: the top-up stays
     pending); the webhook settling a pending top-up (the sandbox stands in for Stripe's records)."""
+    if fn.logical_id == "CloseWalletFunction":  # a Stripe top-up to refund (Stripe unreachable)
+        pending_payout()
+        return
+    if fn.logical_id == "AutoTopUpFunction":
+        pending_payout(by_close=False)  # the job resumes it
     wallet_path = f"/wallets/{ids[DEMO_WALLET]}/top-ups"
     status, pending = call(
         "top_up_wallet", "POST", wallet_path, {"amount": 100, "payment_method": "pm_card_timeout"}
@@ -114,8 +160,19 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
             call("top_up_wallet", "POST", wallet_path, {"amount": 100, "payment_method": "pm_card_visa"})
             return
         if fn.logical_id == "AutoTopUpFunction":  # recovery asks Stripe about the pending top-up
-            clock.advance(120)
+            clock.advance(400)  # past the payout's retry time too
             runtime.invoke(fn, sample(fn, ids), timeout_s=30)
+            return
+        if fn.logical_id == "DebitWalletFunction":  # more than the wallet has: the rest is charged
+            body = {"amount": 10**6, "remainder_payment_method": "pm_card_visa"}
+            status, answer = call("debit_wallet", "POST", f"/wallets/{ids[DEMO_WALLET]}/debits", body)
+            assert status == 202, answer
+            return
+        if fn.logical_id == "SetupPaymentMethodFunction":  # Stripe unreachable: 503, nothing saved
+            status, answer = call(
+                "setup_payment_method", "POST", f"/wallets/{ids[DEMO_WALLET]}/payment-methods/setup"
+            )
+            assert status == 503, answer
             return
         intent = {"id": "pi_x", "metadata": {"top_up_id": pending["id"], "wallet_id": ids[DEMO_WALLET]}}
         event = {

@@ -109,7 +109,14 @@ def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbo
         if res["Type"] == "AWS::Serverless::Function"
         and any("StripeSecretsPolicy" in str(p) for p in res["Properties"].get("Policies") or [])
     }
-    assert readers == {"TopUpWalletFunction", "AutoTopUpFunction", "StripeWebhookFunction"}
+    assert readers == {
+        "TopUpWalletFunction",
+        "AutoTopUpFunction",
+        "StripeWebhookFunction",
+        "DebitWalletFunction",  # remainder charges
+        "CloseWalletFunction",  # refunds to the original payments
+        "SetupPaymentMethodFunction",  # saved cards
+    }
 
 
 MONEY_VERBS = {"credits", "debits", "voids", "holds", "capture", "release", "refunds", "top-ups"}

@@ -86,7 +86,8 @@ class Contention(WalletError):
 
 
 class Unavailable(WalletError):
-    """DynamoDB kept throttling through every retry; nothing was written, retry later."""
+    """A dependency did not answer (DynamoDB throttling through every retry, the payment gateway);
+    nothing was written, retry later."""
 
     status, type = 503, "service_unavailable"
 

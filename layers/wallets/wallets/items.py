@@ -5,7 +5,10 @@ Keys (pk / sk):
   WAL#<wallet_id> / TXN#<txn_id>    ledger transactions (ids sort in commit order per wallet)
   WAL#<wallet_id> / HLD#<hold_id>   holds (history and status)
   WAL#<wallet_id> / REF#<reference> reference -> transaction id, unique per wallet forever
-  WAL#<wallet_id> / TOP#<top_up_id> paid top-ups (two-phase: pending -> succeeded | failed)
+  WAL#<wallet_id> / TOP#<top_up_id> paid top-ups and debits' remainder charges (two-phase: pending ->
+                                    succeeded | failed)
+  WAL#<wallet_id> / PAYOUT          refunds of a closed wallet's cash to its top-ups' payments
+  SANDBOX#<intent_id> / CHARGE      the sandbox gateway's own records
   CUS#<customer_id> / CUR#<currency> one wallet per (customer, currency); lists a customer's wallets
   IDEM#<key> / IDEM                 idempotency record, written in the same transaction as the money
 
@@ -13,7 +16,7 @@ Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is proj
 PyNamoDB filters polymorphic queries on it):
   wallets: list_pk / list_sk       every wallet, newest first (KEYS_ONLY + status/currency/customer)
   due:     due_shard / due_at      wallets with scheduled work (expiry, warnings, holds), sharded
-  topups:  work_shard / work_at    wallets due for auto top-up and top-ups left pending
+  topups:  work_shard / work_at    wallets due for auto top-up, top-ups left pending, payouts to resume
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ class WalletItem(TableItem, discriminator="wallet"):
     holds = MapAttribute[str, Any](default=dict)
     auto_top_up_state = MapAttribute[str, Any](default=dict)
     last_transaction_id = UnicodeAttribute(null=True)
+    gateway_customer_id = UnicodeAttribute(null=True)
     # Snapshot of the balances as of this write: lets stream consumers see crossings from two images.
     balance = NumberAttribute(default=0)
     available = NumberAttribute(default=0)
@@ -198,6 +202,13 @@ class TopUpItem(TableItem, discriminator="top_up"):
     intent_id = UnicodeAttribute(null=True)  # recorded before any money moves (gateway.py)
     client_secret = UnicodeAttribute(null=True)  # while the customer must act (3-D Secure)
     charge_id = UnicodeAttribute(null=True)
+    gateway_customer = UnicodeAttribute(null=True)  # the wallet's gateway customer when it was created
+    # A debit's remainder charge (purpose "remainder"): the wallet's part is held (hold_id) until the
+    # charge of `amount` settles; the debit is then recorded whole (docs/decisions.md 30).
+    purpose = UnicodeAttribute(null=True)  # top_up (None) | remainder
+    hold_id = UnicodeAttribute(null=True)
+    applied_amount = NumberAttribute(null=True)
+    metadata = MapAttribute[str, Any](default=dict)
     transaction_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
     failure_message = UnicodeAttribute(null=True)
@@ -207,6 +218,31 @@ class TopUpItem(TableItem, discriminator="top_up"):
     work_shard = UnicodeAttribute(null=True)
     work_at = UnicodeAttribute(null=True)
     work_index = WorkIndex()
+
+
+class PayoutItem(TableItem, discriminator="payout"):
+    """Refunds of a closed wallet's withdrawable cash to the top-ups that paid it (payouts.py).
+    Written in the close transaction; each refund is recorded `requested` before the gateway is asked."""
+
+    wallet_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | completed
+    amount = NumberAttribute()  # refund_due at close
+    remaining = NumberAttribute()  # not yet refunded (nor being refunded)
+    refunds = ListAttribute[Any](
+        default=list
+    )  # {top_up_id, intent_id, amount, status requested|refunded|refused}
+    cursor = UnicodeAttribute(null=True)  # the sort key of the last top-up considered (newest first)
+    version = NumberAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    work_shard = UnicodeAttribute(null=True)
+    work_at = UnicodeAttribute(null=True)
+    work_index = WorkIndex()
+
+
+PAYOUT_SK = "PAYOUT"
 
 
 class SandboxChargeItem(TableItem, discriminator="sandbox_charge"):
@@ -219,6 +255,9 @@ class SandboxChargeItem(TableItem, discriminator="sandbox_charge"):
     payment_method = UnicodeAttribute()
     failure_code = UnicodeAttribute(null=True)
     failure_message = UnicodeAttribute(null=True)
+    metadata = MapAttribute[str, Any](default=dict)
+    refunded_amount = NumberAttribute(default=0)
+    refund_keys = ListAttribute[Any](default=list)  # the idempotency keys of the refunds made
 
 
 class JobCheckpointItem(TableItem, discriminator="job_checkpoint"):
@@ -303,6 +342,7 @@ def wallet_to_item(wallet: Wallet) -> WalletItem:
         holds=holds,
         auto_top_up_state=_drop_none(wallet.auto_top_up_state),
         last_transaction_id=wallet.last_transaction_id,
+        gateway_customer_id=wallet.gateway_customer_id,
         balance=b.balance,
         available=b.available,
         pending=b.pending,
@@ -352,6 +392,7 @@ def wallet_from_item(item: WalletItem) -> Wallet:
         holds=holds,
         last_transaction_id=item.last_transaction_id,
         auto_top_up_state=plain(item.auto_top_up_state),
+        gateway_customer_id=item.gateway_customer_id,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from wallets import clock, errors, ledger, repository, topups
+from wallets import clock, errors, ledger, payouts, repository, topups
 from wallets.observability import logger, metrics
 from wallets.wallet import BALANCE_SIGN, Entry, Wallet
 
@@ -38,8 +38,10 @@ def run_top_up_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _top_up_job(deadline: float) -> dict[str, Any]:
     recovered = topups.recover(clock.now_ms(), deadline)
-    if recovered["errors"]:
-        metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=recovered["errors"])
+    paid_out = payouts.recover(clock.now_ms(), deadline)
+    failures = recovered["errors"] + paid_out["errors"]
+    if failures:
+        metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=failures)
     automatic: dict[str, int] = {}
     for wallet_id in repository.due_wallets("work", clock.now_ms()):
         if time.monotonic() > deadline:
@@ -53,10 +55,13 @@ def _top_up_job(deadline: float) -> dict[str, Any]:
     for name, value in {
         **{f"recovered_{k}": v for k, v in recovered.items()},
         **{f"automatic_{k}": v for k, v in automatic.items()},
+        **{f"payouts_{k}": v for k, v in paid_out.items()},
     }.items():
         metrics.add_metric(name=f"top_ups_{name}", unit=MetricUnit.Count, value=value)
-    logger.info("top-up job done", extra={"recovered": recovered, "automatic": automatic})
-    return {"recovered": recovered, "automatic": automatic}
+    logger.info(
+        "top-up job done", extra={"recovered": recovered, "automatic": automatic, "payouts": paid_out}
+    )
+    return {"recovered": recovered, "automatic": automatic, "payouts": paid_out}
 
 
 # ------------------------------------------------------------------ expiry sweep
@@ -150,7 +155,9 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
                 lots[a.lot_id] = (remaining, a.funding_type, a.expires_at)
         if e.type == "hold" and e.hold_id:
             holds[e.hold_id] = (e.amount, sorted((a.lot_id, a.amount) for a in e.allocations))
-        elif e.type in ("release", "capture") and holds.pop(e.hold_id or "", None) is None:
+        elif (e.type in ("release", "capture") or (e.type == "debit" and e.hold_id)) and holds.pop(
+            e.hold_id or "", None
+        ) is None:
             problems.append(f"{e.id}: ends hold {e.hold_id}, which the replay has no pending hold for")
     replayed = {lot_id: lot for lot_id, lot in lots.items() if lot[0]}
     stored = {lot.id: (lot.remaining, lot.funding_type, lot.expires_at) for lot in wallet.lots.values()}

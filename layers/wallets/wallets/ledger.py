@@ -18,11 +18,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from wallets import clock, errors, ids, repository, views
+from wallets import clock, errors, ids, payouts, repository, views
 from wallets.items import (
     CustomerWalletItem,
     HoldItem,
     IdempotencyItem,
+    PayoutItem,
     ReferenceItem,
     TransactionItem,
     entry_from_item,
@@ -350,6 +351,7 @@ def create_wallet(
     metadata: dict[str, str] | None,
     settings: dict[str, Any] | None,
     idem: Idempotency | None = None,
+    gateway_customer_id: str | None = None,
 ) -> Response:
     """201 with a new wallet, or 200 with the existing one for this (customer, currency)."""
     existing = repository.find_wallet_id(customer_id, currency)
@@ -360,7 +362,9 @@ def create_wallet(
 
         try:
             return run(
-                lambda: Wallet.open(customer_id, currency, clock.now_ms(), metadata, settings),
+                lambda: Wallet.open(
+                    customer_id, currency, clock.now_ms(), metadata, settings, gateway_customer_id
+                ),
                 action,
                 idem=idem,
                 new_wallet=True,
@@ -443,17 +447,28 @@ def _prefetched(first: Wallet, then: Callable[[], Wallet]) -> Callable[[], Walle
 
 
 def update_wallet(
-    wallet_id: str, metadata: dict[str, str] | None, settings: dict[str, Any] | None, idem: Idempotency | None
+    wallet_id: str,
+    metadata: dict[str, str] | None,
+    settings: dict[str, Any] | None,
+    idem: Idempotency | None,
+    gateway_customer_id: str | None = None,
 ) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         work.settle(now)
-        work.configure(now, metadata, settings)
+        work.configure(now, metadata, settings, gateway_customer_id)
         return Outcome(200, views.wallet_body(work, now))
 
     return run(_load(wallet_id), action, idem=idem)
 
 
-def change_status(wallet_id: str, verb: str, idem: Idempotency | None, reason: str | None = None) -> Response:
+def change_status(
+    wallet_id: str,
+    verb: str,
+    idem: Idempotency | None,
+    reason: str | None = None,
+    *,
+    refund_to_original_payment: bool = False,
+) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         if verb == "close":
             entry = work.close(now, reason)
@@ -461,7 +476,13 @@ def change_status(wallet_id: str, verb: str, idem: Idempotency | None, reason: s
                 return Outcome(200, {}, step=True)
             body = views.wallet_body(work, now)
             body["closing_transaction"] = views.transaction_body(work.id, work.currency, entry)
-            return Outcome(200, body)
+            refund_due = int(entry.details["refund_due"])
+            if not (refund_to_original_payment and refund_due > 0):
+                return Outcome(200, body)
+            # The payout record commits with the close: refunds are made from it (payouts.py).
+            payout = payouts.payout_item(work, refund_due, now)
+            body["payout"] = payouts.view(payout)
+            return Outcome(200, body, puts=[("payout", payout, PayoutItem.pk.does_not_exist())])
         work.settle(now)
         getattr(work, verb)(now)
         return Outcome(200, views.wallet_body(work, now))

@@ -19,6 +19,8 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
+    ValidationInfo,
+    field_validator,
 )
 
 from wallets.money import MAX_AMOUNT, active_currencies, is_active_currency
@@ -134,6 +136,15 @@ Metadata = Annotated[
 ]
 
 
+GatewayCustomerId = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^cus_[A-Za-z0-9_]{1,250}$",
+        description="The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge",
+    ),
+]
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -143,7 +154,10 @@ class AutoTopUpSettings(_Request):
     enabled: StrictBool = False
     threshold: NonNegativeAmount = 0
     amount: Amount
-    payment_method: PaymentMethod
+    payment_method: PaymentMethod | None = Field(
+        None,
+        description="Default: the saved card (the gateway customer's default payment method), off session",
+    )
     max_per_day: Annotated[int, Field(strict=True, ge=1, le=24)] = 3
     cooldown_seconds: Annotated[int, Field(strict=True, ge=0, le=86_400)] = 3600
 
@@ -171,11 +185,13 @@ class CreateWalletRequest(_Request):
     currency: Currency
     metadata: Metadata = {}
     settings: WalletSettingsInput | None = None
+    gateway_customer_id: GatewayCustomerId | None = None
 
 
 class UpdateWalletRequest(_Request):
     metadata: Metadata | None = Field(None, description="Merged into existing metadata; '' removes a key")
     settings: WalletSettingsInput | None = Field(None, description="Only the fields sent are changed")
+    gateway_customer_id: GatewayCustomerId | None = None
 
 
 class CreditWalletRequest(_Request):
@@ -193,6 +209,19 @@ class DebitWalletRequest(_Request):
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}
+    remainder_payment_method: PaymentMethod | None = Field(
+        None,
+        description="Charge what the wallet cannot cover to this payment method: the wallet's available "
+        "part is held, the rest charged, then the hold captured; a failed charge releases it (402). "
+        "Not with allow_partial or reference (retry with the same Idempotency-Key instead).",
+    )
+
+    @field_validator("remainder_payment_method")
+    @classmethod
+    def _alone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and (info.data.get("allow_partial") or info.data.get("reference") is not None):
+            raise ValueError("cannot be combined with allow_partial or reference")
+        return value
 
 
 class VoidWalletRequest(_Request):
@@ -231,6 +260,14 @@ class CreateTopUpRequest(_Request):
     metadata: Metadata = {}
 
 
+class CloseWalletRequest(_Request):
+    refund_to_original_payment: StrictBool = Field(
+        False,
+        description="Refund the withdrawable cash to the top-ups that paid it, newest first; "
+        "what cannot be refunded stays refund_due",
+    )
+
+
 class GrantBalanceRequest(_Request):
     amount: Amount
     description: Text | None = None
@@ -257,7 +294,7 @@ class AutoTopUpOutput(_Output):
     enabled: bool
     threshold: int
     amount: int
-    payment_method: str
+    payment_method: str | None
     max_per_day: int
     cooldown_seconds: int
 
@@ -272,12 +309,30 @@ class WalletSettingsOutput(_Output):
     auto_top_up: AutoTopUpOutput | None
 
 
+class PayoutOutput(_Output):
+    """Refunds of a closed wallet's withdrawable cash to the payments that brought it in."""
+
+    id: str
+    object: Literal["payout"]
+    wallet_id: str
+    status: Literal["pending", "completed"]
+    currency: str
+    amount: int = Field(description="The refund_due when the wallet closed")
+    amount_formatted: str
+    refunded_amount: int
+    refunded_amount_formatted: str
+    refund_due: int = Field(description="What could not be refunded to a payment: still owed to the customer")
+    refund_due_formatted: str
+    refunds: list[dict[str, Any]]
+
+
 class WalletOutput(_Output):
     id: str
     object: Literal["wallet"]
     customer_id: str
     currency: str
     status: WalletStatus
+    gateway_customer_id: str | None = None
     balance: int
     balance_formatted: str
     pending: int
@@ -295,6 +350,9 @@ class WalletOutput(_Output):
     created_at: Timestamp
     updated_at: Timestamp
     closing_transaction: TransactionOutput | None = None
+    payout: PayoutOutput | None = Field(
+        None, description="Closing with refund_to_original_payment: the refunds to the top-ups' payments"
+    )
 
 
 class TransactionLotOutput(_Output):
@@ -334,6 +392,10 @@ class TransactionOutput(_Output):
     created_at: Timestamp
     applied_amount: int | None = None
     unapplied_amount: int | None = None
+    charged_amount: int | None = Field(
+        None, description="Debits: the part charged to remainder_payment_method"
+    )
+    charge_id: str | None = Field(None, description="Debits: the gateway's payment of the charged part")
     refunded_amount: int | None = None
     released_amount: int | None = None
     refund_due: int | None = None
@@ -405,6 +467,41 @@ class TopUpOutput(_Output):
     transaction: TransactionOutput | None
     actor: str | None = Field(description="Who created it: an IAM principal, `scheduler` or `system`")
     created_at: Timestamp
+
+
+class RemainderChargeOutput(_Output):
+    """A debit whose remainder is being charged (202): the wallet's part is held meanwhile."""
+
+    id: str
+    object: Literal["remainder_charge"]
+    wallet_id: str
+    status: Literal["pending", "succeeded", "failed", "refunding", "refunded"]
+    currency: str
+    amount: int = Field(description="The part charged to the payment method")
+    amount_formatted: str
+    applied_amount: int = Field(description="The wallet's part, held until the charge settles")
+    applied_amount_formatted: str
+    hold_id: str | None
+    payment_method: str
+    gateway: Literal["stripe", "sandbox"]
+    charge_id: str | None
+    client_secret: str | None
+    failure_code: str | None
+    failure_message: str | None
+    transaction: TransactionOutput | None
+    actor: str | None
+    created_at: Timestamp
+
+
+class SetupIntentOutput(_Output):
+    object: Literal["setup_intent"]
+    id: str
+    wallet_id: str
+    gateway: Literal["stripe", "sandbox"]
+    gateway_customer_id: str
+    client_secret: str = Field(
+        description="For Stripe.js confirmCardSetup: saves the card for automatic top-ups"
+    )
 
 
 class BalanceOutput(_Output):

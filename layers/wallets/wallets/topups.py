@@ -19,12 +19,18 @@ Rules that hold on every path (docs/decisions.md, "Side effects outside DynamoDB
   or holds the most lots it may) is refunded, recorded as `refunding` before the gateway is asked.
 
 Statuses: pending -> succeeded | failed | refunding -> refunded.
+
+The same records and transitions carry a debit's remainder charge (`purpose: remainder`, decision
+30): the wallet's available part is held when the record is written, the rest is charged as above,
+and settling captures the hold into one `debit` entry that shows `applied_amount` and
+`charged_amount`; a failed charge releases the hold; a charge whose hold is gone is refunded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -32,17 +38,26 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets import gateway as payments
 from wallets.gateway import Charge, GatewayTimeout, PaymentGateway, get_gateway
-from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, shard_of, sortable_ms, wallet_pk
+from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, plain, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
 from wallets.observability import logger, metrics
 from wallets.settings import get_settings
-from wallets.wallet import Wallet
+from wallets.wallet import MAX_HOLD_MS, Wallet
 
 PENDING, SUCCEEDED, FAILED, REFUNDING, REFUNDED = "pending", "succeeded", "failed", "refunding", "refunded"
+REMAINDER = "remainder"  # TopUpItem.purpose of a debit's remainder charge (None: a top-up)
+SAVED_CARD = "saved_card"  # an automatic top-up's payment method: the gateway customer's default
+REMAINDER_HOLD_MS = 24 * 3_600_000  # beyond the action timeout: the hold outlives its charge
+
+
+def _id_field(item: TopUpItem) -> str:
+    return "remainder_charge_id" if item.purpose == REMAINDER else "top_up_id"
 
 
 def top_up_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | None) -> dict[str, Any]:
+    if item.purpose == REMAINDER:
+        return _remainder_body(item, currency, transaction)
     return {
         "id": item.top_up_id,
         "object": "top_up",
@@ -67,6 +82,31 @@ def top_up_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | No
     }
 
 
+def _remainder_body(item: TopUpItem, currency: str, transaction: dict[str, Any] | None) -> dict[str, Any]:
+    applied = int(item.applied_amount or 0)
+    return {
+        "id": item.top_up_id,
+        "object": "remainder_charge",
+        "wallet_id": item.wallet_id,
+        "status": item.status,
+        "currency": currency,
+        "amount": int(item.amount),
+        "amount_formatted": format_amount(int(item.amount), currency),
+        "applied_amount": applied,
+        "applied_amount_formatted": format_amount(applied, currency),
+        "hold_id": item.hold_id,
+        "payment_method": item.payment_method,
+        "gateway": item.gateway or get_settings().payment_gateway,
+        "charge_id": item.charge_id,
+        "client_secret": item.client_secret if item.status == PENDING else None,
+        "failure_code": item.failure_code,
+        "failure_message": item.failure_message,
+        "transaction": transaction,
+        "actor": item.actor,
+        "created_at": clock.to_iso(int(item.created_at)),
+    }
+
+
 def _error_body(exc: errors.WalletError) -> dict[str, Any]:
     return {"error": {"type": exc.type, "message": exc.message, "details": exc.details}}
 
@@ -82,6 +122,10 @@ def _pending_item(
     bonus_expires_at: int | None = None,
     description: str | None = None,
     automatic: bool = False,
+    purpose: str | None = None,
+    hold_id: str | None = None,
+    applied_amount: int | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> TopUpItem:
     grace = get_settings().top_up_recovery_after_seconds * 1000
     return TopUpItem(
@@ -100,6 +144,11 @@ def _pending_item(
         description=description,
         actor=ledger.ACTOR.get(),
         gateway=get_settings().payment_gateway,
+        gateway_customer=wallet.gateway_customer_id,
+        purpose=purpose,
+        hold_id=hold_id,
+        applied_amount=applied_amount,
+        metadata=dict(metadata or {}),
         created_at=now,
         updated_at=now,
         work_shard=shard_of(wallet.id, DUE_SHARDS),
@@ -158,6 +207,75 @@ def create(
     return _charge(item, wallet.currency, idem, gateway or get_gateway())
 
 
+def debit_with_remainder(
+    wallet_id: str,
+    amount: int,
+    payment_method: str,
+    description: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+    gateway: PaymentGateway | None = None,
+) -> Response:
+    """A debit that charges what the wallet cannot cover to `payment_method` (decision 30).
+
+    One wallet transaction holds the wallet's available part and writes the pending remainder
+    record (with the Idempotency-Key's 202 record); then the remainder is charged exactly as a top-up
+    is, and settling captures the hold into one `debit` entry. A debit the wallet covers alone is an
+    ordinary debit: nothing is charged. 201 debited, 202 the charge awaits the customer or the
+    gateway, 402 declined (the hold released).
+    """
+
+    made: list[str] = []  # the remainder record each attempt planned; the last one committed
+
+    def action(work: Wallet, now: int) -> Outcome:
+        work.require_active()
+        work.settle(now)
+        applied = min(amount, work.balances().available)
+        if applied == amount:
+            entry = work.debit(amount, now, description=description, metadata=metadata)
+            return Outcome(201, views.transaction_body(work.id, work.currency, entry))
+        hold_id = None
+        if applied > 0:
+            expires = now + min(
+                MAX_HOLD_MS, get_settings().top_up_action_timeout_seconds * 1000 + REMAINDER_HOLD_MS
+            )
+            hold, _ = work.hold(
+                applied,
+                now,
+                expires,
+                description=f"Held for a debit whose remainder is charged to {payment_method}",
+            )
+            hold_id = hold.id
+        item = _pending_item(
+            work,
+            now,
+            ids.new_id("rch", now),
+            amount - applied,
+            payment_method,
+            description=description,
+            purpose=REMAINDER,
+            hold_id=hold_id,
+            applied_amount=applied,
+            metadata=metadata,
+        )
+        made.append(item.top_up_id)
+        return Outcome(
+            202,
+            _remainder_body(item, work.currency, None),
+            puts=[("top_up_new", item, TopUpItem.pk.does_not_exist())],
+        )
+
+    status, body = ledger.run(lambda: repository.get_wallet(wallet_id), action, idem=idem)
+    if status != 202 or body.get("object") != "remainder_charge":
+        return status, body
+    wallet, found = repository.get_wallet_with(wallet_id, f"TOP#{body['id']}")
+    item = found.get(f"TOP#{body['id']}")
+    if not made or made[-1] != body["id"] or not isinstance(item, TopUpItem):
+        # A retry with the same Idempotency-Key: report where the first attempt got, never charge.
+        return _current(wallet_id, str(body["id"]), wallet.currency)
+    return _charge(item, wallet.currency, idem, gateway or get_gateway())
+
+
 def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: PaymentGateway) -> Response:
     """The one place a top-up is charged: once, after its pending record committed, and after the
     intent recovery retrieves is recorded on it."""
@@ -169,11 +287,13 @@ def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: P
                 currency,
                 item.payment_method,
                 item.description or f"Top-up of wallet {item.wallet_id}",
-                item.wallet_id,
+                {"wallet_id": item.wallet_id, _id_field(item): item.top_up_id},
+                item.gateway_customer,
             )
             _record(item, [TopUpItem.intent_id.set(intent_id)], TopUpItem.intent_id.does_not_exist())
             item.intent_id = intent_id
-        charge = gateway.confirm(item.top_up_id, item.intent_id)
+        # Automatic top-ups charge off session: nobody is there to authenticate.
+        charge = gateway.confirm(item.top_up_id, item.intent_id, off_session=bool(item.automatic))
     except GatewayTimeout:
         return 202, top_up_body(item, currency, None)
     except Exception:
@@ -227,6 +347,16 @@ def resolve(
 def _resolve(
     item: TopUpItem, charge: Charge | None, currency: str, idem: Idempotency | None, gateway: PaymentGateway
 ) -> Response:
+    if charge is not None and item.automatic and charge.status == payments.ACTION_REQUIRED:
+        # Off session nobody can authenticate: stop the payment; the automatic top-up has failed.
+        charge = gateway.cancel(item.top_up_id, str(item.intent_id))
+        if charge.status == payments.FAILED:
+            charge = replace(
+                charge,
+                failure_code="authentication_required",
+                failure_message="The saved card needs the customer to authenticate; "
+                "they must add funds themselves",
+            )
     if charge is not None and charge.status in payments.NOT_FINAL:
         # The customer must act (3-D Secure) or the payment is processing: 202, finished by the
         # gateway's webhook or by recovery.
@@ -240,8 +370,9 @@ def _resolve(
         raise _finish(item, FAILED, code or "payment_failed", message or "The payment failed", idem, charge)
     try:
         return _settle(item, charge, idem)
-    except (errors.WalletClosed, errors.LimitExceeded) as refused:
-        # Charged money that can never land goes back: recorded `refunding` first, then refunded.
+    except (errors.WalletClosed, errors.LimitExceeded, errors.HoldNotPending) as refused:
+        # Charged money that can never land (for a remainder: whose hold is gone) goes back:
+        # recorded `refunding` first, then refunded.
         _finish(item, REFUNDING, refused.type, f"{refused.message}; the charge was refunded", idem, charge)
         if not _complete_refund(item, gateway):
             raise TopUpResolved() from refused  # a recovery run recorded the refund first
@@ -250,6 +381,17 @@ def _resolve(
 
 def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
+        if item.purpose == REMAINDER:
+            entry = work.debit_with_charge(
+                item.hold_id,
+                int(item.amount),
+                now,
+                charge.id,
+                description=item.description,
+                metadata=plain(item.metadata),
+            )
+            body = views.transaction_body(work.id, work.currency, entry)
+            return _settled_outcome(item, charge, entry.id, now, 201, body, idem)
         entry = work.top_up(
             int(item.amount),
             now,
@@ -263,33 +405,47 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
             entry.details["automatic"] = True
         body = top_up_body(item, work.currency, views.transaction_body(work.id, work.currency, entry))
         body.update(status=SUCCEEDED, charge_id=charge.id)
-        updates = [
-            (
-                "top_up",
-                TopUpItem(item.pk, item.sk),
-                [
-                    TopUpItem.status.set(SUCCEEDED),
-                    TopUpItem.charge_id.set(charge.id),
-                    TopUpItem.transaction_id.set(entry.id),
-                    TopUpItem.updated_at.set(now),
-                    TopUpItem.work_shard.remove(),
-                    TopUpItem.work_at.remove(),
-                ],
-                TopUpItem.status == PENDING,
-            )
-        ]
-        puts = []
-        if idem is not None:
-            puts.append(
-                (
-                    "idempotency_final",
-                    repository.idempotency_item(idem.key, idem.fingerprint, 201, body, now),
-                    None,
-                )
-            )
-        return Outcome(201, body, puts=puts, updates=updates)
+        return _settled_outcome(item, charge, entry.id, now, 201, body, idem)
 
     return ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
+
+
+def _settled_outcome(
+    item: TopUpItem,
+    charge: Charge,
+    transaction_id: str,
+    now: int,
+    status: int,
+    body: dict[str, Any],
+    idem: Idempotency | None,
+) -> Outcome:
+    """The wallet write that settles a pending payment record: the record succeeds with it, and the
+    answer a retry with the same Idempotency-Key gets is recorded in the same transaction."""
+    updates = [
+        (
+            "top_up",
+            TopUpItem(item.pk, item.sk),
+            [
+                TopUpItem.status.set(SUCCEEDED),
+                TopUpItem.charge_id.set(charge.id),
+                TopUpItem.transaction_id.set(transaction_id),
+                TopUpItem.updated_at.set(now),
+                TopUpItem.work_shard.remove(),
+                TopUpItem.work_at.remove(),
+            ],
+            TopUpItem.status == PENDING,
+        )
+    ]
+    puts = []
+    if idem is not None:
+        puts.append(
+            (
+                "idempotency_final",
+                repository.idempotency_item(idem.key, idem.fingerprint, status, body, now),
+                None,
+            )
+        )
+    return Outcome(status, body, puts=puts, updates=updates)
 
 
 def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> bool:
@@ -314,7 +470,7 @@ def _mark_refunded(item: TopUpItem) -> bool:
 
 def _failure(item: TopUpItem) -> errors.PaymentFailed:
     """The error a client gets for a top-up that did not credit (the same on every replay)."""
-    details: dict[str, Any] = {"failure_code": item.failure_code, "top_up_id": item.top_up_id}
+    details: dict[str, Any] = {"failure_code": item.failure_code, _id_field(item): item.top_up_id}
     if item.status == REFUNDED:
         details["refunded"] = True
     return errors.PaymentFailed(item.failure_message or "The payment failed", details)
@@ -360,10 +516,15 @@ def _finish(
         ("top_up", TopUpItem(item.pk, item.sk), actions, TopUpItem.status == PENDING)
     ]
     try:
-        if item.automatic:
-            # The wallet counts consecutive failures (retry with backoff, suspend at 3) in the same write.
+        if item.automatic or item.hold_id:
+            # The wallet counts consecutive automatic failures (retry with backoff, suspend at 3), or
+            # releases a remainder's hold, in the same write.
             def action(work: Wallet, at: int) -> Outcome:
-                work.auto_top_up_finished(at, succeeded=False)
+                if item.automatic:
+                    work.auto_top_up_finished(at, succeeded=False)
+                else:
+                    with contextlib.suppress(errors.HoldNotPending, errors.WalletClosed):  # gone already
+                        work.release(str(item.hold_id), at, reason="remainder_charge_failed")
                 return Outcome(200, {}, puts=puts, updates=updates)
 
             ledger.run(lambda: repository.get_wallet(item.wallet_id), action)
@@ -387,8 +548,10 @@ def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
         raise _failure(item)
     transaction = None
     if item.transaction_id:
-        entry, _, _ = repository.get_transaction(wallet_id, item.transaction_id)
-        transaction = views.transaction_body(wallet_id, currency, entry)
+        entry, refunded, _ = repository.get_transaction(wallet_id, item.transaction_id)
+        transaction = views.transaction_body(wallet_id, currency, entry, refunded)
+        if item.purpose == REMAINDER:
+            return 201, transaction  # the debit, as its first answer was
     return (201 if item.status == SUCCEEDED else 202), top_up_body(item, currency, transaction)
 
 
@@ -423,7 +586,7 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
             now,
             top_up_id,
             int(cfg["amount"]),
-            str(cfg["payment_method"]),
+            str(cfg.get("payment_method") or SAVED_CARD),
             description="Automatic top-up",
             automatic=True,
         )
@@ -437,11 +600,78 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     wallet, found = repository.get_wallet_with(wallet_id, f"TOP#{claimed['top_up_id']}")
     item = found[f"TOP#{claimed['top_up_id']}"]
     assert isinstance(item, TopUpItem)
+    gateway = gateway or get_gateway()
     try:
-        status, _ = _charge(item, wallet.currency, None, gateway or get_gateway())
+        if item.payment_method == SAVED_CARD:
+            _use_saved_card(item, gateway)
+        status, _ = _charge(item, wallet.currency, None, gateway)
     except errors.PaymentFailed:
         return "failed"
     return "succeeded" if status == 201 else "pending"
+
+
+def setup_saved_card(wallet_id: str, gateway: PaymentGateway | None = None) -> Response:
+    """Start saving a card for automatic top-ups: a SetupIntent on the wallet's gateway customer,
+    created (and linked to the wallet) on first use. Its client secret lets a front end collect the
+    card (Stripe.js confirmCardSetup); the `setup_intent.succeeded` webhook makes it the default.
+
+    No money moves. The customer is created with an idempotency key derived from the wallet, so a
+    retry after a failure to link it finds the same customer; if two requests link at once, the
+    first link stands and both use it."""
+    gateway = gateway or get_gateway()
+    wallet = repository.get_wallet(wallet_id)
+    wallet.require_active()
+    customer = wallet.gateway_customer_id
+    try:
+        if customer is None:
+            customer = _link_customer(wallet, gateway)
+        setup = gateway.setup(ids.new_id("seti", clock.now_ms()), customer, {"wallet_id": wallet.id})
+    except errors.WalletError:
+        raise
+    except Exception as exc:
+        logger.exception("the payment gateway failed to start saving a card", extra={"wallet_id": wallet_id})
+        raise errors.Unavailable("The payment gateway did not answer; nothing was saved. Retry.") from exc
+    return 201, {
+        "object": "setup_intent",
+        "id": setup.id,
+        "wallet_id": wallet.id,
+        "gateway": gateway.name,
+        "gateway_customer_id": customer,
+        "client_secret": setup.client_secret,
+    }
+
+
+def _link_customer(wallet: Wallet, gateway: PaymentGateway) -> str:
+    created = gateway.create_customer(
+        f"customer:{wallet.id}", {"wallet_id": wallet.id, "customer_id": wallet.customer_id}
+    )
+    linked: list[str] = []
+
+    def action(work: Wallet, now: int) -> Outcome | None:
+        had = work.gateway_customer_id
+        linked.append(work.link_gateway_customer(created, now))
+        return None if had is not None else Outcome(200, {})
+
+    ledger.run(lambda: repository.get_wallet(wallet.id), action)
+    return linked[-1]
+
+
+def _use_saved_card(item: TopUpItem, gateway: PaymentGateway) -> None:
+    """Record which card an automatic top-up charges: the gateway customer's default payment method.
+    No saved card is a failed automatic top-up (PaymentFailed), with its event. A gateway error
+    leaves the top-up pending with no intent: recovery fails it (nothing was charged)."""
+    method = gateway.default_payment_method(item.gateway_customer) if item.gateway_customer else None
+    if method is None:
+        raise _finish(
+            item,
+            FAILED,
+            "no_saved_card",
+            "The wallet has no saved card: save one with POST /wallets/{id}/payment-methods/setup",
+            None,
+            None,
+        )
+    _record(item, [TopUpItem.payment_method.set(method)])
+    item.payment_method = method
 
 
 def recover(
@@ -507,7 +737,12 @@ def _recover_one(pk: str, sk: str, gateway: PaymentGateway) -> str:
 # Gateway webhooks: what Stripe says happened to a PaymentIntent settles its top-up, exactly as recovery
 # would. The PaymentIntent is read back from Stripe rather than taken from the payload, so events that
 # arrive late, twice or out of order all lead to the one state Stripe holds now.
-WEBHOOK_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded")
+WEBHOOK_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "charge.refunded",
+    "setup_intent.succeeded",
+)
 
 
 def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGateway | None = None) -> str:
@@ -515,12 +750,21 @@ def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGatew
     if event_type not in WEBHOOK_EVENTS:
         return "ignored"
     gateway = gateway or get_gateway()
+    if event_type == "setup_intent.succeeded":
+        # A card saved through POST /wallets/{id}/payment-methods/setup becomes the customer's default:
+        # what automatic top-ups charge. Setting it twice is harmless.
+        customer, method = obj.get("customer"), obj.get("payment_method")
+        if not ((obj.get("metadata") or {}).get("wallet_id") and customer and method):
+            return "ignored"
+        gateway.set_default_payment_method(str(customer), str(method))
+        return "card_saved"
     intent_id = obj.get("payment_intent") if event_type == "charge.refunded" else obj.get("id")
     metadata = obj.get("metadata") or {}
-    if event_type == "charge.refunded" or not metadata.get("top_up_id"):
+    if event_type == "charge.refunded" or not metadata.get("wallet_id"):
         found = gateway.retrieve("", str(intent_id)) if intent_id else None
         metadata = dict(found.metadata) if found else {}
-    top_up_id, wallet_id = metadata.get("top_up_id"), metadata.get("wallet_id")
+    top_up_id = metadata.get("top_up_id") or metadata.get("remainder_charge_id")
+    wallet_id = metadata.get("wallet_id")
     if not (top_up_id and wallet_id):
         return "ignored"  # not a top-up of this service
     try:

@@ -40,6 +40,7 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
         "customer_id": wallet.customer_id,
         "currency": cur,
         "status": wallet.status,
+        "gateway_customer_id": wallet.gateway_customer_id,
         **_amounts(
             {
                 "balance": b.balance,
@@ -62,7 +63,7 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
             "allow_top_up": bool(wallet.settings.get("allow_top_up", True)),
             "top_up_amounts": list(wallet.settings.get("top_up_amounts") or []),
             "max_bonus_percent": int(wallet.settings["max_bonus_percent"]),
-            "auto_top_up": dict(auto) if auto else None,
+            "auto_top_up": {"payment_method": None, **auto} if auto else None,
         },
         "metadata": dict(wallet.metadata),
         "created_at": to_iso(wallet.created_at),
@@ -116,10 +117,12 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
                     "requested_amount": int(details.get("requested_amount", entry.amount)),
                     "applied_amount": int(details.get("applied_amount", entry.amount)),
                     "unapplied_amount": int(details.get("unapplied_amount", 0)),
+                    "charged_amount": int(details.get("charged_amount", 0)),
                 },
                 currency,
             )
         )
+        body["charge_id"] = details.get("charge_id")
     if entry.type in ("debit", "capture"):
         body.update(_amounts({"refunded_amount": refunded_amount}, currency))
     if entry.type == "capture":

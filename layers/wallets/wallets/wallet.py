@@ -142,6 +142,8 @@ class Wallet:
     holds: dict[str, PendingHold] = field(default_factory=dict)
     last_transaction_id: str | None = None
     auto_top_up_state: dict[str, Any] = field(default_factory=dict)
+    # The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge.
+    gateway_customer_id: str | None = None
     effects: Effects = field(default_factory=Effects, compare=False, repr=False)
     # Who the current command acts for; stamped on the entries it records (not stored on the wallet).
     actor: str = field(default="system", compare=False, repr=False)
@@ -155,6 +157,7 @@ class Wallet:
         now: int,
         metadata: dict[str, str] | None = None,
         settings: dict[str, Any] | None = None,
+        gateway_customer_id: str | None = None,
     ) -> Wallet:
         wallet = cls(
             id=ids.new_id("wal", now),
@@ -164,6 +167,7 @@ class Wallet:
             created_at=now,
             updated_at=now,
             metadata=dict(metadata or {}),
+            gateway_customer_id=gateway_customer_id,
         )
         if settings:
             wallet.settings.update(settings)
@@ -429,8 +433,16 @@ class Wallet:
         if self.status != ACTIVE:
             self.status, self.updated_at = ACTIVE, now
 
-    def configure(self, now: int, metadata: dict[str, str] | None, settings: dict[str, Any] | None) -> None:
+    def configure(
+        self,
+        now: int,
+        metadata: dict[str, str] | None,
+        settings: dict[str, Any] | None,
+        gateway_customer_id: str | None = None,
+    ) -> None:
         self.require_open()
+        if gateway_customer_id is not None:
+            self.gateway_customer_id = gateway_customer_id
         if metadata is not None:
             merged = {**self.metadata, **metadata}
             # Stripe-style: an empty string removes a key.
@@ -449,6 +461,14 @@ class Wallet:
                     state["resumed_at"] = now
             self.settings.update(settings)
         self.updated_at = now
+
+    def link_gateway_customer(self, customer: str, now: int) -> str:
+        """Record the gateway customer created for this wallet, unless one was linked meanwhile
+        (then that one stands). Returns the wallet's customer."""
+        self.require_open()
+        if self.gateway_customer_id is None:
+            self.gateway_customer_id, self.updated_at = customer, now
+        return self.gateway_customer_id
 
     def close(self, now: int, reason: str | None = None) -> Entry | None:
         """Release pending holds, forfeit non-withdrawable credit, report `refund_due`. Terminal.
@@ -654,18 +674,8 @@ class Wallet:
             raise errors.ValidationFailed(
                 "Capture exceeds the held amount", {"amount": [f"must be at most {hold.amount}"]}
             )
-        del self.holds[hold.id]
-        allocations: list[Allocation] = []
-        left = amount
-        for reserved in sorted(hold.allocations, key=lambda a: consumption_key(self.lots[a.lot_id])):
-            if left == 0:
-                break
-            take = min(reserved.amount, left)
-            allocations.append(Allocation(reserved.lot_id, reserved.funding_type, take, reserved.expires_at))
-            left -= take
-        self._take(allocations)
+        allocations = self._capture_hold(hold, amount)
         released = hold.amount - amount
-        self.effects.hold_changes.append(HoldChange(hold.id, "captured", amount, released))
         entry = self._record(
             "capture",
             amount,
@@ -676,6 +686,58 @@ class Wallet:
             **fields,
         )
         self.settle(now)  # released funds of lots that expired while held expire now
+        return entry
+
+    def _capture_hold(self, hold: PendingHold, amount: int) -> list[Allocation]:
+        """Take `amount` of a pending hold from its reserved lots, in their consumption order; the
+        rest of the hold is released."""
+        del self.holds[hold.id]
+        allocations: list[Allocation] = []
+        left = amount
+        for reserved in sorted(hold.allocations, key=lambda a: consumption_key(self.lots[a.lot_id])):
+            if left == 0:
+                break
+            take = min(reserved.amount, left)
+            allocations.append(Allocation(reserved.lot_id, reserved.funding_type, take, reserved.expires_at))
+            left -= take
+        self._take(allocations)
+        self.effects.hold_changes.append(HoldChange(hold.id, "captured", amount, hold.amount - amount))
+        return allocations
+
+    def debit_with_charge(
+        self, hold_id: str | None, charged: int, now: int, charge_id: str, **fields: Any
+    ) -> Entry:
+        """Finish a debit whose remainder was charged to a payment method: the wallet's part, held
+        when the debit started, is captured whole, and one `debit` entry records both parts.
+
+        Allowed on a frozen wallet (the charge already happened); refused when the hold is gone
+        (the wallet closed, or someone released it): the caller then refunds the charge.
+        """
+        applied = 0
+        allocations: list[Allocation] = []
+        if hold_id is not None:
+            hold = self._pending_hold(hold_id, now)
+            applied = hold.amount
+            allocations = self._capture_hold(hold, applied)
+        else:
+            self.require_open()
+            self.settle(now)
+        entry = self._record(
+            "debit",
+            applied,
+            now,
+            allocations=allocations,
+            hold_id=hold_id,
+            details={
+                "requested_amount": applied + charged,
+                "applied_amount": applied,
+                "unapplied_amount": 0,
+                "charged_amount": charged,
+                "charge_id": charge_id,
+            },
+            **fields,
+        )
+        self.settle(now)
         return entry
 
     def release(self, hold_id: str, now: int, **fields: Any) -> Entry:

@@ -1,0 +1,36 @@
+"""POST /wallets/{wallet_id}/payment-methods/setup: start saving a card for automatic top-ups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import topups
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import SetupIntentOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/payment-methods/setup",
+    summary="Save a card for automatic top-ups",
+    description="Returns a SetupIntent's client secret for Stripe.js (confirmCardSetup). Once the card is "
+    "confirmed, Stripe's setup_intent.succeeded webhook makes it the wallet customer's default payment "
+    "method, which automatic top-ups without a payment_method charge off session.",
+    responses={
+        201: {"description": "created"},
+        409: error_doc("wallet_frozen, wallet_closed"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
+    return respond(topups.setup_saved_card(require_id("wallet_id", wallet_id)))  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
