@@ -204,6 +204,21 @@ class CreditWalletRequest(_Request):
 
 
 class DebitWalletRequest(_Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # remainder_payment_method stands alone (the validator below)
+            "allOf": [
+                {"not": {"required": ["remainder_payment_method", "reference"]}},
+                {
+                    "not": {
+                        "required": ["remainder_payment_method", "allow_partial"],
+                        "properties": {"allow_partial": {"const": True}},
+                    }
+                },
+            ]
+        },
+    )
+
     amount: Amount
     allow_partial: StrictBool = False
     description: Text | None = None
