@@ -449,3 +449,33 @@ def test_a_process_that_dies_before_confirming_is_canceled_and_never_charged(
     assert (item.status, item.failure_code) == ("failed", "canceled")
     assert gateway.stripe.v1.payment_intents.retrieve(item.intent_id).status == "canceled"  # can never charge
     assert ledger.get_wallet(wallet["id"])["balance"] == 0
+
+
+def test_a_payment_method_stripe_refuses_fails_at_once_and_nothing_is_held(gateway: Any) -> None:
+    from wallets import errors, ledger, topups
+
+    _, wallet = ledger.create_wallet("cus_refused", "USD", {}, None)
+    ledger.credit(wallet["id"], 500, "cash", None, None, None, {}, None)
+    with pytest.raises(errors.PaymentFailed) as failed:
+        topups.debit_with_remainder(wallet["id"], 900, "pm_does_not_exist", None, {}, None, gateway=gateway)
+    # Stripe says resource_missing; localstripe's 404 carries no code.
+    assert failed.value.details["failure_code"] in ("resource_missing", "invalid_request"), failed.value.details
+    after = ledger.get_wallet(wallet["id"])
+    assert (after["available"], after["pending"]) == (500, 0)
+
+
+def test_a_refund_is_made_once_per_key_even_after_stripe_forgets_the_key(
+    gateway: Any, localstripe: Stripe
+) -> None:
+    from wallets import ledger, topups
+
+    _, wallet = ledger.create_wallet("cus_refund_once", "USD", {}, None)
+    status, top_up = topups.create(wallet["id"], 800, localstripe.card("visa"), gateway=gateway)
+    assert status == 201
+    key = f"{top_up['id']}:payout"
+    gateway.refund(key, top_up["charge_id"], 300)
+    gateway.recording.sent.clear()
+    gateway.refund(key, top_up["charge_id"], 300)  # a retry days later
+    assert [m for m, _, _ in gateway.recording.sent] == ["get"]  # found by its metadata: no new refund
+    charge = localstripe.get(f"/v1/payment_intents/{top_up['charge_id']}")["latest_charge"]
+    assert charge["amount_refunded"] == 300

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from wallets import clock, jobs, ledger, payouts, repository, topups
+from wallets import clock, errors, jobs, ledger, payouts, repository, topups
 from wallets.gateway import RefundRefused, SandboxGateway
 from wallets.items import PayoutItem, SandboxChargeItem, TopUpItem, wallet_pk
 
@@ -335,3 +335,54 @@ def test_a_refund_the_gateway_refuses_stays_due(table: str, monkeypatch: pytest.
     ]
     assert (payout["status"], payout["refunded_amount"], payout["refund_due"]) == ("completed", 1000, 2000)
     assert PayoutItem.get(wallet_pk(wid), "PAYOUT").remaining == 2000
+
+
+# ------------------------------------------------------------------ a failed payment stays failed
+class Reconfirmable(SandboxGateway):
+    """Stripe's declined PaymentIntent (requires_payment_method) can be confirmed again with another
+    card by whoever holds its client secret; the sandbox's cannot unless it is still open."""
+
+    reopened: set[str] = set()
+
+    def confirm(self, key: str, intent_id: str, off_session: bool = False) -> Any:
+        charge = super().confirm(key, intent_id, off_session)
+        if charge.status == "failed":
+            Reconfirmable.reopened.add(intent_id)  # still confirmable, as with Stripe
+        return charge
+
+    def cancel(self, key: str, intent_id: str) -> Any:
+        Reconfirmable.reopened.discard(intent_id)
+        return super().cancel(key, intent_id)
+
+
+def test_a_declined_payment_is_canceled_so_it_can_never_be_confirmed_later(table: str) -> None:
+    wid = new_wallet()
+    credit(wid, 1000, funding_type="cash")
+    Reconfirmable.reopened.clear()
+    with pytest.raises(errors.PaymentFailed):
+        topups.debit_with_remainder(wid, 2500, "pm_card_declined", None, {}, None, gateway=Reconfirmable())
+    status, _ = call(
+        "top_up_wallet",
+        "POST",
+        f"/wallets/{wid}/top-ups",
+        {"amount": 100, "payment_method": "pm_card_declined"},
+    )
+    assert status == 402
+    with pytest.raises(errors.PaymentFailed):
+        topups.create(wid, 300, "pm_card_declined", gateway=Reconfirmable())
+    assert Reconfirmable.reopened == set()
+
+
+def test_a_success_that_arrives_for_a_failed_payment_is_refunded(table: str) -> None:
+    wid = new_wallet()
+    credit(wid, 1000, funding_type="cash")
+    assert debit(wid, 2500, "pm_card_declined")[0] == 402
+    (charge,) = sandbox_charges()
+    charge.update(actions=[SandboxChargeItem.status.set("succeeded")])  # confirmed again, elsewhere
+    intent = {"id": charge.pk.removeprefix("SANDBOX#"), "metadata": charge.metadata.as_dict()}
+    assert topups.on_gateway_event("payment_intent.succeeded", intent) == "refunded"
+    assert topups.on_gateway_event("payment_intent.succeeded", intent) == "unchanged"
+    (charge,) = sandbox_charges()
+    assert (charge.status, int(charge.refunded_amount)) == ("refunded", 1500)
+    assert wallet(wid)["balance"] == 1000
+    check(wid)

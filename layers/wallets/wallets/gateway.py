@@ -56,6 +56,15 @@ class GatewayTimeout(Exception):
     """The gateway did not answer in time; the charge may or may not have happened."""
 
 
+class GatewayRefused(Exception):
+    """The gateway refused the request outright (no such customer or payment method, a payment
+    method of another customer...): nothing was created and nothing moved."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class RefundRefused(Exception):
     """The gateway will not refund this (nothing left to refund, or the payment cannot be refunded)."""
 

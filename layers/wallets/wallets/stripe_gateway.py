@@ -15,7 +15,9 @@ Errors other than a card error propagate: the top-up stays pending, and recovery
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import stripe
@@ -28,6 +30,7 @@ from wallets.gateway import (
     SUCCEEDED,
     UNCONFIRMED,
     Charge,
+    GatewayRefused,
     RefundRefused,
     Setup,
 )
@@ -83,6 +86,15 @@ def to_charge(intent: Any) -> Charge:
     )
 
 
+@contextlib.contextmanager
+def refused() -> Iterator[None]:
+    """Stripe's 4xx on a request that creates nothing when refused: GatewayRefused, with its code."""
+    try:
+        yield
+    except stripe.InvalidRequestError as exc:
+        raise GatewayRefused(str(exc.code or "invalid_request"), str(exc.user_message or exc)) from exc
+
+
 class StripeGateway:
     name = "stripe"
 
@@ -115,7 +127,8 @@ class StripeGateway:
         }
         if customer:
             params["customer"] = customer
-        intent = self.stripe.v1.payment_intents.create(params, {"idempotency_key": key})
+        with refused():
+            intent = self.stripe.v1.payment_intents.create(params, {"idempotency_key": key})
         return str(intent.id)
 
     def confirm(self, key: str, intent_id: str, off_session: bool = False) -> Charge:
@@ -147,10 +160,15 @@ class StripeGateway:
         return to_charge(intent)
 
     def refund(self, key: str, intent_id: str | None, amount: int | None = None) -> None:
-        """Refund `amount` (default: what is left) of a PaymentIntent; the same key refunds once."""
+        """Refund `amount` (default: what is left) of a PaymentIntent; the same key refunds once, even
+        after Stripe forgets the Idempotency-Key (24 hours): the key is also in the refund's metadata,
+        and a refund carrying it is looked for first."""
         if not intent_id:
             raise RefundRefused(f"payment {key} has no PaymentIntent to refund")
-        params: Any = {"payment_intent": intent_id}
+        made = self.stripe.v1.refunds.list({"payment_intent": intent_id, "limit": 100})
+        if any((r.to_dict().get("metadata") or {}).get("idempotency_key") == key for r in made.data):
+            return
+        params: Any = {"payment_intent": intent_id, "metadata": {"idempotency_key": key}}
         if amount is not None:
             params["amount"] = amount
         try:
@@ -159,7 +177,8 @@ class StripeGateway:
             raise RefundRefused(str(exc.user_message or exc)) from exc
 
     def create_customer(self, key: str, metadata: dict[str, str]) -> str:
-        customer = self.stripe.v1.customers.create({"metadata": metadata}, {"idempotency_key": key})
+        with refused():
+            customer = self.stripe.v1.customers.create({"metadata": metadata}, {"idempotency_key": key})
         return str(customer.id)
 
     def setup(self, key: str, customer: str, metadata: dict[str, str]) -> Setup:
@@ -169,11 +188,13 @@ class StripeGateway:
             "payment_method_types": ["card"],
             "metadata": metadata,
         }
-        intent = self.stripe.v1.setup_intents.create(params, {"idempotency_key": key})
+        with refused():
+            intent = self.stripe.v1.setup_intents.create(params, {"idempotency_key": key})
         return Setup(str(intent.id), str(intent.client_secret), customer)
 
     def default_payment_method(self, customer: str) -> str | None:
-        found = self.stripe.v1.customers.retrieve(customer).to_dict()
+        with refused():
+            found = self.stripe.v1.customers.retrieve(customer).to_dict()
         default = (found.get("invoice_settings") or {}).get("default_payment_method")
         if isinstance(default, dict):  # expanded
             default = default.get("id")

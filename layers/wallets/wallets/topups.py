@@ -37,7 +37,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets import gateway as payments
-from wallets.gateway import Charge, GatewayTimeout, PaymentGateway, get_gateway
+from wallets.gateway import Charge, GatewayRefused, GatewayTimeout, PaymentGateway, get_gateway
 from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, plain, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
@@ -294,6 +294,8 @@ def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: P
             item.intent_id = intent_id
         # Automatic top-ups charge off session: nobody is there to authenticate.
         charge = gateway.confirm(item.top_up_id, item.intent_id, off_session=bool(item.automatic))
+    except GatewayRefused as refused:  # refused before any intent existed: nothing can be charged
+        charge = Charge("", payments.FAILED, int(item.amount), currency, refused.code, refused.message)
     except GatewayTimeout:
         return 202, top_up_body(item, currency, None)
     except Exception:
@@ -357,6 +359,13 @@ def _resolve(
                 failure_message="The saved card needs the customer to authenticate; "
                 "they must add funds themselves",
             )
+    elif charge is not None and charge.status == payments.FAILED and item.intent_id:
+        # A declined or unauthenticated intent can still be confirmed with another card by whoever
+        # holds its client secret: cancel it before recording the failure. A confirmation that won
+        # the race is settled instead.
+        stopped = gateway.cancel(item.top_up_id, item.intent_id)
+        if stopped.status != payments.FAILED:
+            charge = stopped
     if charge is not None and charge.status in payments.NOT_FINAL:
         # The customer must act (3-D Secure) or the payment is processing: 202, finished by the
         # gateway's webhook or by recovery.
@@ -453,6 +462,32 @@ def _complete_refund(item: TopUpItem, gateway: PaymentGateway) -> bool:
     Returns whether this call recorded it `refunded` (False: another run did first)."""
     gateway.refund(item.top_up_id, item.intent_id)
     return _mark_refunded(item)
+
+
+def _refund_late_success(item: TopUpItem, gateway: PaymentGateway) -> str:
+    """Money that arrived for a payment already recorded failed (its intent confirmed elsewhere
+    before it could be canceled) can never land: it is refunded, recorded `refunding` first and in
+    the work index, so recovery finishes the refund if this run cannot."""
+    charge = gateway.retrieve(item.top_up_id, item.intent_id)
+    if charge is None or charge.status != payments.SUCCEEDED:
+        return "unchanged"
+    logger.warning("a failed payment succeeded later; refunding it", extra={"top_up_id": item.top_up_id})
+    metrics.add_metric(name="PaymentSucceededAfterFailure", unit=MetricUnit.Count, value=1)
+    try:
+        _record(
+            item,
+            [
+                TopUpItem.status.set(REFUNDING),
+                TopUpItem.charge_id.set(charge.id),
+                TopUpItem.work_shard.set(shard_of(item.wallet_id, DUE_SHARDS)),
+                TopUpItem.work_at.set(sortable_ms(clock.now_ms())),
+            ],
+            status=FAILED,
+        )
+    except repository.ExistingRecord:
+        return "unchanged"  # another delivery got there first
+    item.status = REFUNDING
+    return "refunded" if _complete_refund(item, gateway) else "unchanged"
 
 
 def _mark_refunded(item: TopUpItem) -> bool:
@@ -628,6 +663,10 @@ def setup_saved_card(wallet_id: str, gateway: PaymentGateway | None = None) -> R
         setup = gateway.setup(ids.new_id("seti", clock.now_ms()), customer, {"wallet_id": wallet.id})
     except errors.WalletError:
         raise
+    except GatewayRefused as refused:
+        raise errors.field_error(
+            "gateway_customer_id", f"the payment gateway refused it: {refused.message}"
+        ) from refused
     except Exception as exc:
         logger.exception("the payment gateway failed to start saving a card", extra={"wallet_id": wallet_id})
         raise errors.Unavailable("The payment gateway did not answer; nothing was saved. Retry.") from exc
@@ -773,6 +812,8 @@ def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGatew
         return "ignored"
     if event_type == "charge.refunded":
         return "refunded" if item.status == REFUNDING and _mark_refunded(item) else "unchanged"
+    if item.status == FAILED and event_type == "payment_intent.succeeded" and item.intent_id:
+        return _refund_late_success(item, gateway)
     if item.status != PENDING:
         return "unchanged"  # settled before: a duplicate, a replay, or recovery got there first
     charge = gateway.retrieve(item.top_up_id, item.intent_id or str(intent_id))
