@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
+from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
 from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, GrantBalanceRequest, TransactionOutput
@@ -38,6 +39,8 @@ def handle_grant_customer_balance(
             request.reference,
             request.metadata,
             idempotency(app),
+            request.funding_type,
+            from_datetime(request.expires_at) if request.expires_at else None,
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from wallets import ledger
+from wallets import ledger, topups
 
 from local import runtime
 from tests.conftest import FUNCTIONS, ROOT, call
@@ -13,6 +13,7 @@ from tests.conftest import FUNCTIONS, ROOT, call
 DEMO_WALLET = "wal_01JDEMQ0000000000000000000"
 DEMO_HOLD = "hld_01JDEMQ0000000000000000000"
 DEMO_TXN = "txn_01JDEMQ0000000000000000000"
+DEMO_TOP = "top_01JDEMQ0000000000000000000"
 
 API_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.routes)
 JOB_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.schedules)
@@ -43,6 +44,7 @@ EXPECTED = {
     "ReleaseHoldFunction": 200,
     "RefundTransactionFunction": 201,
     "TopUpWalletFunction": 201,
+    "GetTopUpFunction": 200,
     "SetupPaymentMethodFunction": 201,  # the sandbox's customer and SetupIntent
     "StripeWebhookFunction": 404,  # the sandbox gateway has no webhooks
 }
@@ -74,9 +76,16 @@ def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
     ledger.credit(wallet_id, 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(wallet_id, 300, None, None, None, {}, None)
     _, debit = ledger.debit(wallet_id, 500, False, None, None, {}, None)
+    _, top_up = topups.create(wallet_id, 1000, "pm_card_visa")
     fn = FUNCTIONS[logical_id]
     text = (ROOT / "events" / f"{fn.code_uri.name}.json").read_text()
-    text = text.replace(DEMO_WALLET, wallet_id).replace(DEMO_HOLD, hold["id"]).replace(DEMO_TXN, debit["id"])
+    for demo, real in (
+        (DEMO_WALLET, wallet_id),
+        (DEMO_HOLD, hold["id"]),
+        (DEMO_TXN, debit["id"]),
+        (DEMO_TOP, top_up["id"]),
+    ):
+        text = text.replace(demo, real)
     # WHEN the function receives its sample event
     result = runtime.invoke(fn, json.loads(text))
     # THEN it answers as documented

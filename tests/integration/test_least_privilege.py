@@ -25,7 +25,7 @@ from local.template import Function
 from tests import iam
 from tests.conftest import FUNCTIONS, ROOT, call, fresh_table
 from tests.integration.helpers import stripe_signature
-from tests.integration.test_events import DEMO_HOLD, DEMO_TXN, DEMO_WALLET
+from tests.integration.test_events import DEMO_HOLD, DEMO_TOP, DEMO_TXN, DEMO_WALLET
 from tests.integration.test_jobs import AUTO
 
 RETRIED = {"Idempotency-Key": "least-privilege"}
@@ -79,13 +79,14 @@ def seed() -> dict[str, str]:
     ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(demo["id"], 300, None, None, None, {}, None)
     _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
+    _, paid = topups.create(demo["id"], 1000, "pm_card_visa")
     ledger.create_hold(demo["id"], 100, clock.now_ms() + 1_000, None, None, {}, None)
     _, auto = ledger.create_wallet("cus_demo", "EUR", {}, {"auto_top_up": AUTO})
     ledger.credit(auto["id"], 1000, "promotional", clock.now_ms() + 1_000, None, None, {}, None)
     ledger.credit(auto["id"], 1000, "cash", None, None, None, {}, None)
     ledger.debit(auto["id"], 1600, False, None, None, {}, None)  # below its threshold: top-up due
     clock.advance(2)
-    return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"]}
+    return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"], DEMO_TOP: paid["id"]}
 
 
 @contextlib.contextmanager

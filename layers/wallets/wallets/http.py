@@ -29,7 +29,13 @@ from wallets.schemas import ErrorOutput
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
 HOLD_ID = r"^hld_[0-9A-Z]{26}$"
 TRANSACTION_ID = r"^txn_[0-9A-Z]{26}$"
-_ID_PATTERNS = {"wallet_id": WALLET_ID, "hold_id": HOLD_ID, "transaction_id": TRANSACTION_ID}
+TOP_UP_ID = r"^top_[0-9A-Z]{26}$"
+_ID_PATTERNS = {
+    "wallet_id": WALLET_ID,
+    "hold_id": HOLD_ID,
+    "transaction_id": TRANSACTION_ID,
+    "top_up_id": TOP_UP_ID,
+}
 
 
 def error_doc(description: str) -> dict[str, Any]:

@@ -565,6 +565,8 @@ def grant(
     reference: str | None,
     metadata: dict[str, str],
     idem: Idempotency | None,
+    funding_type: str = "promotional",
+    expires_at: int | None = None,
 ) -> Response:
     """Credit a customer's balance in a currency, creating the wallet in the same write if missing."""
     for _ in range(3):
@@ -574,8 +576,8 @@ def grant(
             entry = work.credit(
                 amount,
                 now,
-                "promotional",
-                None,
+                funding_type,
+                expires_at,
                 description=description,
                 reference=reference,
                 metadata=metadata,

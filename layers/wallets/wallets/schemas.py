@@ -285,6 +285,8 @@ class CloseWalletRequest(_Request):
 
 class GrantBalanceRequest(_Request):
     amount: Amount
+    funding_type: FundingType = "promotional"
+    expires_at: Instant | None = None
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}

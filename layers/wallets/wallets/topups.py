@@ -590,6 +590,19 @@ def _current(wallet_id: str, top_up_id: str, currency: str) -> Response:
     return (201 if item.status == SUCCEEDED else 202), top_up_body(item, currency, transaction)
 
 
+def get(wallet_id: str, top_up_id: str) -> dict[str, Any]:
+    """A top-up as it stands (pending, succeeded, failed, refunding, refunded), with its transaction."""
+    wallet, found = repository.get_wallet_with(wallet_id, f"TOP#{top_up_id}")
+    item = found.get(f"TOP#{top_up_id}")
+    if not isinstance(item, TopUpItem) or item.purpose == REMAINDER:
+        raise errors.NotFound(f"No such top-up: {top_up_id}")
+    transaction = None
+    if item.transaction_id:
+        entry, refunded, _ = repository.get_transaction(wallet_id, item.transaction_id)
+        transaction = views.transaction_body(wallet_id, wallet.currency, entry, refunded)
+    return top_up_body(item, wallet.currency, transaction)
+
+
 def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
     """A retry of a top-up request: never charge again, report where the first attempt got."""
     if record is None:

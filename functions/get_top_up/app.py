@@ -1,0 +1,31 @@
+"""GET /wallets/{wallet_id}/top-ups/{top_up_id}: a top-up as it stands (a 202 one included)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import topups
+from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.observability import logger, metrics
+from wallets.schemas import TopUpOutput
+
+app = build_resolver()
+
+
+@app.get(
+    "/wallets/<wallet_id>/top-ups/<top_up_id>",
+    summary="Retrieve a top-up",
+    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+)
+def handle_get_top_up(wallet_id: Annotated[str, Path()], top_up_id: Annotated[str, Path()]) -> TopUpOutput:
+    return topups.get(  # type: ignore[return-value]
+        require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id)
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
