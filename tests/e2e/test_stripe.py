@@ -459,7 +459,9 @@ def test_a_payment_method_stripe_refuses_fails_at_once_and_nothing_is_held(gatew
     with pytest.raises(errors.PaymentFailed) as failed:
         topups.debit_with_remainder(wallet["id"], 900, "pm_does_not_exist", None, {}, None, gateway=gateway)
     # Stripe says resource_missing; localstripe's 404 carries no code.
-    assert failed.value.details["failure_code"] in ("resource_missing", "invalid_request"), failed.value.details
+    assert failed.value.details["failure_code"] in ("resource_missing", "invalid_request"), (
+        failed.value.details
+    )
     after = ledger.get_wallet(wallet["id"])
     assert (after["available"], after["pending"]) == (500, 0)
 
