@@ -9,13 +9,14 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-checkov
 SCHEMATHESIS_VENV := .venv-schemathesis
 LOCALSTRIPE_VENV := .venv-localstripe
+CODEGEN_VENV := .venv-codegen
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run run-clean localstripe test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean localstripe client-models test lint format typecheck template openapi openapi-check requirements build invoke \
         bench soak clean
 
 help:
@@ -28,11 +29,11 @@ help:
 	@echo "make soak       long concurrency race and property runs"
 	@echo "make build      sam build (python3.13 via pyenv when present)"
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev]" -e ./clients/python
 	@touch $@
 
 $(SAM_VENV)/.installed:
@@ -59,6 +60,15 @@ $(LOCALSTRIPE_VENV)/.installed:
 	$(LOCALSTRIPE_VENV)/bin/pip install -q localstripe==1.15.10
 	@touch $@
 
+# datamodel-code-generator: the Python client's models from docs/openapi.json (tests/client/test_drift.py).
+$(CODEGEN_VENV)/.installed:
+	$(PYTHON) -m venv $(CODEGEN_VENV)
+	$(CODEGEN_VENV)/bin/pip install -q datamodel-code-generator==0.89.0
+	@touch $@
+
+client-models: $(CODEGEN_VENV)/.installed
+	$(CODEGEN_VENV)/bin/python clients/python/tools/generate_models.py
+
 LOCALSTRIPE_PORT ?= 8420
 localstripe: $(LOCALSTRIPE_VENV)/.installed
 	$(LOCALSTRIPE_VENV)/bin/python local/localstripe_server.py --port $(LOCALSTRIPE_PORT) --from-scratch
@@ -75,7 +85,8 @@ run-clean: $(VENV)/.installed
 # core, at most 4 (each worker runs its own DynamoDB Local and two e2e servers).
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
-test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.installed lint typecheck template openapi-check
+test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.installed $(CODEGEN_VENV)/.installed \
+      lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
@@ -122,4 +133,4 @@ soak: $(VENV)/.installed
 		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) $(LOCALSTRIPE_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) $(LOCALSTRIPE_VENV) $(CODEGEN_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

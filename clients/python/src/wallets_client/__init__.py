@@ -1,0 +1,56 @@
+"""Python client for the Wallets service (docs/openapi.json): `WalletsClient` and `AsyncWalletsClient`."""
+
+from wallets_client import models
+from wallets_client.client import AsyncWalletsClient, WalletsClient
+from wallets_client.errors import (
+    APIConnectionError,
+    ConcurrentModification,
+    HoldNotPending,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InternalError,
+    InvalidJSON,
+    LimitExceeded,
+    NotFound,
+    PaymentFailed,
+    PermissionDenied,
+    RateLimited,
+    ReferenceReused,
+    RefundExceedsOriginal,
+    ServiceUnavailable,
+    TopUpNotAllowed,
+    ValidationError,
+    WalletClosed,
+    WalletFrozen,
+    WalletsError,
+)
+from wallets_client.money import from_minor, minor_units, to_minor
+
+__all__ = [
+    "APIConnectionError",
+    "AsyncWalletsClient",
+    "ConcurrentModification",
+    "HoldNotPending",
+    "IdempotencyKeyReused",
+    "InsufficientFunds",
+    "InternalError",
+    "InvalidJSON",
+    "LimitExceeded",
+    "NotFound",
+    "PaymentFailed",
+    "PermissionDenied",
+    "RateLimited",
+    "ReferenceReused",
+    "RefundExceedsOriginal",
+    "ServiceUnavailable",
+    "TopUpNotAllowed",
+    "ValidationError",
+    "WalletClosed",
+    "WalletFrozen",
+    "WalletsClient",
+    "WalletsError",
+    "from_minor",
+    "minor_units",
+    "models",
+    "to_minor",
+]

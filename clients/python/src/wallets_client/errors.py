@@ -1,0 +1,152 @@
+"""One exception per API error type, all under WalletsError (status, type, message, details, request id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WalletsError(Exception):
+    """An error answer from the Wallets API (or no answer at all: `APIConnectionError`)."""
+
+    type: str = "api_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        type: str | None = None,
+        details: dict[str, Any] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type or self.type
+        self.details = details or {}
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        where = f" (request {self.request_id})" if self.request_id else ""
+        return f"{self.status} {self.type}: {self.message}{where}"
+
+
+class APIConnectionError(WalletsError):
+    type = "connection_error"
+
+
+class InvalidJSON(WalletsError):
+    type = "invalid_json"
+
+
+class ValidationError(WalletsError):
+    """422: `details` maps each field to its messages."""
+
+    type = "validation_error"
+
+
+class NotFound(WalletsError):
+    type = "not_found"
+
+
+class InsufficientFunds(WalletsError):
+    type = "insufficient_funds"
+
+
+class PaymentFailed(WalletsError):
+    type = "payment_failed"
+
+
+class TopUpNotAllowed(WalletsError):
+    type = "top_up_not_allowed"
+
+
+class WalletFrozen(WalletsError):
+    type = "wallet_frozen"
+
+
+class WalletClosed(WalletsError):
+    type = "wallet_closed"
+
+
+class HoldNotPending(WalletsError):
+    type = "hold_not_pending"
+
+
+class IdempotencyKeyReused(WalletsError):
+    type = "idempotency_key_reused"
+
+
+class ReferenceReused(WalletsError):
+    type = "reference_reused"
+
+
+class RefundExceedsOriginal(WalletsError):
+    type = "refund_exceeds_original"
+
+
+class LimitExceeded(WalletsError):
+    type = "limit_exceeded"
+
+
+class ConcurrentModification(WalletsError):
+    type = "concurrent_modification"
+
+
+class ServiceUnavailable(WalletsError):
+    type = "service_unavailable"
+
+
+class PermissionDenied(WalletsError):
+    """403 from API Gateway: the caller's IAM identity may not call this route."""
+
+    type = "permission_denied"
+
+
+class RateLimited(WalletsError):
+    type = "rate_limited"
+
+
+class InternalError(WalletsError):
+    type = "internal_error"
+
+
+BY_TYPE: dict[str, type[WalletsError]] = {
+    cls.type: cls
+    for cls in (
+        InvalidJSON,
+        ValidationError,
+        NotFound,
+        InsufficientFunds,
+        PaymentFailed,
+        TopUpNotAllowed,
+        WalletFrozen,
+        WalletClosed,
+        HoldNotPending,
+        IdempotencyKeyReused,
+        ReferenceReused,
+        RefundExceedsOriginal,
+        LimitExceeded,
+        ConcurrentModification,
+        ServiceUnavailable,
+        InternalError,
+    )
+}
+BY_STATUS: dict[int, type[WalletsError]] = {403: PermissionDenied, 429: RateLimited, 503: ServiceUnavailable}
+
+
+def from_response(status: int, body: Any, request_id: str | None) -> WalletsError:
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        kind = str(error.get("type") or "api_error")
+        cls = BY_TYPE.get(kind) or BY_STATUS.get(status, WalletsError)
+        return cls(
+            str(error.get("message") or kind),
+            status=status,
+            type=kind,
+            details=error.get("details") or {},
+            request_id=request_id,
+        )
+    message = body.get("message") if isinstance(body, dict) else None  # API Gateway's own answers
+    cls = BY_STATUS.get(status, InternalError if status >= 500 else WalletsError)
+    return cls(str(message or f"HTTP {status}"), status=status, request_id=request_id)

@@ -1,0 +1,38 @@
+"""The seeds' use cases, as runnable examples (clients/python/examples), run against the local server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import Client
+
+EXAMPLES = sorted(p.name for p in (ROOT / "clients" / "python" / "examples").glob("[a-z]*.py"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_example_runs(api: Client, example: str) -> None:
+    run = subprocess.run(
+        [sys.executable, example],
+        cwd=ROOT / "clients" / "python" / "examples",
+        env={**os.environ, "WALLETS_URL": api.base, "WALLETS_AUTH": "none"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip()
+
+
+def test_there_is_an_example_for_each_seed_use_case() -> None:
+    assert EXAMPLES == [
+        "credit_refunds.py",
+        "display_balances.py",
+        "purchase_credits.py",
+        "referral_credits.py",
+        "welcome_bonus.py",
+    ]
