@@ -102,6 +102,7 @@ def api_event(
     path_params: dict[str, str] | None = None,
     source_ip: str = "127.0.0.1",
     caller_arn: str | None = None,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST (v1) proxy event, as API Gateway would send it to Lambda."""
     if body is not None and not isinstance(body, (str, bytes)):
@@ -141,6 +142,7 @@ def api_event(
             "accountId": "000000000000",
             "apiId": "local",
             "protocol": "HTTP/1.1",
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "body": body or None,
         "isBase64Encoded": is_b64,

@@ -28,9 +28,9 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local import dynamodb_local, embedded, runtime
+from local import dynamodb_local, embedded, runtime, tokens
 from local.background import Background, RecordingBus
-from local.template import ROOT, Function, Route, functions, table_spec
+from local.template import ROOT, Function, Route, authorizers, functions, table_spec
 
 DATA = ROOT / ".local" / "dynamodb-data"
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -38,11 +38,17 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 
 class LocalApi:
     def __init__(
-        self, fns: dict[str, Function], bus: Any = None, background: Background | None = None
+        self,
+        fns: dict[str, Function],
+        bus: Any = None,
+        background: Background | None = None,
+        issuer: tokens.LocalIssuer | None = None,
     ) -> None:
         self.functions = fns
         self.bus = bus
         self.background = background
+        self.issuer = issuer
+        self.authorizers = {name: fns[logical_id] for name, logical_id in authorizers().items()}
         self.routes: list[tuple[Route, Any]] = []
         for fn in fns.values():
             for route in fn.routes:
@@ -74,6 +80,23 @@ class LocalApi:
                 and (not wallet or e["detail"].get("wallet_id") == wallet)
             ]
             return _json(200, {"data": events})
+        if request.path == "/_local/.well-known/jwks.json" and self.issuer is not None:
+            return _json(200, self.issuer.jwks)
+        if request.path == "/_local/login" and request.method == "GET" and self.issuer is not None:
+            customer = request.args.get("customer_id", "")
+            if not customer:
+                return _json(400, {"message": "customer_id is required"})
+            try:  # a development issuer: expired or foreign-audience tokens on request, for tests
+                lifetime = int(request.args.get("expires_in", tokens.LIFETIME_S))
+            except ValueError:
+                return _json(400, {"message": "expires_in must be an integer"})
+            token = self.issuer.token(customer, lifetime, request.args.get("audience", tokens.AUDIENCE))
+            target = request.args.get("redirect")
+            if target and target.startswith("/"):  # same site only
+                return Response(status=302, headers={"Location": f"{target}#token={token}"})
+            return _json(
+                200, {"access_token": token, "token_type": "Bearer", "expires_in": tokens.LIFETIME_S}
+            )
         if request.path == "/_local/failures" and request.method == "GET":
             pump = self.background.pump if self.background else None
             return _json(200, {"data": pump.failures() if pump else []})
@@ -87,6 +110,11 @@ class LocalApi:
             return _json(403, {"message": "Missing Authentication Token"})
         fn = self.functions[route.function]
         headers = {k: v for k, v in request.headers.items()}
+        context = None
+        if route.authorizer is not None:
+            context = self.authorize(route, request)
+            if isinstance(context, Response):
+                return context
         event = runtime.api_event(
             request.method,
             request.path,
@@ -96,6 +124,7 @@ class LocalApi:
             route=route,
             path_params=params,
             source_ip=request.remote_addr or "127.0.0.1",
+            authorizer=context,
         )
         try:
             result = runtime.invoke(fn, event)
@@ -103,6 +132,28 @@ class LocalApi:
             print(f"[{fn.logical_id}] unhandled {type(exc).__name__}: {exc}", file=sys.stderr)
             return _json(502, {"message": "Internal server error"})
         return _from_lambda(result)
+
+    def authorize(self, route: Route, request: Request) -> dict[str, Any] | Response:
+        """API Gateway's TOKEN authorizer step: the route's authorizer function (the deployed code)
+        gets the Authorization header; "Unauthorized" is 401, a Deny 403, an Allow passes its context."""
+        authorizer = self.authorizers[str(route.authorizer)]
+        token = request.headers.get("Authorization")
+        if not token:
+            return _json(401, {"message": "Unauthorized"})
+        arn = f"arn:aws:execute-api:us-east-1:000000000000:local/local/{request.method}{request.path}"
+        try:
+            answer = runtime.invoke(
+                authorizer, {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}
+            )
+        except Exception as exc:
+            if str(exc) == "Unauthorized":
+                return _json(401, {"message": "Unauthorized"})
+            print(f"[{authorizer.logical_id}] unhandled {type(exc).__name__}: {exc}", file=sys.stderr)
+            return _json(500, {"message": None})  # API Gateway: AuthorizerConfigurationException
+        statements = answer.get("policyDocument", {}).get("Statement", [])
+        if not any(s.get("Effect") == "Allow" for s in statements):
+            return _json(403, {"message": "User is not authorized to access this resource"})
+        return {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -191,8 +242,12 @@ def _schema_drift(table: str, endpoint: str) -> list[str]:
     return problems
 
 
-def build(engine: Engine | None = None) -> tuple[LocalApi, Background]:
+def build(
+    engine: Engine | None = None, base_url: str = "http://127.0.0.1:3000"
+) -> tuple[LocalApi, Background]:
     runtime.apply_local_env()
+    issuer = tokens.LocalIssuer(f"{base_url}/_local")
+    issuer.configure()
     if engine is None:
         engine = start_engine()
     fns = functions()
@@ -210,7 +265,7 @@ def build(engine: Engine | None = None) -> tuple[LocalApi, Background]:
         skipped = background.pump.skip_backlog()
         if skipped:
             engine.description += f"\n  ({skipped} stream records from earlier runs not published again)"
-    return LocalApi(fns, bus, background), background
+    return LocalApi(fns, bus, background, issuer), background
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -232,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
     try:
-        api, background = build(engine)
+        api, background = build(engine, f"http://{args.host}:{args.port}")
         server = make_server(args.host, args.port, api, threaded=True)
         print(
             f"Wallets API on http://{args.host}:{server.server_port}  (table {os.environ['TABLE_NAME']}, "
@@ -245,6 +300,7 @@ def main(argv: list[str] | None = None) -> None:
             print(line)
         print("  GET    /_local/events  (published events; filters type, wallet_id)")
         print("  GET    /_local/failures  (stream records the publisher gave up on, and their redrive)")
+        print("  GET    /_local/login?customer_id=…  (a customer token for the /me routes, RS256)")
         print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
         sys.stdout.flush()
         background.start()

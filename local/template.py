@@ -48,6 +48,7 @@ class Route:
     function: str
     method: str
     path: str
+    authorizer: str | None = None  # a Lambda authorizer of the Api (e.g. CustomerJwt), else IAM
 
 
 @dataclass
@@ -93,7 +94,15 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
         for event in (props.get("Events") or {}).values():
             p = event.get("Properties", {})
             if event["Type"] == "Api":
-                fn.routes.append(Route(logical_id, p["Method"].upper(), p["Path"]))
+                authorizer = (p.get("Auth") or {}).get("Authorizer")
+                fn.routes.append(
+                    Route(
+                        logical_id,
+                        p["Method"].upper(),
+                        p["Path"],
+                        authorizer if authorizer != "NONE" else None,
+                    )
+                )
             elif event["Type"] == "ScheduleV2":
                 fn.schedules.append(p)
             elif event["Type"] == "DynamoDB":
@@ -101,6 +110,17 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
             elif event["Type"] == "SQS":
                 fn.queues.append(p)
         out[logical_id] = fn
+    return out
+
+
+def authorizers(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The Api's Lambda authorizers: name -> the logical id of the function that answers."""
+    template = template or load()
+    out = {}
+    for res in template["Resources"].values():
+        if res.get("Type") == "AWS::Serverless::Api":
+            for name, spec in ((res["Properties"].get("Auth") or {}).get("Authorizers") or {}).items():
+                out[name] = spec["FunctionArn"]["Fn::GetAtt"][0]
     return out
 
 

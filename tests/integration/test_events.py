@@ -9,6 +9,7 @@ from wallets import ledger, topups
 
 from local import runtime
 from tests.conftest import FUNCTIONS, ROOT, call
+from tests.integration.test_jobs import AUTO
 
 DEMO_WALLET = "wal_01JDEMQ0000000000000000000"
 DEMO_HOLD = "hld_01JDEMQ0000000000000000000"
@@ -45,6 +46,16 @@ EXPECTED = {
     "RefundTransactionFunction": 201,
     "TopUpWalletFunction": 201,
     "GetTopUpFunction": 200,
+    # The customer API, as the demo customer (the authorizer's context in each sample).
+    "MeListWalletsFunction": 200,
+    "MeGetWalletFunction": 200,
+    "MeListTransactionsFunction": 200,
+    "MeListLotsFunction": 200,
+    "MeListHoldsFunction": 200,
+    "MeTopUpFunction": 201,
+    "MeGetTopUpFunction": 200,
+    "MeSetupPaymentMethodFunction": 201,
+    "MeAutoTopUpFunction": 200,
     "SetupPaymentMethodFunction": 201,  # the sandbox's customer and SetupIntent
     "StripeWebhookFunction": 404,  # the sandbox gateway has no webhooks
 }
@@ -71,7 +82,9 @@ def test_every_function_has_an_event_and_a_thin_handler() -> None:
 @pytest.mark.parametrize("logical_id", API_FUNCTIONS)
 def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
     # GIVEN the demo customer's wallet with funds, a pending hold and a debit
-    _, wallet = ledger.create_wallet("cus_demo", "USD", {}, None)
+    # (automatic top-up offered but off: a customer may switch it)
+    offered = {"auto_top_up": {**AUTO, "enabled": False}}
+    _, wallet = ledger.create_wallet("cus_demo", "USD", {}, offered)
     wallet_id = wallet["id"]
     ledger.credit(wallet_id, 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(wallet_id, 300, None, None, None, {}, None)

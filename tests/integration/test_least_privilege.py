@@ -37,6 +37,8 @@ STRIPE_FUNCTIONS = (
     "DebitWalletFunction",
     "CloseWalletFunction",
     "SetupPaymentMethodFunction",
+    "MeTopUpFunction",
+    "MeSetupPaymentMethodFunction",
 )
 # Paths the sample events do not take: all wallets (an index); a top-up whose charge outcome is
 # unknown (202), retried (the top-up record and the wallet in one read); a refused refund (was it
@@ -49,7 +51,11 @@ OTHER_PATHS: dict[str, list[tuple[str, str, Any]]] = {
     "TopUpWalletFunction": [
         ("POST", "/wallets/{wallet}/top-ups", {"amount": 100, "payment_method": "pm_card_timeout"})
     ],
+    "MeTopUpFunction": [
+        ("POST", "/me/wallets/{wallet}/top-ups", {"amount": 100, "payment_method": "pm_card_timeout"})
+    ],
 }
+DEMO_CUSTOMER = {"customer_id": "cus_demo", "principalId": "cus_demo"}  # the customer API's authorizer
 
 
 @contextlib.contextmanager
@@ -75,7 +81,7 @@ def seed() -> dict[str, str]:
     """The demo customer's USD wallet: cash, a pending hold, a debit, and a hold that has just expired
     (so whatever command comes next also releases it), and an EUR wallet whose auto top-up is due and
     whose promotional credit has just expired."""
-    _, demo = ledger.create_wallet("cus_demo", "USD", {}, None)
+    _, demo = ledger.create_wallet("cus_demo", "USD", {}, {"auto_top_up": {**AUTO, "enabled": False}})
     ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(demo["id"], 300, None, None, None, {}, None)
     _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
@@ -169,6 +175,15 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
             status, answer = call("debit_wallet", "POST", f"/wallets/{ids[DEMO_WALLET]}/debits", body)
             assert status == 202, answer
             return
+        if fn.logical_id == "MeTopUpFunction":  # a customer's top-up: Stripe is asked (and unreachable)
+            body = {"amount": 100, "payment_method": "pm_card_visa"}
+            path = f"/me/wallets/{ids[DEMO_WALLET]}/top-ups"
+            assert call("me_top_up", "POST", path, body, authorizer=DEMO_CUSTOMER)[0] == 202
+            return
+        if fn.logical_id == "MeSetupPaymentMethodFunction":  # Stripe unreachable: 503, nothing saved
+            path = f"/me/wallets/{ids[DEMO_WALLET]}/payment-methods/setup"
+            assert call("me_setup_payment_method", "POST", path, authorizer=DEMO_CUSTOMER)[0] == 503
+            return
         if fn.logical_id == "SetupPaymentMethodFunction":  # Stripe unreachable: 503, nothing saved
             status, answer = call(
                 "setup_payment_method", "POST", f"/wallets/{ids[DEMO_WALLET]}/payment-methods/setup"
@@ -196,6 +211,10 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
 
 def drive(fn: Function) -> None:
     """Run the function's sample event on an empty table and on a seeded one (each path it has)."""
+    if fn.logical_id == "CustomerAuthorizerFunction":  # no AWS calls; its sample token is a placeholder
+        with pytest.raises(Exception, match="Unauthorized"):
+            runtime.invoke(fn, sample(fn))
+        return
     with moto_table() as table:
         runtime.invoke(fn, sample(fn), timeout_s=30)
     with moto_table() as table:
@@ -217,9 +236,15 @@ def drive(fn: Function) -> None:
                 runtime.invoke(fn, sample(fn, ids), timeout_s=30)
             for method, path, body in OTHER_PATHS.get(fn.logical_id, []):
                 text = json.dumps(body).replace("{txn}", ids[DEMO_TXN]) if body else None
+                customer = DEMO_CUSTOMER if path.startswith("/me/") else None
                 for _ in range(2):
                     call(
-                        fn.code_uri.name, method, path.format(wallet=ids[DEMO_WALLET]), text, headers=RETRIED
+                        fn.code_uri.name,
+                        method,
+                        path.format(wallet=ids[DEMO_WALLET]),
+                        text,
+                        headers=RETRIED,
+                        authorizer=customer,
                     )
         if fn.logical_id in STRIPE_FUNCTIONS:
             drive_stripe(fn, ids)

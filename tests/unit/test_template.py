@@ -99,6 +99,15 @@ def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbo
         if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     ]
     assert open_routes == [("StripeWebhookFunction", "/webhooks/stripe")]
+    # The customer API, and only it, is behind the customers' JWT instead of IAM.
+    by_token = {
+        event["Properties"]["Path"]
+        for res in RESOURCES.values()
+        if res["Type"] == "AWS::Serverless::Function"
+        for event in (res["Properties"].get("Events") or {}).values()
+        if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "CustomerJwt"
+    }
+    assert by_token and all(path.startswith("/me/") for path in by_token)
     rule = TEMPLATE["Rules"]["ProdTakesRealPayments"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
     assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "PaymentGateway"}, "stripe"]}
@@ -116,6 +125,8 @@ def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbo
         "DebitWalletFunction",  # remainder charges
         "CloseWalletFunction",  # refunds to the original payments
         "SetupPaymentMethodFunction",  # saved cards
+        "MeTopUpFunction",  # the customer API: adding funds
+        "MeSetupPaymentMethodFunction",  # and saving a card
     }
 
 

@@ -21,6 +21,12 @@ class InvalidJson(WalletError):
     status, type = 400, "invalid_json"
 
 
+class Unauthenticated(WalletError):
+    """A customer API request without a verified customer (API Gateway's authorizer answers first)."""
+
+    status, type = 401, "unauthorized"
+
+
 class InvalidSignature(WalletError):
     """A webhook whose signature does not verify (wrong secret, tampered, or older than 5 minutes)."""
 

@@ -24,7 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wallets import errors
 from wallets.ledger import ACTOR, Idempotency, acting_as
 from wallets.observability import logger, metrics
-from wallets.schemas import ErrorOutput
+from wallets.schemas import ErrorOutput, GatewayMessage
 
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
 HOLD_ID = r"^hld_[0-9A-Z]{26}$"
@@ -47,6 +47,15 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
     400: error_doc("invalid_json: the body is not JSON"),
     404: error_doc("not_found"),
     422: error_doc("validation_error: details per field"),
+}
+# The customer API (/me): API Gateway's authorizer answers 401 itself, before any function runs.
+ME_RESPONSES: dict[int, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    401: {
+        "description": "no valid customer token (missing, expired, wrongly signed, another audience)",
+        "content": {"application/json": {"model": GatewayMessage}},
+    },
+    404: error_doc("not_found: no such wallet, or another customer's (never told apart)"),
 }
 
 
@@ -180,13 +189,32 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
 def caller(event: Mapping[str, Any]) -> str:
     """The IAM principal that signed the request (from API Gateway's request context), or
     `anonymous` where nothing checks signatures (the local server). A role's sessions are one
-    caller: `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`."""
+    caller: `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`.
+    A customer of the customer API (`/me`, a JWT) is `customer:<id>`."""
+    customer = customer_of(event)
+    if customer is not None:
+        return f"customer:{customer}"
     arn = ((event.get("requestContext") or {}).get("identity") or {}).get("userArn")
     if not isinstance(arn, str) or not arn:
         return "anonymous"
     if ":assumed-role/" in arn:
         arn = arn.rsplit("/", 1)[0]
     return arn
+
+
+def customer_of(event: Mapping[str, Any]) -> str | None:
+    """The customer the customer API's authorizer verified (its context), if any."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    customer = authorizer.get("customer_id") if isinstance(authorizer, Mapping) else None
+    return customer if isinstance(customer, str) and customer else None
+
+
+def me(app: APIGatewayRestResolver) -> str:
+    """The customer a /me request acts for: from the verified token only, never from the request."""
+    customer = customer_of(app.current_event.raw_event)
+    if customer is None:
+        raise errors.Unauthenticated("A customer token is required")
+    return customer
 
 
 def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:

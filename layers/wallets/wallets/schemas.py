@@ -283,6 +283,16 @@ class CloseWalletRequest(_Request):
     )
 
 
+class MeTopUpRequest(_Request):
+    amount: Amount = Field(description="One of the wallet's top_up_amounts when the merchant set any")
+    payment_method: PaymentMethod = Field(description="A Stripe PaymentMethod id (Stripe.js), e.g. pm_…")
+
+
+class MeAutoTopUpRequest(_Request):
+    enabled: StrictBool
+    amount: Amount | None = Field(None, description="One of the wallet's top_up_amounts")
+
+
 class GrantBalanceRequest(_Request):
     amount: Amount
     funding_type: FundingType = "promotional"
@@ -564,6 +574,12 @@ class ErrorBody(BaseModel):
     type: str
     message: str
     details: dict[str, Any] = {}
+
+
+class GatewayMessage(BaseModel):
+    """API Gateway's own answers (an authorizer's 401, an unknown route's 403)."""
+
+    message: str | None
 
 
 class ErrorOutput(BaseModel):

@@ -304,6 +304,17 @@ class ErrorOutput(BaseModel):
     error: ErrorBody
 
 
+class GatewayMessage(BaseModel):
+    """
+    API Gateway's own answers (an authorizer's 401, an unknown route's 403).
+    """
+
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    message: Annotated[str | None, Field(title='Message')]
+
+
 class GrantBalanceRequest(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -366,6 +377,41 @@ class LotOutput(BaseModel):
     transaction_id: Annotated[str | None, Field(title='Transaction Id')]
     wallet_id: Annotated[str, Field(title='Wallet Id')]
     withdrawable: Annotated[bool, Field(title='Withdrawable')]
+
+
+class MeAutoTopUpRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amount: Annotated[
+        Amount | None,
+        Field(description="One of the wallet's top_up_amounts", title='Amount'),
+    ] = None
+    enabled: Annotated[bool, Field(title='Enabled')]
+
+
+class MeTopUpRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amount: Annotated[
+        int,
+        Field(
+            description="One of the wallet's top_up_amounts when the merchant set any",
+            gt=0,
+            le=1000000000000000,
+            title='Amount',
+        ),
+    ]
+    payment_method: Annotated[
+        str,
+        Field(
+            description='A Stripe PaymentMethod id (Stripe.js), e.g. pm_…',
+            max_length=255,
+            min_length=1,
+            title='Payment Method',
+        ),
+    ]
 
 
 class PayoutOutput(BaseModel):

@@ -1,0 +1,31 @@
+"""GET /me/wallets/{wallet_id}/top-ups/{top_up_id}: one of the signed-in customer's top-ups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import customer_api
+from wallets.http import ME_RESPONSES, build_resolver, me, require_id
+from wallets.observability import logger, metrics
+from wallets.schemas import TopUpOutput
+
+app = build_resolver()
+
+
+@app.get(
+    "/me/wallets/<wallet_id>/top-ups/<top_up_id>",
+    summary="My top-up",
+    responses={200: {"description": "OK"}, **ME_RESPONSES},
+)
+def handle_me_get_top_up(wallet_id: Annotated[str, Path()], top_up_id: Annotated[str, Path()]) -> TopUpOutput:
+    return customer_api.get_top_up(  # type: ignore[return-value]
+        me(app), require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id)
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,35 @@
+"""GET /me/wallets/{wallet_id}/holds: the signed-in customer's holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import customer_api, ledger
+from wallets.http import ME_RESPONSES, build_resolver, me, require_id
+from wallets.observability import logger, metrics
+from wallets.schemas import HoldList, HoldStatus
+
+app = build_resolver()
+
+
+@app.get(
+    "/me/wallets/<wallet_id>/holds",
+    summary="My holds",
+    responses={200: {"description": "OK"}, **ME_RESPONSES},
+)
+def handle_me_list_holds(
+    wallet_id: Annotated[str, Path()],
+    status: Annotated[HoldStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> HoldList:
+    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
+    return ledger.list_holds(wallet.id, status, limit, cursor)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

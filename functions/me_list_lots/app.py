@@ -1,0 +1,30 @@
+"""GET /me/wallets/{wallet_id}/lots: the signed-in customer's credits, with their expiry dates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import customer_api, ledger
+from wallets.http import ME_RESPONSES, build_resolver, me, require_id
+from wallets.observability import logger, metrics
+from wallets.schemas import LotList
+
+app = build_resolver()
+
+
+@app.get(
+    "/me/wallets/<wallet_id>/lots",
+    summary="My credits",
+    responses={200: {"description": "OK"}, **ME_RESPONSES},
+)
+def handle_me_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
+    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
+    return ledger.list_lots(wallet.id)  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

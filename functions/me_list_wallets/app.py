@@ -1,0 +1,24 @@
+"""GET /me/wallets: the signed-in customer's wallets with their balances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import customer_api
+from wallets.http import ME_RESPONSES, build_resolver, me
+from wallets.observability import logger, metrics
+from wallets.schemas import WalletList
+
+app = build_resolver()
+
+
+@app.get("/me/wallets", summary="My wallets", responses={200: {"description": "OK"}, **ME_RESPONSES})
+def handle_me_list_wallets() -> WalletList:
+    return customer_api.wallets(me(app))  # type: ignore[return-value]
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,83 @@
+"""The customer API (`/me`): what an end customer may do with their own wallets, nothing more.
+
+The customer id comes from the verified token (http.me), never from the request. A wallet of
+another customer is answered exactly as a wallet that does not exist (404), so ids reveal nothing.
+A customer can read their wallets, transactions, lots, holds and top-ups; top up by the amounts the
+merchant allows (`allow_top_up`, `top_up_amounts`), save a card, and turn automatic top-up on or
+off within the merchant's settings. Credits, debits, voids, refunds, freezes and grants stay
+backend-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallets import clock, errors, ledger, repository, topups, views
+from wallets.ledger import Idempotency, Response
+from wallets.wallet import Wallet
+
+
+def owned(customer_id: str, wallet_id: str) -> Wallet:
+    """The customer's wallet, or 404 for a wallet that is missing or someone else's."""
+    try:
+        wallet = repository.get_wallet(wallet_id)
+    except errors.NotFound:
+        wallet = None
+    if wallet is None or wallet.customer_id != customer_id:
+        raise errors.NotFound(f"No such wallet: {wallet_id}")
+    return wallet
+
+
+def wallets(customer_id: str) -> dict[str, Any]:
+    now = clock.now_ms()
+    found = repository.get_wallets(sorted(repository.customer_wallet_ids(customer_id), reverse=True))
+    data = [views.wallet_body(w.view(now), now) for w in found]
+    return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
+
+
+def wallet(customer_id: str, wallet_id: str) -> dict[str, Any]:
+    now = clock.now_ms()
+    return views.wallet_body(owned(customer_id, wallet_id).view(now), now)
+
+
+def top_up(
+    customer_id: str, wallet_id: str, amount: int, payment_method: str, idem: Idempotency | None
+) -> Response:
+    """A top-up by the customer: only when the merchant allows it, and by one of the amounts the
+    merchant offers when it set any (403 top_up_not_allowed otherwise)."""
+    found = owned(customer_id, wallet_id)
+    if not found.settings.get("allow_top_up", True):
+        raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
+    offered = [int(a) for a in found.settings.get("top_up_amounts") or []]
+    if offered and amount not in offered:
+        raise errors.TopUpNotAllowed(
+            f"Top up by one of the offered amounts: {offered}", {"top_up_amounts": offered}
+        )
+    return topups.create(wallet_id, amount, payment_method, idem=idem)
+
+
+def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, Any]:
+    owned(customer_id, wallet_id)
+    return topups.get(wallet_id, top_up_id)
+
+
+def set_auto_top_up(
+    customer_id: str, wallet_id: str, enabled: bool, amount: int | None, idem: Idempotency | None
+) -> Response:
+    """Turn automatic top-up on or off. The merchant sets it up (threshold, limits); the customer may
+    only switch it, and pick its amount among the offered `top_up_amounts`."""
+    found = owned(customer_id, wallet_id)
+    configured = found.settings.get("auto_top_up")
+    if not configured:
+        raise errors.TopUpNotAllowed("Automatic top-up is not offered for this wallet")
+    if enabled and not found.settings.get("allow_top_up", True):
+        raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
+    changed = {**configured, "enabled": enabled}
+    if amount is not None:
+        offered = [int(a) for a in found.settings.get("top_up_amounts") or []]
+        if amount not in offered:
+            raise errors.TopUpNotAllowed(
+                f"Choose one of the offered amounts: {offered}", {"top_up_amounts": offered}
+            )
+        changed["amount"] = amount
+    return ledger.update_wallet(wallet_id, None, {"auto_top_up": changed}, idem)

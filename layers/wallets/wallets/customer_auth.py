@@ -1,0 +1,92 @@
+"""Customer tokens: JSON Web Tokens from the merchant's OpenID Connect issuer (Cognito included).
+
+The customer API (`/me/...`) trusts nothing but a token this verifies: signed with one of the
+issuer's published keys (JWKS, fetched over HTTPS and cached), by an asymmetric algorithm (RS256,
+RS384, RS512, ES256, ES384; never `none` nor HMAC, which a published key could forge), for this
+audience, unexpired. The customer id is the claim `CUSTOMER_JWT_CLAIM` names (default `sub`), and
+nothing in a request's path or body can change it.
+
+Settings (stack parameters): CUSTOMER_JWT_ISSUER, CUSTOMER_JWT_AUDIENCE, CUSTOMER_JWT_CLAIM,
+CUSTOMER_JWKS_URL (default `<issuer>/.well-known/jwks.json`). Without an issuer every token is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from typing import Any
+
+import jwt
+
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384"]
+LEEWAY_S = 30  # clock skew between the issuer and Lambda
+_CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,255}$")  # the API's customer id alphabet
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, unsigned, wrongly signed, expired, or for another audience or issuer."""
+
+
+@cache
+def _jwks(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+
+
+def _config() -> tuple[str, str, str, str]:
+    issuer = os.environ.get("CUSTOMER_JWT_ISSUER", "").rstrip("/")
+    audience = os.environ.get("CUSTOMER_JWT_AUDIENCE", "")
+    claim = os.environ.get("CUSTOMER_JWT_CLAIM") or "sub"
+    jwks = os.environ.get("CUSTOMER_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else "")
+    return issuer, audience, claim, jwks
+
+
+def customer_of(authorization: str | None) -> str:
+    """The customer id an `Authorization: Bearer <jwt>` header proves, or InvalidToken."""
+    issuer, audience, claim, jwks_url = _config()
+    if not (issuer and audience and jwks_url):
+        raise InvalidToken("the customer API is not configured (no issuer or audience)")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidToken("expected 'Authorization: Bearer <token>'")
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
+        key = _jwks(jwks_url).get_signing_key_from_jwt(token).key
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            leeway=LEEWAY_S,
+            options={"require": ["exp", "iss", "aud", claim]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    customer = claims.get(claim)
+    if not isinstance(customer, str) or not _CUSTOMER_ID.match(customer):
+        raise InvalidToken(f"claim {claim!r} is not a customer id")
+    return customer
+
+
+def policy(customer_id: str, method_arn: str) -> dict[str, Any]:
+    """An API Gateway authorizer answer: this customer may call the customer API (every /me route of
+    this stage, so that API Gateway can cache the answer across them), with the id in the context."""
+    parts = method_arn.split("/")  # arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>
+    base = "/".join(parts[:2])
+    return {
+        "principalId": customer_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow",
+                    "Resource": [f"{base}/*/me", f"{base}/*/me/*"],
+                }
+            ],
+        },
+        "context": {"customer_id": customer_id},
+    }

@@ -1,0 +1,129 @@
+"""Customer tokens (wallets.customer_auth): only an asymmetric signature by the issuer's key, for this
+audience and issuer, unexpired, naming a valid customer id, is accepted."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from wallets import customer_auth
+
+ISSUER, AUDIENCE = "https://issuer.example", "wallets-app"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class Keys:
+    def get_signing_key_from_jwt(self, token: str) -> Any:
+        return jwt.PyJWK({**json.loads(RSAAlgorithm.to_jwk(KEY.public_key())), "kid": "k1", "alg": "RS256"})
+
+
+@pytest.fixture(autouse=True)
+def issuer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUSTOMER_JWT_ISSUER", ISSUER)
+    monkeypatch.setenv("CUSTOMER_JWT_AUDIENCE", AUDIENCE)
+    monkeypatch.delenv("CUSTOMER_JWT_CLAIM", raising=False)
+    monkeypatch.setattr(customer_auth, "_jwks", lambda url: Keys())
+
+
+def claims(**extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": ISSUER, "aud": AUDIENCE, "sub": "cus_42", "iat": now, "exp": now + 300, **extra}
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+def test_a_token_signed_by_the_issuer_names_its_customer() -> None:
+    token = jwt.encode(claims(), KEY, algorithm="RS256", headers={"kid": "k1"})
+    assert customer_auth.customer_of(bearer(token)) == "cus_42"
+
+
+def test_the_customer_claim_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUSTOMER_JWT_CLAIM", "custom:customer_id")
+    token = jwt.encode(
+        claims(**{"custom:customer_id": "cus_7"}), KEY, algorithm="RS256", headers={"kid": "k1"}
+    )
+    assert customer_auth.customer_of(bearer(token)) == "cus_7"
+
+
+def hmac_signed(payload: dict[str, Any], secret: bytes) -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing = (
+        f"{part(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}"
+    )
+    return f"{signing}.{part(hmac.new(secret, signing.encode(), hashlib.sha256).digest())}"
+
+
+def unsigned(payload: dict[str, Any]) -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    return f"{part(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}."
+
+
+PUBLIC_PEM = KEY.public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(jwt.encode(claims(exp=int(time.time()) - 120), KEY, algorithm="RS256"), id="expired"),
+        pytest.param(jwt.encode(claims(aud="other"), KEY, algorithm="RS256"), id="wrong-audience"),
+        pytest.param(
+            jwt.encode(claims(iss="https://evil.example"), KEY, algorithm="RS256"), id="wrong-issuer"
+        ),
+        pytest.param(
+            jwt.encode({k: v for k, v in claims().items() if k != "sub"}, KEY, algorithm="RS256"),
+            id="no-customer",
+        ),
+        pytest.param(jwt.encode(claims(sub="cus 42/../x"), KEY, algorithm="RS256"), id="bad-customer-id"),
+        pytest.param(
+            jwt.encode(
+                claims(), rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256"
+            ),
+            id="another-key",
+        ),
+        # The public key used as an HMAC secret: the classic algorithm confusion.
+        pytest.param(hmac_signed(claims(), PUBLIC_PEM), id="hs256"),
+        pytest.param(unsigned(claims()), id="alg-none"),
+        pytest.param("not-a-token", id="garbage"),
+    ],
+)
+def test_anything_else_is_refused(token: str) -> None:
+    with pytest.raises(customer_auth.InvalidToken):
+        customer_auth.customer_of(bearer(token))
+
+
+def test_without_a_bearer_token_or_an_issuer_nothing_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = jwt.encode(claims(), KEY, algorithm="RS256")
+    with pytest.raises(customer_auth.InvalidToken):
+        customer_auth.customer_of(token)  # no "Bearer"
+    with pytest.raises(customer_auth.InvalidToken):
+        customer_auth.customer_of(None)
+    monkeypatch.setenv("CUSTOMER_JWT_ISSUER", "")
+    with pytest.raises(customer_auth.InvalidToken):
+        customer_auth.customer_of(bearer(token))
+
+
+def test_the_policy_allows_the_customer_api_of_this_stage_only() -> None:
+    answer = customer_auth.policy("cus_42", "arn:aws:execute-api:eu-west-1:123:abc/prod/GET/me/wallets")
+    (statement,) = answer["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == [
+        "arn:aws:execute-api:eu-west-1:123:abc/prod/*/me",
+        "arn:aws:execute-api:eu-west-1:123:abc/prod/*/me/*",
+    ]
+    assert answer["context"] == {"customer_id": "cus_42"} and answer["principalId"] == "cus_42"
