@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import decimal
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -128,8 +129,23 @@ def test_money_helpers_use_the_servers_minor_units() -> None:
     assert wc.to_minor("1.234", "BHD") == 1234 and wc.to_minor("500", "JPY") == 500
     with pytest.raises(ValueError):
         wc.to_minor(Decimal("0.001"), "USD")  # never rounded away
+    with pytest.raises(ValueError):
+        wc.to_minor("10.000000000000000000000000000001", "USD")  # past the decimal context's precision
+    with decimal.localcontext() as tight:
+        tight.prec = 6
+        assert wc.to_minor("12345.67", "USD") == 1234567 and wc.from_minor(1234567, "USD") == Decimal(
+            "12345.67"
+        )
+    assert wc.to_minor("1e3", "JPY") == 1000 and wc.to_minor("-2.50", "USD") == -250
+    assert wc.from_minor(-250, "USD") == Decimal("-2.50") and wc.from_minor(0, "BHD") == Decimal("0.000")
+    for refused in ("NaN", "Infinity", "sNaN"):
+        with pytest.raises(ValueError):
+            wc.to_minor(refused, "USD")
+    for wrong in (0.1, True):
+        with pytest.raises(TypeError):
+            wc.to_minor(wrong, "USD")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        wc.to_minor(0.1, "USD")  # type: ignore[arg-type]
+        wc.from_minor(1.5, "USD")  # type: ignore[arg-type]
     assert all(wc.minor_units(code) == minor_digits(code) for code in active_currencies())
 
 
@@ -195,6 +211,28 @@ def test_retries_only_what_may_succeed_later() -> None:
     with pytest.raises(wc.WalletClosed) as closed:
         once.wallets.freeze("wal_x")
     assert closed.value.request_id == "req-1"  # answered once: a 409 is final
+
+
+def test_gateway_answers_keep_their_message_and_odd_answers_are_wallets_errors() -> None:
+    answers = iter(
+        [
+            httpx.Response(403, json={"Message": "User: arn:aws:iam::1:user/x is not authorized"}),
+            httpx.Response(502, text="Bad Gateway from a proxy"),
+            httpx.Response(200, text="<html>a captive portal</html>"),
+        ]
+    )
+    odd = WalletsClient(
+        "http://api",
+        auth=None,
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(lambda r: next(answers))),
+    )
+    with pytest.raises(wc.PermissionDenied, match="is not authorized"):
+        odd.wallets.retrieve("wal_x")
+    with pytest.raises(wc.InternalError, match="Bad Gateway from a proxy"):
+        odd.wallets.retrieve("wal_x")
+    with pytest.raises(wc.WalletsError, match="not a WalletOutput"):
+        odd.wallets.retrieve("wal_x")
 
 
 def test_the_async_client_is_the_same_api(api: Client) -> None:

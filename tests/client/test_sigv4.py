@@ -62,3 +62,36 @@ def test_query_strings_are_signed_as_sent() -> None:
         SigV4Auth(KEY, "execute-api", "eu-west-1").add_auth(expected)
     assert sent.headers["Authorization"] == expected.headers["Authorization"]
     assert "Idempotency-Key" not in sent.headers
+
+
+def test_spaces_and_unicode_in_queries_are_signed_as_sigv4_canonicalises_them() -> None:
+    core = Core(URL, credentials=KEY)
+    listing = call("GET /wallets", query={"customer_id": "a b+c/é"})
+    with mock.patch("botocore.auth.get_current_datetime", return_value=NOW):
+        sent = core.build(listing, None)
+        expected = AWSRequest(
+            method="GET",
+            url=str(sent.url),
+            data=b"",
+            headers={"Accept": sent.headers["Accept"], "User-Agent": sent.headers["User-Agent"]},
+        )
+        SigV4Auth(KEY, "execute-api", "eu-west-1").add_auth(expected)
+    assert "customer_id=a%20b%2Bc%2F%C3%A9" in str(sent.url)  # %20: never a + that means a space
+    assert sent.headers["Authorization"] == expected.headers["Authorization"]
+
+
+def test_credentials_are_resolved_once_not_per_request() -> None:
+    with mock.patch("botocore.session.Session.get_credentials", return_value=KEY) as lookup:
+        core = Core(URL)
+        for _ in range(3):
+            core.build(call("GET /wallets/{wallet_id}", wallet_id="wal_1"), None)
+    assert lookup.call_count == 1
+
+
+def test_dot_segments_are_not_ids() -> None:
+    for bad in ("", ".", ".."):
+        try:
+            call("GET /customers/{customer_id}/wallets/{currency}", customer_id=bad, currency="USD").path  # noqa: B018
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was sent as an id")

@@ -14,10 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from wallets_client import errors, models
 
@@ -56,7 +56,6 @@ ROUTES: dict[str, type[BaseModel]] = {
 BY_STATUS: dict[tuple[str, int], type[BaseModel]] = {
     ("POST /wallets/{wallet_id}/debits", 202): models.RemainderChargeOutput,
 }
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MUTATING = frozenset({"POST", "PATCH", "DELETE"})
 
 
@@ -81,9 +80,10 @@ class Call:
 
 
 def _segment(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(str(value), safe="")
+    text = str(value)
+    if text in ("", ".", ".."):  # a client or an HTTP stack would resolve these to another route
+        raise ValueError(f"{text!r} is not an id")
+    return quote(text, safe="")
 
 
 def call(
@@ -140,12 +140,18 @@ class Core:
         self.max_retries = max_retries
         self.region = region or region_of(base_url)
         self._credentials = credentials
-        if auth == "sigv4" and self.region is None:
+        if auth == "sigv4":
             import botocore.session
 
-            self.region = botocore.session.get_session().get_config_variable("region")
-        if auth == "sigv4" and self.region is None:
-            raise ValueError("SigV4 needs a region: pass region= or set AWS_REGION")
+            session = botocore.session.get_session()
+            self.region = self.region or session.get_config_variable("region")
+            if self.region is None:
+                raise ValueError("SigV4 needs a region: pass region= or set AWS_REGION")
+            # Resolved once: botocore's credentials object refreshes itself (assumed roles, SSO,
+            # instance metadata) when they near expiry, instead of one lookup per request.
+            self._credentials = credentials or session.get_credentials()
+            if self._credentials is None:
+                raise errors.WalletsError("no AWS credentials found for SigV4 (the default chain is empty)")
 
     # ------------------------------------------------------------------ requests
     def idempotency_key(self, c: Call) -> str | None:
@@ -155,7 +161,9 @@ class Core:
         return c.idempotency_key or str(uuid.uuid4())
 
     def build(self, c: Call, key: str | None) -> httpx.Request:
-        url = self.base_url + c.path + (f"?{urlencode(c.query, doseq=True)}" if c.query else "")
+        # %20, not +, for spaces: what SigV4 canonicalises, so the signature is over what is sent.
+        query = urlencode(c.query, doseq=True, quote_via=quote) if c.query else ""
+        url = self.base_url + c.path + (f"?{query}" if query else "")
         content = json.dumps(c.body, separators=(",", ":")).encode() if c.body is not None else b""
         headers = {"Accept": "application/json", "User-Agent": "wallets-client-python/0.1"}
         if c.body is not None:
@@ -171,15 +179,8 @@ class Core:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        credentials = self._credentials
-        if credentials is None:
-            import botocore.session
-
-            credentials = botocore.session.get_session().get_credentials()
-            if credentials is None:
-                raise errors.WalletsError("no AWS credentials found for SigV4 (the default chain is empty)")
         request = AWSRequest(method=method, url=url, data=content, headers=headers)
-        SigV4Auth(credentials, "execute-api", str(self.region)).add_auth(request)
+        SigV4Auth(self._credentials, "execute-api", str(self.region)).add_auth(request)
         return dict(request.headers.items())
 
     # ------------------------------------------------------------------ answers
@@ -188,7 +189,7 @@ class Core:
         and connection errors, with jittered exponential backoff (or the server's Retry-After)."""
         if attempt >= self.max_retries:
             return None
-        if response is not None and response.status_code not in RETRY_STATUSES:
+        if response is not None and not (response.status_code == 429 or response.status_code >= 500):
             return None
         if response is not None and response.headers.get("Retry-After", "").isdigit():
             return min(float(response.headers["Retry-After"]), 20.0)
@@ -201,9 +202,16 @@ class Core:
         except ValueError:
             body = None
         if response.status_code >= 400:
-            raise errors.from_response(response.status_code, body, request_id)
+            raise errors.from_response(response.status_code, body, request_id, response.text)
         model = BY_STATUS.get((c.route, response.status_code)) or ROUTES[c.route]
-        return model.model_validate(body)
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            raise errors.WalletsError(
+                f"the answer is not a {model.__name__}: {exc}",
+                status=response.status_code,
+                request_id=request_id,
+            ) from exc
 
     @staticmethod
     def connection_error(exc: Exception) -> errors.APIConnectionError:

@@ -97,6 +97,12 @@ class ServiceUnavailable(WalletsError):
     type = "service_unavailable"
 
 
+class Unauthorized(WalletsError):
+    """401: the customer API (/me) got no valid customer token."""
+
+    type = "unauthorized"
+
+
 class PermissionDenied(WalletsError):
     """403 from API Gateway: the caller's IAM identity may not call this route."""
 
@@ -130,12 +136,18 @@ BY_TYPE: dict[str, type[WalletsError]] = {
         ConcurrentModification,
         ServiceUnavailable,
         InternalError,
+        Unauthorized,
     )
 }
-BY_STATUS: dict[int, type[WalletsError]] = {403: PermissionDenied, 429: RateLimited, 503: ServiceUnavailable}
+BY_STATUS: dict[int, type[WalletsError]] = {
+    401: Unauthorized,
+    403: PermissionDenied,
+    429: RateLimited,
+    503: ServiceUnavailable,
+}
 
 
-def from_response(status: int, body: Any, request_id: str | None) -> WalletsError:
+def from_response(status: int, body: Any, request_id: str | None, text: str = "") -> WalletsError:
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         kind = str(error.get("type") or "api_error")
@@ -147,6 +159,7 @@ def from_response(status: int, body: Any, request_id: str | None) -> WalletsErro
             details=error.get("details") or {},
             request_id=request_id,
         )
-    message = body.get("message") if isinstance(body, dict) else None  # API Gateway's own answers
+    # API Gateway's own answers ({"message"} or {"Message"}), or whatever text came back.
+    message = (body.get("message") or body.get("Message")) if isinstance(body, dict) else None
     cls = BY_STATUS.get(status, InternalError if status >= 500 else WalletsError)
-    return cls(str(message or f"HTTP {status}"), status=status, request_id=request_id)
+    return cls(str(message or text[:200] or f"HTTP {status}"), status=status, request_id=request_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from functools import cache
 
 import iso4217
@@ -24,18 +24,30 @@ def minor_units(currency: str) -> int:
 
 
 def to_minor(amount: Decimal | int | str, currency: str) -> int:
-    """`to_minor(Decimal("10.00"), "USD") == 1000`. More decimal places than the currency has is an
-    error, never a silent rounding (floats are refused: use Decimal or str)."""
-    if isinstance(amount, float):
-        raise TypeError("pass a Decimal or a str, not a float")
+    """`to_minor(Decimal("10.00"), "USD") == 1000`. Exact whatever the decimal context: more decimal
+    places than the currency has is an error, never a rounding; floats, booleans, NaN and infinities
+    are refused (use Decimal or str)."""
+    if isinstance(amount, (float, bool)):
+        raise TypeError("pass a Decimal, an int or a str, not a float or a bool")
     value = Decimal(amount)
-    scaled = value.scaleb(minor_units(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} has more decimal places than {currency} allows")
-    return int(scaled)
+    if not value.is_finite():
+        raise ValueError(f"{amount!r} is not a finite amount")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    shift = exponent + minor_units(currency)
+    coefficient = int("".join(map(str, digits)) or "0")
+    if shift < 0:
+        if coefficient % 10**-shift:
+            raise ValueError(f"{amount} has more decimal places than {currency} allows")
+        minor = coefficient // 10**-shift
+    else:
+        minor = coefficient * 10**shift
+    return -minor if sign else minor
 
 
 def from_minor(amount: int, currency: str) -> Decimal:
-    """`from_minor(1000, "USD") == Decimal("10.00")`."""
-    places = minor_units(currency)
-    return (Decimal(amount).scaleb(-places)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    """`from_minor(1000, "USD") == Decimal("10.00")`, exactly, whatever the decimal context."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("amounts in minor units are integers")
+    sign = 1 if amount < 0 else 0
+    return Decimal((sign, tuple(int(d) for d in str(abs(amount))), -minor_units(currency)))
