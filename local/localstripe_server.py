@@ -93,15 +93,23 @@ def last_payment_error(self: Any) -> Any:
     return _last_payment_error.fget(self)
 
 
-_attach_pm = resources.SetupIntent._attach_pm
+_setup_confirm = resources.SetupIntent._api_confirm.__func__  # type: ignore[attr-defined]
 
 
-def attach_pm(self: Any, pm: Any) -> None:
-    _attach_pm(self, pm)
-    if self.status == "succeeded":
-        if self.customer:
-            pm.customer = self.customer
-        schedule_webhook(resources.Event("setup_intent.succeeded", self))
+def announce_setup(intent: Any) -> None:
+    """A SetupIntent that succeeded: its card is attached to its customer, and Stripe says so once."""
+    if intent.status != "succeeded" or getattr(intent, "_announced", False):
+        return
+    intent._announced = True
+    if intent.customer and intent.payment_method:
+        resources.PaymentMethod._api_retrieve(intent.payment_method).customer = intent.customer
+    schedule_webhook(resources.Event("setup_intent.succeeded", intent))
+
+
+def setup_confirm(cls: Any, id: str, **kwargs: Any) -> Any:
+    intent = _setup_confirm(cls, id, **kwargs)
+    announce_setup(intent)
+    return intent
 
 
 def authenticate_setup(id: str, client_secret: Any = None, success: Any = False, **kwargs: Any) -> Any:
@@ -113,10 +121,7 @@ def authenticate_setup(id: str, client_secret: Any = None, success: Any = False,
     intent.next_action = None
     if resources.try_convert_to_bool(success):
         intent.status = "succeeded"
-        method = resources.PaymentMethod._api_retrieve(intent.payment_method)
-        if intent.customer:
-            method.customer = intent.customer
-        schedule_webhook(resources.Event("setup_intent.succeeded", intent))
+        announce_setup(intent)
     else:
         intent.status, intent.payment_method = "requires_payment_method", None
     return intent
@@ -151,12 +156,14 @@ def patch() -> Any:
     """Patch localstripe's resources, then import its server (which binds the routes at import)."""
     resources.PaymentIntent._api_confirm = classmethod(confirm)  # type: ignore[assignment]
     resources.PaymentIntent.last_payment_error = property(last_payment_error)  # type: ignore[assignment]
-    resources.SetupIntent._attach_pm = attach_pm  # type: ignore[assignment]
+    resources.SetupIntent._api_confirm = classmethod(setup_confirm)  # type: ignore[assignment]
     resources.Refund.__init__ = refund_init  # type: ignore[method-assign]
     # The routes were registered with the original functions: point them at the patched ones.
     for index, (method, path, _func) in enumerate(resources.extra_apis):
         if path == "/v1/payment_intents/{id}/confirm":
             resources.extra_apis[index] = (method, path, resources.PaymentIntent._api_confirm)
+        if path == "/v1/setup_intents/{id}/confirm":
+            resources.extra_apis[index] = (method, path, resources.SetupIntent._api_confirm)
     resources.extra_apis.append(("POST", "/v1/setup_intents/{id}/_authenticate", authenticate_setup))
     from localstripe import server
 

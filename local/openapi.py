@@ -25,7 +25,8 @@ def generate() -> dict[str, Any]:
         description=(
             "Prepaid balances and credits. Amounts are integers in the currency's minor unit, each with a "
             "`*_formatted` twin. Every POST accepts an `Idempotency-Key` header. Requests are signed with "
-            "AWS SigV4 (API Gateway IAM authorization)."
+            "AWS SigV4 (API Gateway IAM authorization), except the customer API (/me), which takes the "
+            "customer's JWT (`Authorization: Bearer`)."
         ),
         on_conflict="error",
     )
@@ -34,6 +35,8 @@ def generate() -> dict[str, Any]:
             continue
         runtime.load_handler(fn)
         module = sys.modules[f"functions_{fn.code_uri.name}_{fn.module_file.stem}"]
+        if not hasattr(module, "app"):
+            continue  # not an API resolver (the portal's static page)
         merge.add_schema(json.loads(module.app.get_openapi_json_schema()))
     return json.loads(merge.get_openapi_json_schema())
 

@@ -38,6 +38,7 @@ class LocalIssuer:
             CUSTOMER_JWT_CLAIM="sub",
             CUSTOMER_JWKS_URL="",  # the issuer's own: <issuer>/.well-known/jwks.json
         )
+        os.environ.setdefault("PORTAL_SIGN_IN_URL", "/_local/login?redirect=/portal&customer_id=")
 
     def token(self, customer_id: str, lifetime_s: int = LIFETIME_S, audience: str = AUDIENCE) -> str:
         now = int(time.time())

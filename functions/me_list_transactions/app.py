@@ -26,7 +26,9 @@ def handle_me_list_transactions(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TransactionList:
     wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return ledger.list_transactions(wallet.id, type, None, None, limit, cursor)  # type: ignore[return-value]
+    return customer_api.masked(  # type: ignore[no-any-return]
+        ledger.list_transactions(wallet.id, type, None, None, limit, cursor)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -149,3 +149,20 @@ def test_bad_tokens_are_401(server: Client, kind: str) -> None:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     status, body = server.request("GET", "/me/wallets", None, headers=headers)
     assert status == 401, body
+
+
+def test_retries_get_their_first_answer_and_customers_never_see_the_merchants_identity(
+    server: Client,
+) -> None:
+    frank = login(server, "cus_me_frank")
+    wid = funded_wallet(server, "cus_me_frank", top_up_amounts=[500])
+    body = {"amount": 500, "payment_method": "pm_card_visa"}
+    headers = {**frank, "Idempotency-Key": "frank-1"}
+    first = server.request("POST", f"/me/wallets/{wid}/top-ups", body, headers=headers)
+    assert first[0] == 201
+    server.request("PATCH", f"/wallets/{wid}", {"settings": {"allow_top_up": False}})
+    assert server.request("POST", f"/me/wallets/{wid}/top-ups", body, headers=headers) == first  # not a 403
+    history = as_customer(server, frank, "GET", f"/me/wallets/{wid}/transactions")[1]["data"]
+    assert {t["actor"] for t in history} <= {"merchant", "customer:cus_me_frank", "scheduler", "system"}
+    holds = as_customer(server, frank, "GET", f"/me/wallets/{wid}/holds")[1]["data"]
+    assert [h["actor"] for h in holds] == ["merchant"]

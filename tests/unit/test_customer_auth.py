@@ -73,6 +73,14 @@ def unsigned(payload: dict[str, Any]) -> str:
     return f"{part(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}."
 
 
+def relabeled(token: str, algorithm: str) -> str:
+    _, payload, signature = token.split(".")
+    header = (
+        base64.urlsafe_b64encode(json.dumps({"alg": algorithm, "kid": "k1"}).encode()).rstrip(b"=").decode()
+    )
+    return f"{header}.{payload}.{signature}"
+
+
 PUBLIC_PEM = KEY.public_key().public_bytes(
     serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
 )
@@ -100,6 +108,10 @@ PUBLIC_PEM = KEY.public_key().public_bytes(
         # The public key used as an HMAC secret: the classic algorithm confusion.
         pytest.param(hmac_signed(claims(), PUBLIC_PEM), id="hs256"),
         pytest.param(unsigned(claims()), id="alg-none"),
+        # An RSA signature under an ES256 header: the key's type decides, not the header (was a 500).
+        pytest.param(relabeled(jwt.encode(claims(), KEY, algorithm="RS256"), "ES256"), id="es256-header"),
+        pytest.param(relabeled(jwt.encode(claims(), KEY, algorithm="RS256"), "RS512"), id="rs512-header"),
+        pytest.param(jwt.encode(claims(sub="cus_42\n"), KEY, algorithm="RS256"), id="trailing-newline"),
         pytest.param("not-a-token", id="garbage"),
     ],
 )

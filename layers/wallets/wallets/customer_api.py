@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from wallets import clock, errors, ledger, repository, topups, views
-from wallets.ledger import Idempotency, Response
+from wallets.ledger import Idempotency, Outcome, Response
 from wallets.wallet import Wallet
 
 
@@ -31,21 +31,24 @@ def owned(customer_id: str, wallet_id: str) -> Wallet:
 def wallets(customer_id: str) -> dict[str, Any]:
     now = clock.now_ms()
     found = repository.get_wallets(sorted(repository.customer_wallet_ids(customer_id), reverse=True))
-    data = [views.wallet_body(w.view(now), now) for w in found]
+    data = [masked(views.wallet_body(w.view(now), now)) for w in found]
     return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
 
 
 def wallet(customer_id: str, wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return views.wallet_body(owned(customer_id, wallet_id).view(now), now)
+    return masked(views.wallet_body(owned(customer_id, wallet_id).view(now), now))
 
 
 def top_up(
     customer_id: str, wallet_id: str, amount: int, payment_method: str, idem: Idempotency | None
 ) -> Response:
     """A top-up by the customer: only when the merchant allows it, and by one of the amounts the
-    merchant offers when it set any (403 top_up_not_allowed otherwise)."""
+    merchant offers when it set any (403 top_up_not_allowed otherwise). A retry with the same
+    Idempotency-Key gets the first answer even if the merchant changed the settings since."""
     found = owned(customer_id, wallet_id)
+    if idem is not None and repository.get_idempotency(idem.key) is not None:
+        return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem))
     if not found.settings.get("allow_top_up", True):
         raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
     offered = [int(a) for a in found.settings.get("top_up_amounts") or []]
@@ -53,31 +56,62 @@ def top_up(
         raise errors.TopUpNotAllowed(
             f"Top up by one of the offered amounts: {offered}", {"top_up_amounts": offered}
         )
-    return topups.create(wallet_id, amount, payment_method, idem=idem)
+    return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem))
 
 
 def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, Any]:
     owned(customer_id, wallet_id)
-    return topups.get(wallet_id, top_up_id)
+    return masked(topups.get(wallet_id, top_up_id))
+
+
+def masked(body: Any) -> Any:
+    """What a customer sees of who acted: themselves, the jobs, or `merchant` (never the merchant's
+    IAM principals, which name its AWS account and roles)."""
+    if isinstance(body, list):
+        return [masked(item) for item in body]
+    if not isinstance(body, dict):
+        return body
+    out = {key: masked(value) for key, value in body.items()}
+    actor = out.get("actor")
+    if isinstance(actor, str) and not actor.startswith("customer:") and actor not in ("scheduler", "system"):
+        out["actor"] = "merchant"
+    return out
+
+
+def _for_customer(response: Response) -> Response:
+    status, body = response
+    return status, masked(body)
 
 
 def set_auto_top_up(
     customer_id: str, wallet_id: str, enabled: bool, amount: int | None, idem: Idempotency | None
 ) -> Response:
     """Turn automatic top-up on or off. The merchant sets it up (threshold, limits); the customer may
-    only switch it, and pick its amount among the offered `top_up_amounts`."""
-    found = owned(customer_id, wallet_id)
-    configured = found.settings.get("auto_top_up")
-    if not configured:
-        raise errors.TopUpNotAllowed("Automatic top-up is not offered for this wallet")
-    if enabled and not found.settings.get("allow_top_up", True):
-        raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
-    changed = {**configured, "enabled": enabled}
-    if amount is not None:
-        offered = [int(a) for a in found.settings.get("top_up_amounts") or []]
-        if amount not in offered:
+    only switch it, and pick its amount among the offered `top_up_amounts`. Checked on the wallet the
+    change is written to (one transaction), and a suspension (after failed charges) stays the
+    merchant's to lift."""
+    owned(customer_id, wallet_id)
+
+    def action(work: Wallet, now: int) -> Outcome:
+        configured = work.settings.get("auto_top_up")
+        if not configured:
+            raise errors.TopUpNotAllowed("Automatic top-up is not offered for this wallet")
+        if work.auto_top_up_state.get("suspended"):
             raise errors.TopUpNotAllowed(
-                f"Choose one of the offered amounts: {offered}", {"top_up_amounts": offered}
+                "Automatic top-up is suspended after failed payments; add funds or ask the merchant"
             )
-        changed["amount"] = amount
-    return ledger.update_wallet(wallet_id, None, {"auto_top_up": changed}, idem)
+        if enabled and not work.settings.get("allow_top_up", True):
+            raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
+        changed = {**configured, "enabled": enabled}
+        if amount is not None:
+            offered = [int(a) for a in work.settings.get("top_up_amounts") or []]
+            if amount not in offered:
+                raise errors.TopUpNotAllowed(
+                    f"Choose one of the offered amounts: {offered}", {"top_up_amounts": offered}
+                )
+            changed["amount"] = amount
+        work.settle(now)
+        work.configure(now, None, {"auto_top_up": changed})
+        return Outcome(200, views.wallet_body(work, now))
+
+    return _for_customer(ledger.run(lambda: repository.get_wallet(wallet_id), action, idem=idem))

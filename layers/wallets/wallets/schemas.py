@@ -79,7 +79,7 @@ _ID_CHARS = re.compile(r"^[A-Za-z0-9_.:@+\-]+$")
 
 
 def _customer_id(value: str) -> str:
-    if not _ID_CHARS.match(value):
+    if not _ID_CHARS.fullmatch(value):  # not match: `$` would accept a trailing newline
         raise ValueError("may contain letters, digits and _ . : @ + - only")
     return value
 
