@@ -16,7 +16,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run run-clean localstripe client-models test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean localstripe client-models chromium test lint format typecheck template openapi openapi-check requirements build invoke \
         bench soak clean
 
 help:
@@ -66,6 +66,16 @@ $(CODEGEN_VENV)/.installed:
 	$(CODEGEN_VENV)/bin/pip install -q datamodel-code-generator==0.89.0
 	@touch $@
 
+# Debian's chromium and chromium-driver for the portal's browser test (tests/e2e/test_portal.py):
+# installed with apt-get when missing and possible (root); otherwise that test skips and says why.
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver \
+	        >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	        --no-install-recommends chromium chromium-driver >/dev/null; }; \
+	    else echo "chromium/chromedriver missing (apt-get install chromium chromium-driver): the browser test skips"; fi; }
+
 client-models: $(CODEGEN_VENV)/.installed
 	$(CODEGEN_VENV)/bin/python clients/python/tools/generate_models.py
 
@@ -86,7 +96,7 @@ run-clean: $(VENV)/.installed
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.installed $(CODEGEN_VENV)/.installed \
-      lint typecheck template openapi-check
+      chromium lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
