@@ -36,11 +36,11 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
     for e in entries:
         assert e.amount >= 0
         totals[e.type] += e.amount
-        if e.type in IN:
+        if e.type in IN or (e.type == "adjustment" and e.details["direction"] == "increase"):
             balance += e.amount
             for a in e.allocations:
                 by_type[a.funding_type] += a.amount
-        elif e.type in OUT:
+        elif e.type in OUT or e.type == "adjustment":
             balance -= e.amount
             for a in e.allocations:
                 by_type[a.funding_type] -= a.amount
@@ -52,7 +52,7 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
             pending -= int(e.details["held_amount"])
         elif e.type == "debit" and e.hold_id:  # a debit whose remainder was charged: its hold, whole
             pending -= e.amount
-        assert e.type in IN | OUT | {"hold", "release"}, e.type
+        assert e.type in IN | OUT | {"hold", "release", "adjustment"}, e.type
         assert sum(a.amount for a in e.allocations) == e.amount or (e.type == "debit" and e.amount == 0), e
         assert e.balance_after == balance, (e, balance)
         assert e.pending_after == pending, (e, pending)
@@ -60,8 +60,10 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
     assert balance == balances.balance
     assert pending == balances.pending
     # 4. credits in = debits + voids + expiries + captures + close - refunds + balance
-    credits_in = totals["credit"] + totals["top_up"]
-    out = totals["debit"] + totals["void"] + totals["expiry"] + totals["capture"] + totals["close"]
+    ups = sum(e.amount for e in entries if e.type == "adjustment" and e.details["direction"] == "increase")
+    downs = totals["adjustment"] - ups
+    credits_in = totals["credit"] + totals["top_up"] + ups
+    out = totals["debit"] + totals["void"] + totals["expiry"] + totals["capture"] + totals["close"] + downs
     assert credits_in == out - totals["refund"] + balance
     # 6. per funding type the ledger matches the lots: money never changes type, so promotional or
     #    code credit can never become withdrawable (a refund restores the types the original used)

@@ -112,3 +112,20 @@ def test_low_balance_fires_once_and_auto_top_up_refills(server: Client) -> None:
     assert refilled[0]["detail"]["amount"] == 2000
     assert server.get(f"/wallets/{wid}")[1]["available"] == 2250
     assert len(events(server, wid, "wallet.balance_low")) == 1
+
+
+def test_a_manual_adjustment_each_way_with_its_event(server: Client) -> None:
+    status, created = server.post("/wallets", {"customer_id": "cus_http_adjust", "currency": "USD"})
+    wid = created["id"]
+    status, up = server.post(f"/wallets/{wid}/adjustments", {"amount": 900, "reason": "migration from v1"})
+    assert status == 201 and up["adjustment_direction"] == "increase"
+    server.post(f"/wallets/{wid}/freeze")
+    status, down = server.post(f"/wallets/{wid}/adjustments", {"amount": -200, "reason": "duplicate credit"})
+    assert status == 201 and down["adjustment_direction"] == "decrease"
+    assert server.get(f"/wallets/{wid}")[1]["balance"] == 700
+    adjusted = wait_for(lambda: events(server, wid, "wallet.adjusted")[1:])
+    seen = sorted(
+        (e["detail"]["amount"], e["detail"]["direction"]) for e in events(server, wid, "wallet.adjusted")
+    )
+    assert seen == [(200, "decrease"), (900, "increase")]
+    assert adjusted

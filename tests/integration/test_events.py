@@ -32,6 +32,7 @@ EXPECTED = {
     "CreditWalletFunction": 201,
     "DebitWalletFunction": 201,
     "VoidWalletFunction": 201,
+    "AdjustWalletFunction": 201,
     "ListTransactionsFunction": 200,
     "GetTransactionFunction": 200,
     "ListLotsFunction": 200,

@@ -99,6 +99,10 @@ class WalletMachine(RuleBasedStateMachine):
     def void(self, amount: int, funding: str | None) -> None:
         self._try(ledger.void, self.wallet_id, amount, funding, "test", None, {}, None)
 
+    @rule(amount=AMOUNT, up=st.booleans())
+    def adjust(self, amount: int, up: bool) -> None:
+        self._try(ledger.adjust, self.wallet_id, amount if up else -amount, "correction", None, {}, None)
+
     @rule(target=holds, amount=AMOUNT, ttl=st.integers(1, 300))
     def hold(self, amount: int, ttl: int) -> str:
         result = self._try(

@@ -134,7 +134,17 @@ def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbo
     }
 
 
-MONEY_VERBS = {"credits", "debits", "voids", "holds", "capture", "release", "refunds", "top-ups"}
+MONEY_VERBS = {
+    "credits",
+    "debits",
+    "voids",
+    "adjustments",
+    "holds",
+    "capture",
+    "release",
+    "refunds",
+    "top-ups",
+}
 
 
 def test_every_request_is_logged_with_its_caller_and_kept() -> None:

@@ -69,6 +69,7 @@ function formatDate(iso) {
 const LABELS = {
   credit: "Credit", top_up: "Funds added", debit: "Payment", void: "Removed", refund: "Refund",
   expiry: "Expired", hold: "Reserved", capture: "Payment", release: "Released", close: "Closed",
+  adjustment: "Adjustment",
 };
 
 async function renderWallet(wallet) {
@@ -108,7 +109,9 @@ async function renderHistory(node, wallet, cursor) {
   const rows = node.querySelector(".history tbody");
   for (const txn of body.data) {
     const row = document.createElement("tr");
-    const sign = ["debit", "void", "expiry", "capture", "close", "hold"].includes(txn.type) ? "−" : "+";
+    const out = ["debit", "void", "expiry", "capture", "close", "hold"].includes(txn.type) ||
+      txn.adjustment_direction === "decrease";
+    const sign = out ? "−" : "+";
     for (const text of [formatDate(txn.created_at), txn.description || LABELS[txn.type] || txn.type,
                         sign + txn.amount_formatted]) {
       const cell = document.createElement("td");

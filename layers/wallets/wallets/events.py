@@ -30,6 +30,7 @@ TRANSACTION_EVENTS = {
     "hold": "hold.created",
     "capture": "hold.captured",
     "close": "wallet.closed",
+    "adjustment": "wallet.adjusted",
 }
 
 CATALOGUE = sorted(
@@ -137,6 +138,7 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
         "breakdown": entry.breakdown,
         "lots": [a.to_dict() for a in entry.allocations],
         "reference": entry.reference,
+        "reason": entry.reason,
         "hold_id": entry.hold_id,
         "original_transaction_id": entry.original_transaction_id,
         "top_up_id": entry.top_up_id,

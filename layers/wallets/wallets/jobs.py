@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ledger, payouts, repository, topups
 from wallets.observability import logger, metrics
-from wallets.wallet import BALANCE_SIGN, Entry, Wallet
+from wallets.wallet import Entry, Wallet, balance_sign
 
 SAFETY_MARGIN_MS = 3_000
 SCHEDULER = "scheduler"  # the actor of what the scheduled jobs write
@@ -139,7 +139,7 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
     lots: dict[str, tuple[int, str, int | None]] = {}
     holds: dict[str, tuple[int, list[tuple[str, int]]]] = {}
     for e in entries:
-        sign = BALANCE_SIGN.get(e.type)
+        sign = balance_sign(e)
         if sign is None:
             problems.append(f"{e.id}: unknown type {e.type}")
             continue

@@ -557,6 +557,21 @@ def void(
     return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "void"))
 
 
+def adjust(
+    wallet_id: str,
+    amount: int,
+    reason: str,
+    reference: str | None,
+    metadata: dict[str, str],
+    idem: Idempotency | None,
+) -> Response:
+    def action(work: Wallet, now: int) -> Outcome:
+        entry = work.adjust(amount, now, reason, reference=reference, metadata=metadata)
+        return _entry_outcome(work, entry)
+
+    return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "adjustment"))
+
+
 def grant(
     customer_id: str,
     currency: str,

@@ -27,7 +27,17 @@ from wallets.money import MAX_AMOUNT, active_currencies, is_active_currency
 
 FundingType = Literal["cash", "promotional", "code_redemption", "refund", "manual_adjustment"]
 TransactionType = Literal[
-    "credit", "top_up", "debit", "void", "refund", "expiry", "hold", "capture", "release", "close"
+    "credit",
+    "top_up",
+    "debit",
+    "void",
+    "refund",
+    "expiry",
+    "hold",
+    "capture",
+    "release",
+    "close",
+    "adjustment",
 ]
 WalletStatus = Literal["active", "frozen", "closed"]
 HoldStatus = Literal["pending", "captured", "released", "expired"]
@@ -239,6 +249,29 @@ class DebitWalletRequest(_Request):
         return value
 
 
+class AdjustWalletRequest(_Request):
+    amount: Annotated[
+        int,
+        Field(
+            strict=True,
+            ge=-MAX_AMOUNT,
+            le=MAX_AMOUNT,
+            description="Signed, minor units: positive adds a manual_adjustment lot, negative takes from "
+            "available credit (never held funds); not 0",
+        ),
+    ]
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    reference: Reference | None = None
+    metadata: Metadata = {}
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0")
+        return value
+
+
 class VoidWalletRequest(_Request):
     amount: Amount
     funding_type: FundingType | None = None
@@ -425,6 +458,7 @@ class TransactionOutput(_Output):
     charge_id: str | None = Field(None, description="Debits: the gateway's payment of the charged part")
     refunded_amount: int | None = None
     released_amount: int | None = None
+    adjustment_direction: Literal["increase", "decrease"] | None = None
     refund_due: int | None = None
     forfeited: int | None = None
 

@@ -127,6 +127,8 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
         body.update(_amounts({"refunded_amount": refunded_amount}, currency))
     if entry.type == "capture":
         body.update(_amounts({"released_amount": int(details.get("released_amount", 0))}, currency))
+    if entry.type == "adjustment":
+        body["adjustment_direction"] = details.get("direction", "increase")
     if entry.type == "close":
         body.update(
             _amounts(

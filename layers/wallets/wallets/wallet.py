@@ -33,6 +33,14 @@ BALANCE_SIGN = {
     "release": 0,
 }
 
+
+def balance_sign(entry: Entry) -> int | None:
+    """+1, -1 or 0: how an entry moves `balance`. An adjustment goes either way (its direction)."""
+    if entry.type == "adjustment":
+        return -1 if entry.details.get("direction") == "decrease" else 1
+    return BALANCE_SIGN.get(entry.type)
+
+
 DEFAULT_HOLD_MS = 7 * DAY_MS
 MAX_HOLD_MS = 30 * DAY_MS
 # One wallet is one DynamoDB item (400 KB) and one transaction holds at most 100 items; see
@@ -620,6 +628,42 @@ class Wallet:
             )
         self._take(allocations)
         return self._record("void", amount, now, allocations=allocations, **fields)
+
+    def adjust(self, amount: int, now: int, reason: str, **fields: Any) -> Entry:
+        """A manual correction by the merchant, allowed on frozen wallets. A positive amount adds a
+        `manual_adjustment` lot; a negative one takes from available credit, in the consumption
+        order, as a void does (never from held funds). One `adjustment` entry, with its direction."""
+        self.require_open()
+        self.settle(now)
+        if amount > 0:
+            lot = self._add_lot("manual_adjustment", amount, now, None)
+            entry = self._record(
+                "adjustment",
+                amount,
+                now,
+                allocations=[Allocation(lot.id, "manual_adjustment", amount, None)],
+                reason=reason,
+                details={"direction": "increase"},
+                **fields,
+            )
+            lot.source_transaction_id = entry.id
+            return entry
+        allocations = allocate(self.lots.values(), -amount, now, self.held_by_lot())
+        if total(allocations) < -amount:
+            raise errors.InsufficientFunds(
+                "Not enough available credit to adjust down",
+                {"requested": -amount, "available": self.balances().available},
+            )
+        self._take(allocations)
+        return self._record(
+            "adjustment",
+            -amount,
+            now,
+            allocations=allocations,
+            reason=reason,
+            details={"direction": "decrease"},
+            **fields,
+        )
 
     def hold(
         self, amount: int, now: int, expires_at: int | None = None, **fields: Any

@@ -51,6 +51,7 @@ ROUTES: dict[str, type[BaseModel]] = {
     "GET /wallets/{wallet_id}/transactions/{transaction_id}": models.TransactionOutput,
     "POST /wallets/{wallet_id}/unfreeze": models.WalletOutput,
     "POST /wallets/{wallet_id}/voids": models.TransactionOutput,
+    "POST /wallets/{wallet_id}/adjustments": models.TransactionOutput,
 }
 # Answers whose model depends on the status (202: the charge is not finished).
 BY_STATUS: dict[tuple[str, int], type[BaseModel]] = {

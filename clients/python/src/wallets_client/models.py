@@ -14,6 +14,44 @@ from pydantic import (
 )
 from typing_extensions import TypeAliasType
 
+MetadataAdditionalProperty = TypeAliasType(
+    "MetadataAdditionalProperty", Annotated[str, Field(max_length=500)]
+)
+
+
+class Reference(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ]
+
+
+class AdjustWalletRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amount: Annotated[
+        int,
+        Field(
+            description='Signed, minor units: positive adds a manual_adjustment lot, negative takes from available credit (never held funds); not 0',
+            ge=-1000000000000000,
+            le=1000000000000000,
+            title='Amount',
+        ),
+    ]
+    metadata: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=40)],
+            MetadataAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=20, title='Metadata'),
+    ] = {}
+    reason: Annotated[str, Field(max_length=500, min_length=1, title='Reason')]
+    reference: Annotated[Reference | None, Field(title='Reference')] = None
+
 
 class AutoTopUpOutput(BaseModel):
     model_config = ConfigDict(
@@ -123,20 +161,6 @@ class CloseWalletRequest(BaseModel):
 
 class Description(RootModel[str]):
     root: Annotated[str, Field(max_length=500, title='Description')]
-
-
-MetadataAdditionalProperty = TypeAliasType(
-    "MetadataAdditionalProperty", Annotated[str, Field(max_length=500)]
-)
-
-
-class Reference(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
-        ),
-    ]
 
 
 class CreateHoldRequest(BaseModel):
@@ -528,6 +552,9 @@ class TransactionOutput(BaseModel):
             title='Actor',
         ),
     ]
+    adjustment_direction: Annotated[
+        Literal['increase', 'decrease'] | None, Field(title='Adjustment Direction')
+    ] = None
     amount: Annotated[int, Field(title='Amount')]
     amount_formatted: Annotated[str, Field(title='Amount Formatted')]
     applied_amount: Annotated[int | None, Field(title='Applied Amount')] = None
@@ -589,6 +616,7 @@ class TransactionOutput(BaseModel):
             'capture',
             'release',
             'close',
+            'adjustment',
         ],
         Field(title='Type'),
     ]

@@ -215,6 +215,28 @@ class Wallets(Resource):
             )
         )
 
+    def adjust(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        reason: str,
+        reference: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        """A manual correction: a positive amount adds withdrawable credit, a negative one removes
+        available credit (never held funds). Allowed on frozen wallets."""
+        body = {"amount": amount, "reason": reason, "reference": reference, "metadata": metadata}
+        return self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/adjustments",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
     def refund(
         self,
         wallet_id: str,
