@@ -7,7 +7,7 @@ import hmac
 import time
 from typing import Any
 
-from wallets import jobs, repository
+from wallets import clock, jobs, repository
 
 from tests.conftest import call
 from tests.invariants import assert_invariants
@@ -56,3 +56,11 @@ def stripe_signature(payload: str, secret: str, age_s: int = 0) -> dict[str, str
     stamp = int(time.time()) - age_s
     mac = hmac.new(secret.encode(), f"{stamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     return {"Stripe-Signature": f"t={stamp},v1={mac}"}
+
+
+def early_in_a_day() -> None:
+    """Move the clock to 01:00 UTC of the next day: a test that spans hours and counts per day must
+    not cross midnight (the daily cap of automatic top-ups resets there)."""
+    day = 86_400_000
+    now = clock.now_ms()
+    clock.advance(((now // day + 1) * day + 3_600_000 - now) / 1000)

@@ -16,7 +16,7 @@ from wallets.items import SandboxChargeItem, TopUpItem, WalletItem, wallet_pk
 
 from tests import limits
 from tests.conftest import Engine, call
-from tests.integration.helpers import check, credit, debit, new_wallet, wallet
+from tests.integration.helpers import check, credit, debit, early_in_a_day, new_wallet, wallet
 from tests.integration.test_faults import commit_then_time_out, conflict, inject, throttled
 from tests.integration.test_holds_topups_refunds import hold, top_up
 
@@ -369,6 +369,7 @@ def test_resuming_auto_top_up_keeps_the_daily_cap_and_cooldown(table: str) -> No
         "cus_r", "USD", {}, {"auto_top_up": {**AUTO, "payment_method": "pm_card_declined", "max_per_day": 5}}
     )
     wid = created["id"]
+    early_in_a_day()  # three hourly attempts, counted in one day
     ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
     ledger.debit(wid, 900, False, None, None, {}, None)  # a crossing
     for _ in range(3):

@@ -15,7 +15,7 @@ from wallets import clock, jobs, ledger, repository
 from wallets.items import TransactionItem, WalletItem, shard_of, sortable_ms, wallet_pk, wallet_to_item
 
 from bench.counting import tally
-from tests.integration.helpers import check
+from tests.integration.helpers import check, early_in_a_day
 
 DAY_S = 86_400
 RACE_SECONDS = float(os.environ.get("RECONCILE_RACE_SECONDS", "10"))  # `make soak`: 60
@@ -142,6 +142,7 @@ def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) 
 
 
 def test_auto_top_up_guardrails_cooldown_and_daily_cap(table: str) -> None:
+    early_in_a_day()  # the daily cap counts in one day
     wid = auto_wallet(amount=100)
     ledger.debit(wid, 600, False, None, None, {}, None)
     jobs.run_top_up_job({}, None)  # 400 -> 500: back at threshold

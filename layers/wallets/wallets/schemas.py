@@ -258,6 +258,7 @@ class AdjustWalletRequest(_Request):
             le=MAX_AMOUNT,
             description="Signed, minor units: positive adds a manual_adjustment lot, negative takes from "
             "available credit (never held funds); not 0",
+            json_schema_extra={"not": {"const": 0}},
         ),
     ]
     reason: Annotated[StrictStr, Field(min_length=1, max_length=500)]
