@@ -3,8 +3,6 @@ authorizer's code; two customers who can never see or touch each other's wallets
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import jwt
@@ -12,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.e2e.conftest import Client
+from tests.jwts import unsigned
 
 
 def login(server: Client, customer: str, **extra: str) -> dict[str, str]:
@@ -120,13 +119,6 @@ def test_backend_only_operations_are_not_in_the_customer_api(server: Client) -> 
 def forged(claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return jwt.encode(claims, key, algorithm="RS256", headers=header)
-
-
-def unsigned(claims: dict[str, Any]) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
 @pytest.mark.parametrize(

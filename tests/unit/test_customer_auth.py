@@ -3,9 +3,6 @@ audience and issuer, unexpired, naming a valid customer id, is accepted."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
@@ -16,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from wallets import customer_auth
+
+from tests.jwts import hmac_signed, relabeled, unsigned
 
 ISSUER, AUDIENCE = "https://issuer.example", "wallets-app"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -54,31 +53,6 @@ def test_the_customer_claim_is_configurable(monkeypatch: pytest.MonkeyPatch) -> 
         claims(**{"custom:customer_id": "cus_7"}), KEY, algorithm="RS256", headers={"kid": "k1"}
     )
     assert customer_auth.customer_of(bearer(token)) == "cus_7"
-
-
-def hmac_signed(payload: dict[str, Any], secret: bytes) -> str:
-    def part(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    signing = (
-        f"{part(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}"
-    )
-    return f"{signing}.{part(hmac.new(secret, signing.encode(), hashlib.sha256).digest())}"
-
-
-def unsigned(payload: dict[str, Any]) -> str:
-    def part(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    return f"{part(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{part(json.dumps(payload).encode())}."
-
-
-def relabeled(token: str, algorithm: str) -> str:
-    _, payload, signature = token.split(".")
-    header = (
-        base64.urlsafe_b64encode(json.dumps({"alg": algorithm, "kid": "k1"}).encode()).rstrip(b"=").decode()
-    )
-    return f"{header}.{payload}.{signature}"
 
 
 PUBLIC_PEM = KEY.public_key().public_bytes(
