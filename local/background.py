@@ -26,6 +26,7 @@ class RecordingBus:
 
     def __init__(self, keep: int = 1000, echo: bool = True) -> None:
         self.events: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.outbox: deque[dict[str, Any]] = deque()  # not yet offered to the bus's rules
         self.echo = echo
         self.lock = threading.Lock()
 
@@ -39,6 +40,7 @@ class RecordingBus:
                     "event-bus-name": entry.get("EventBusName"),
                 }
                 self.events.append(event)
+                self.outbox.append(event)
                 if self.echo:
                     d = event["detail"]
                     amount = d.get("amount_formatted") or ""
@@ -51,6 +53,41 @@ class RecordingBus:
     def snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.events)
+
+    def take(self) -> list[dict[str, Any]]:
+        """The events published since the last call (for the rules), oldest first."""
+        with self.lock:
+            out = list(self.outbox)
+            self.outbox.clear()
+            return out
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """EventBridge's exact-value matching (lists of allowed values, nested objects): what the
+    template's rules use."""
+    for key, want in pattern.items():
+        have = event.get(key)
+        if isinstance(want, dict):
+            if not isinstance(have, dict) or not matches(want, have):
+                return False
+        elif have not in want:
+            return False
+    return True
+
+
+def envelope(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as a rule's target receives it."""
+    return {
+        "version": "0",
+        "id": event["detail"].get("event_id", ""),
+        "detail-type": event["detail-type"],
+        "source": event["source"],
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "resources": [],
+        "detail": event["detail"],
+    }
 
 
 def _seconds(expression: str) -> float:
@@ -310,8 +347,16 @@ def _failure_queue_function(functions: dict[str, Function], publisher: Function 
 
 
 class Background(threading.Thread):
-    def __init__(self, functions: dict[str, Function], table: str, speedup: float = 1.0) -> None:
+    def __init__(
+        self,
+        functions: dict[str, Function],
+        table: str,
+        speedup: float = 1.0,
+        bus: RecordingBus | None = None,
+    ) -> None:
         super().__init__(daemon=True, name="local-background")
+        self.bus = bus
+        self.rules = [(rule["Pattern"], fn) for fn in functions.values() for rule in fn.rules]
         self.schedules: list[tuple[Function, dict[str, Any], float]] = []
         for fn in functions.values():
             for schedule in fn.schedules:
@@ -328,13 +373,29 @@ class Background(threading.Thread):
         lines = [f"  schedule {fn.logical_id:24} every {every:g}s" for fn, _, every in self.schedules]
         if self.pump:
             lines.append(f"  stream   -> {self.pump.publisher.logical_id}")
+        for pattern, fn in self.rules:
+            lines.append(f"  rule     {','.join(pattern.get('detail-type', ['*'])):24} -> {fn.logical_id}")
         return lines
+
+    def route(self) -> int:
+        """Hand the events published since the last call to the functions whose rules match them."""
+        if self.bus is None:
+            return 0
+        routed = 0
+        for event in self.bus.take():
+            for pattern, fn in self.rules:
+                if matches(pattern, event):
+                    result = runtime.invoke(fn, envelope(event))
+                    print(f"[rule] {fn.logical_id}: {json.dumps(result, default=str)}", flush=True)
+                    routed += 1
+        return routed
 
     def run(self) -> None:
         while not self.stopped.wait(0.5):
             try:
                 if self.pump:
                     self.pump.pump()
+                self.route()
                 now = time.monotonic()
                 for fn, event, every in self.schedules:
                     if now >= self.next_run[fn.logical_id]:

@@ -258,7 +258,7 @@ def build(
     bus = RecordingBus()
     events._client = bus  # the publisher's EventBridge client: record and print instead
     background = Background(
-        fns, os.environ["TABLE_NAME"], float(os.environ.get("LOCAL_SCHEDULE_SPEEDUP", "1"))
+        fns, os.environ["TABLE_NAME"], float(os.environ.get("LOCAL_SCHEDULE_SPEEDUP", "1")), bus
     )
     if engine.jvm is not None and background.pump:
         # Kept data: what earlier runs wrote was published by them (at least once); start after it.

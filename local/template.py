@@ -62,6 +62,7 @@ class Function:
     schedules: list[dict[str, Any]] = field(default_factory=list)
     streams: list[dict[str, Any]] = field(default_factory=list)
     queues: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)  # EventBridge rules on the event bus
 
     @property
     def module_file(self) -> Path:
@@ -109,6 +110,8 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
                 fn.streams.append(p)
             elif event["Type"] == "SQS":
                 fn.queues.append(p)
+            elif event["Type"] == "EventBridgeRule":
+                fn.rules.append(p)
         out[logical_id] = fn
     return out
 

@@ -1,4 +1,5 @@
-"""Scheduled: resolve top-ups left pending, then run the automatic top-ups that are due."""
+"""Automatic top-ups: the event `wallet.auto_top_up_due` (an EventBridge rule) runs one wallet's at
+once; the schedule resolves top-ups left pending, then runs every automatic top-up still due."""
 
 from __future__ import annotations
 
@@ -11,4 +12,6 @@ from wallets.observability import logger, metrics
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("detail-type") == "wallet.auto_top_up_due":
+        return jobs.run_triggered_top_up(event, context)
     return jobs.run_top_up_job(event, context)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
+from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, idempotency, respond
 from wallets.observability import logger, metrics
 from wallets.schemas import CreateWalletRequest, WalletOutput
@@ -29,6 +30,7 @@ def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> Wal
             settings,
             idempotency(app),
             request.gateway_customer_id,
+            from_datetime(request.expires_at) if request.expires_at else None,
         )
     )
 

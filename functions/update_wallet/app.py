@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
+from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
 from wallets.observability import logger, metrics
 from wallets.schemas import UpdateWalletRequest, WalletOutput
@@ -28,6 +29,8 @@ def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest,
             settings,
             idempotency(app),
             request.gateway_customer_id,
+            from_datetime(request.expires_at) if request.expires_at else None,
+            clear_expiry="expires_at" in request.model_fields_set and request.expires_at is None,
         )
     )
 

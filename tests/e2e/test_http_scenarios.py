@@ -129,3 +129,48 @@ def test_a_manual_adjustment_each_way_with_its_event(server: Client) -> None:
     )
     assert seen == [(200, "decrease"), (900, "increase")]
     assert adjusted
+
+
+def test_a_wallet_expires_on_time_and_is_swept_with_its_event(server: Client) -> None:
+    wid = new_wallet(server)
+    server.post(f"/wallets/{wid}/credits", {"amount": 1000, "funding_type": "cash"})
+    server.post(f"/wallets/{wid}/credits", {"amount": 300})
+    status, body = server.request("PATCH", f"/wallets/{wid}", {"expires_at": iso_in(2)})
+    assert status == 200 and body["expires_at"]
+    assert server.post(f"/wallets/{wid}/debits", {"amount": 100})[0] == 201
+    wait_for(lambda: server.get(f"/wallets/{wid}")[1]["status"] == "closed", timeout=10)
+    status, error = server.post(f"/wallets/{wid}/debits", {"amount": 1})
+    assert (status, error["error"]["type"]) == (409, "wallet_closed")
+    (expired,) = wait_for(lambda: events(server, wid, "wallet.expired"), timeout=30)
+    assert (expired["detail"]["refund_due"], expired["detail"]["forfeited"]) == (
+        1000,
+        200,
+    )  # promo spent first
+    assert events(server, wid, "wallet.closed")
+
+
+def test_a_crossing_debit_is_topped_up_within_seconds_without_the_schedule(
+    dynamodb_local_engine: Any,
+) -> None:
+    """`make run` as it starts by default (schedules at their real 5 minutes): the crossing write's
+    `wallet.auto_top_up_due` event starts the top-up."""
+    from tests.e2e.conftest import local_server
+
+    with local_server("ddb", dynamodb_local_engine.endpoint, {"LOCAL_SCHEDULE_SPEEDUP": "1"}) as local:
+        wid = new_wallet(
+            local,
+            auto_top_up={
+                "enabled": True,
+                "threshold": 500,
+                "amount": 2000,
+                "payment_method": "pm_card_visa",
+            },
+        )
+        local.post(f"/wallets/{wid}/credits", {"amount": 1000, "funding_type": "cash"})
+        assert local.post(f"/wallets/{wid}/debits", {"amount": 600})[0] == 201  # 400 < 500
+        crossed = time.monotonic()
+        (succeeded,) = wait_for(lambda: events(local, wid, "wallet.auto_top_up_succeeded"), timeout=10)
+        took = time.monotonic() - crossed
+        assert succeeded["detail"]["amount"] == 2000 and took < 10
+        assert local.get(f"/wallets/{wid}")[1]["available"] == 2400
+        assert len(events(local, wid, "wallet.auto_top_up_due")) == 1

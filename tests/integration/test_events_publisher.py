@@ -15,13 +15,6 @@ from local.background import RecordingBus, StreamReader
 from tests.conftest import FUNCTIONS, ROOT
 
 
-@pytest.fixture
-def bus(table: str, monkeypatch: pytest.MonkeyPatch) -> RecordingBus:
-    recording = RecordingBus(echo=False)
-    monkeypatch.setattr(events, "_client", recording)
-    return recording
-
-
 def publish(records: list[dict[str, Any]]) -> dict[str, Any]:
     return runtime.invoke(FUNCTIONS["PublishEventsFunction"], {"Records": records})  # type: ignore[no-any-return]
 

@@ -208,3 +208,63 @@ def test_close_releases_holds_forfeits_promotional_and_reports_refund_due() -> N
     assert entry.details == {"refund_due": 700, "forfeited": 300}
     assert book.wallet.status == "closed" and book.wallet.balances().balance == 0
     assert [e.type for e in book.entries][-2:] == ["release", "close"]
+
+
+# ---------------------------------------------------------------- the wallet's own expiry
+def expiring_book(at: int) -> Book:
+    book = Book()
+    book.wallet.expires_at = at
+    book.do("credit", 1000, T0, "cash")
+    book.do("credit", 200, T0, "promotional")
+    book.do("hold", 100, T0)
+    return book
+
+
+def test_a_wallet_expires_to_the_millisecond_at_reads_and_writes() -> None:
+    book = expiring_book(T0 + 5000)
+    assert book.view(T0 + 4999).status == "active"
+    assert book.view(T0 + 4999).balances().balance == 1200
+    closed = book.view(T0 + 5000)
+    assert closed.status == "closed" and closed.balances().balance == 0 and not closed.holds
+    book.do("debit", 50, T0 + 4999)
+    with pytest.raises(errors.WalletClosed):
+        book.do("debit", 1, T0 + 5000)
+    with pytest.raises(errors.WalletClosed):
+        book.do("close", T0 + 5000)  # closed already: not closed twice
+
+
+def test_settling_an_expired_wallet_closes_it_as_close_would() -> None:
+    book = expiring_book(T0 + 5000)
+    book.do("settle", T0 + 6000)
+    release, close = book.entries[-2:]
+    assert (release.type, release.reason, release.amount) == ("release", "wallet_expired", 100)
+    assert (close.type, close.reason, close.amount) == ("close", "expired", 1200)
+    assert close.details == {"refund_due": 1000, "forfeited": 200}
+    assert book.wallet.status == "closed" and book.wallet.next_due_at() is None
+
+
+def test_an_expiry_with_more_holds_than_a_write_releases_closes_in_steps() -> None:
+    book = Book()
+    book.wallet.expires_at = T0 + 5000
+    book.do("credit", 1000, T0, "cash")
+    for _ in range(30):
+        book.do("hold", 10, T0)
+    assert book.wallet.due_count(T0 + 5000) == 30
+    assert book.do("settle", T0 + 5000) == 20  # the per-write limit
+    assert book.wallet.status == "active" and len(book.wallet.holds) == 10
+    book.do("settle", T0 + 5001)
+    assert book.wallet.status == "closed"
+    assert book.entries[-1].details == {"refund_due": 1000, "forfeited": 0}
+
+
+def test_wallet_expiry_is_set_in_the_future_changed_and_cleared() -> None:
+    with pytest.raises(errors.ValidationFailed):
+        Wallet.open("cus_1", "USD", T0, expires_at=T0)
+    book = Book()
+    assert book.wallet.next_due_at() is None
+    with pytest.raises(errors.ValidationFailed):
+        book.do("configure", T0, None, None, None, T0 - 1)
+    book.do("configure", T0, None, None, None, T0 + DAY_MS)
+    assert book.wallet.next_due_at() == T0 + DAY_MS
+    book.do("configure", T0 + 1, None, None, None, None, True)
+    assert book.wallet.expires_at is None and book.view(T0 + 2 * DAY_MS).status == "active"

@@ -29,7 +29,7 @@ TRANSACTION_EVENTS = {
     "expiry": "wallet.credit_expired",
     "hold": "hold.created",
     "capture": "hold.captured",
-    "close": "wallet.closed",
+    "close": "wallet.closed",  # and wallet.expired when the wallet's own expiry closed it
     "adjustment": "wallet.adjusted",
 }
 
@@ -44,10 +44,12 @@ CATALOGUE = sorted(
         "wallet.unfrozen",
         "wallet.balance_low",
         "wallet.credit_expiring",
+        "wallet.auto_top_up_due",
         "wallet.auto_top_up_succeeded",
         "wallet.auto_top_up_failed",
         "wallet.auto_top_up_suspended",
         "wallet.auto_top_up_resumed",
+        "wallet.expired",
     }
 )
 
@@ -149,6 +151,18 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
     out = [
         _event(name, (entry.id,), item.wallet_id, item.customer_id, item.currency, entry.created_at, **data)
     ]
+    if entry.type == "close" and entry.reason == "expired":
+        out.append(
+            _event(
+                "wallet.expired",
+                (entry.id,),
+                item.wallet_id,
+                item.customer_id,
+                item.currency,
+                entry.created_at,
+                **data,
+            )
+        )
     if entry.type == "top_up" and entry.details.get("automatic"):
         out.append(
             _event(
@@ -178,8 +192,15 @@ def _wallet_events(
     out: list[Event] = []
     if old.status != new.status and new.status in ("frozen", "active"):
         out.append(ev("wallet.frozen" if new.status == "frozen" else "wallet.unfrozen", status=new.status))
-    if old.settings != new.settings or old.metadata != new.metadata:
-        out.append(ev("wallet.updated", settings=new.settings, metadata=new.metadata))
+    if old.settings != new.settings or old.metadata != new.metadata or old.expires_at != new.expires_at:
+        out.append(
+            ev(
+                "wallet.updated",
+                settings=new.settings,
+                metadata=new.metadata,
+                expires_at=to_iso(new.expires_at),
+            )
+        )
     threshold = new.settings.get("low_balance_threshold")
     if (
         threshold is not None
@@ -213,6 +234,23 @@ def _wallet_events(
                 )
             )
     old_state, new_state = old.auto_top_up_state, new.auto_top_up_state
+    due_at = new_state.get("due_at")
+    if due_at is not None and old_state.get("due_at") is None and int(due_at) <= new.updated_at:
+        # The write that crossed the threshold: an EventBridge rule starts the top-up from this event
+        # within seconds (template.yaml); the 5-minute schedule stays the safety net. Top-ups due later
+        # (a retry's backoff, the cooldown) are the schedule's.
+        cfg = new.auto_top_up_config() or {}
+        out.append(
+            ev(
+                "wallet.auto_top_up_due",
+                **_amounts(
+                    int(cfg.get("amount", 0)),
+                    new.currency,
+                    threshold=int(cfg.get("threshold", 0)),
+                    available=new_available,
+                ),
+            )
+        )
     if new_state.get("suspended") and not old_state.get("suspended"):
         out.append(ev("wallet.auto_top_up_suspended", failures=new_state.get("failures")))
     if new_state.get("resumed_at") and new_state.get("resumed_at") != old_state.get("resumed_at"):

@@ -109,6 +109,7 @@ class WalletItem(TableItem, discriminator="wallet"):
     auto_top_up_state = MapAttribute[str, Any](default=dict)
     last_transaction_id = UnicodeAttribute(null=True)
     gateway_customer_id = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
     # Snapshot of the balances as of this write: lets stream consumers see crossings from two images.
     balance = NumberAttribute(default=0)
     available = NumberAttribute(default=0)
@@ -343,6 +344,7 @@ def wallet_to_item(wallet: Wallet) -> WalletItem:
         auto_top_up_state=_drop_none(wallet.auto_top_up_state),
         last_transaction_id=wallet.last_transaction_id,
         gateway_customer_id=wallet.gateway_customer_id,
+        expires_at=wallet.expires_at,
         balance=b.balance,
         available=b.available,
         pending=b.pending,
@@ -393,6 +395,7 @@ def wallet_from_item(item: WalletItem) -> Wallet:
         last_transaction_id=item.last_transaction_id,
         auto_top_up_state=plain(item.auto_top_up_state),
         gateway_customer_id=item.gateway_customer_id,
+        expires_at=int(item.expires_at) if item.expires_at is not None else None,
     )
 
 

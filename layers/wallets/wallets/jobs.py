@@ -64,6 +64,23 @@ def _top_up_job(deadline: float) -> dict[str, Any]:
     return {"recovered": recovered, "automatic": automatic, "payouts": paid_out}
 
 
+def run_triggered_top_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`wallet.auto_top_up_due` (an EventBridge rule on the bus): the write that crossed the
+    threshold, seconds ago. Runs that wallet's automatic top-up now, with the same claim as the
+    schedule, so a crossing is served once however many times the event or the job arrives; a failure
+    here leaves the wallet due for the schedule (the safety net)."""
+    wallet_id = str((event.get("detail") or {}).get("wallet_id") or "")
+    with ledger.acting_as(SCHEDULER):
+        try:
+            outcome = topups.run_automatic(wallet_id)
+        except Exception:
+            job_item_failed("auto_top_up", "triggered automatic top-up failed", wallet_id=wallet_id)
+            outcome = "errors"
+    metrics.add_metric(name=f"top_ups_triggered_{outcome}", unit=MetricUnit.Count, value=1)
+    logger.info("triggered automatic top-up", extra={"wallet_id": wallet_id, "outcome": outcome})
+    return {"wallet_id": wallet_id, "outcome": outcome}
+
+
 # ------------------------------------------------------------------ expiry sweep
 def sweep(now: int | None = None, deadline: float | None = None, page: int = 100) -> dict[str, int]:
     """Expire due lots, release due holds and send expiry warnings, wallet by wallet.
@@ -78,6 +95,7 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
         "wallets": 0,
         "expired_lots": 0,
         "expired_holds": 0,
+        "expired_wallets": 0,
         "warnings": 0,
         "errors": 0,
         "stopped_early": 0,
@@ -100,6 +118,7 @@ def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
         counted.update(
             expired_lots=sum(len(e.allocations) for e in entries if e.type == "expiry"),
             expired_holds=sum(1 for e in entries if e.type == "release"),
+            expired_wallets=sum(1 for e in entries if e.type == "close"),
             warnings=len(warned),
         )
         return ledger.Outcome(200, {}) if entries or warned else None

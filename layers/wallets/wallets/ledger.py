@@ -352,6 +352,7 @@ def create_wallet(
     settings: dict[str, Any] | None,
     idem: Idempotency | None = None,
     gateway_customer_id: str | None = None,
+    expires_at: int | None = None,
 ) -> Response:
     """201 with a new wallet, or 200 with the existing one for this (customer, currency)."""
     existing = repository.find_wallet_id(customer_id, currency)
@@ -363,7 +364,7 @@ def create_wallet(
         try:
             return run(
                 lambda: Wallet.open(
-                    customer_id, currency, clock.now_ms(), metadata, settings, gateway_customer_id
+                    customer_id, currency, clock.now_ms(), metadata, settings, gateway_customer_id, expires_at
                 ),
                 action,
                 idem=idem,
@@ -408,7 +409,7 @@ def list_wallets(
         # A customer has at most one wallet per currency: read them all from the customer's partition.
         wallets = [
             w
-            for w in _customer_wallets(customer_id)
+            for w in (stored.view(now) for stored in _customer_wallets(customer_id))
             if (currency is None or w.currency == currency) and (status is None or w.status == status)
         ]
         scope = f"customer|{customer_id}|{currency}|{status}"
@@ -421,7 +422,7 @@ def list_wallets(
         next_cursor = (
             repository.encode_cursor({"wallet_id": {"S": chunk[-1].id}}, scope) if more and chunk else None
         )
-        return views.page([views.wallet_body(w.view(now), now) for w in chunk], next_cursor)
+        return views.page([views.wallet_body(w, now) for w in chunk], next_cursor)
     from wallets.items import WalletItem
 
     condition = None
@@ -452,10 +453,12 @@ def update_wallet(
     settings: dict[str, Any] | None,
     idem: Idempotency | None,
     gateway_customer_id: str | None = None,
+    expires_at: int | None = None,
+    clear_expiry: bool = False,
 ) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         work.settle(now)
-        work.configure(now, metadata, settings, gateway_customer_id)
+        work.configure(now, metadata, settings, gateway_customer_id, expires_at, clear_expiry)
         return Outcome(200, views.wallet_body(work, now))
 
     return run(_load(wallet_id), action, idem=idem)

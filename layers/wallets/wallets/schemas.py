@@ -196,12 +196,20 @@ class CreateWalletRequest(_Request):
     metadata: Metadata = {}
     settings: WalletSettingsInput | None = None
     gateway_customer_id: GatewayCustomerId | None = None
+    expires_at: Instant | None = Field(
+        None,
+        description="When the wallet closes by itself, as DELETE would (holds released, non-withdrawable "
+        "credit forfeited, refund_due reported), with the event wallet.expired; must be in the future",
+    )
 
 
 class UpdateWalletRequest(_Request):
     metadata: Metadata | None = Field(None, description="Merged into existing metadata; '' removes a key")
     settings: WalletSettingsInput | None = Field(None, description="Only the fields sent are changed")
     gateway_customer_id: GatewayCustomerId | None = None
+    expires_at: Instant | None = Field(
+        None, description="Set (in the future) or change the wallet's expiry; null removes it"
+    )
 
 
 class CreditWalletRequest(_Request):
@@ -405,6 +413,7 @@ class WalletOutput(_Output):
     expiring_soon: int
     expiring_soon_formatted: str
     next_expiry_at: Timestamp | None
+    expires_at: Timestamp | None = Field(description="When the wallet itself expires (closes); null: never")
     balances_by_type: dict[str, TypeBalanceOutput]
     settings: WalletSettingsOutput
     metadata: dict[str, str]

@@ -52,6 +52,7 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
             cur,
         ),
         "next_expiry_at": to_iso(next_expiry),
+        "expires_at": to_iso(wallet.expires_at),
         "balances_by_type": {
             t: {"amount": b.by_type.get(t, 0), "amount_formatted": format_amount(b.by_type.get(t, 0), cur)}
             for t in FUNDING_TYPES

@@ -152,6 +152,8 @@ class Wallet:
     auto_top_up_state: dict[str, Any] = field(default_factory=dict)
     # The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge.
     gateway_customer_id: str | None = None
+    # When the wallet closes by itself (as `close` would, reason `expired`); None: never.
+    expires_at: int | None = None
     effects: Effects = field(default_factory=Effects, compare=False, repr=False)
     # Who the current command acts for; stamped on the entries it records (not stored on the wallet).
     actor: str = field(default="system", compare=False, repr=False)
@@ -166,7 +168,9 @@ class Wallet:
         metadata: dict[str, str] | None = None,
         settings: dict[str, Any] | None = None,
         gateway_customer_id: str | None = None,
+        expires_at: int | None = None,
     ) -> Wallet:
+        _require_future("expires_at", expires_at, now)
         wallet = cls(
             id=ids.new_id("wal", now),
             customer_id=customer_id,
@@ -176,6 +180,7 @@ class Wallet:
             updated_at=now,
             metadata=dict(metadata or {}),
             gateway_customer_id=gateway_customer_id,
+            expires_at=expires_at,
         )
         if settings:
             wallet.settings.update(settings)
@@ -222,6 +227,8 @@ class Wallet:
     def next_due_at(self) -> int | None:
         """When this wallet next needs the sweep (lot expiry, expiry warning or hold expiry)."""
         times: list[int] = [h.expires_at for h in self.holds.values()]
+        if self.expires_at is not None and self.status != CLOSED:
+            times.append(self.expires_at)
         warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
         held = self.held_by_lot()
         for lot in self.lots.values():
@@ -236,8 +243,15 @@ class Wallet:
         return min(times) if times else None
 
     def due_count(self, now: int) -> int:
-        """Expired holds still pending (expired lots, however many, leave in one entry)."""
+        """Holds settling would release: the expired ones, or all of them once the wallet itself has
+        expired (expired lots, however many, leave in one entry)."""
+        if self.expired(now):
+            return len(self.holds)
         return sum(1 for h in self.holds.values() if h.expired(now))
+
+    def expired(self, now: int) -> bool:
+        """Past its `expires_at` and not closed yet: settling closes it (exact to the millisecond)."""
+        return self.status != CLOSED and self.expires_at is not None and now >= self.expires_at
 
     # ---------------------------------------------------------------- ledger plumbing
     def _record(self, type_: str, amount: int, now: int, **fields: Any) -> Entry:
@@ -321,7 +335,18 @@ class Wallet:
         if expired:
             self._take(expired)
             self._record("expiry", total(expired), now, allocations=expired, reason="expired")
-        return done + len(expired)
+        done += len(expired)
+        if self.expired(now):
+            # The wallet's own expiry: it closes as `close` would, its holds released first (at most
+            # `limit` of them per write, like expired holds; the close waits for the last one).
+            for hold in sorted(self.holds.values(), key=lambda h: h.id):
+                if limit is not None and done >= limit:
+                    return done
+                self._release(hold, now, "released", reason="wallet_expired")
+                done += 1
+            self._close_out(now, "expired")
+            done += 1
+        return done
 
     def in_warning_window(self, lot: Lot, now: int) -> bool:
         warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
@@ -388,6 +413,10 @@ class Wallet:
             return None
         if len(self.lots) >= MAX_LIVE_LOTS:
             return None  # the credit could not land; a later write that frees a lot re-arms it
+        retry_at = int(state.get("next_attempt_at") or 0)
+        if retry_at > now:  # a failed attempt's backoff, whoever asks early (a late trigger event)
+            state["due_at"] = retry_at
+            return None
         day = now // DAY_MS
         if state.get("day") != day:
             state["day"], state["count_today"] = day, 0
@@ -447,10 +476,17 @@ class Wallet:
         metadata: dict[str, str] | None,
         settings: dict[str, Any] | None,
         gateway_customer_id: str | None = None,
+        expires_at: int | None = None,
+        clear_expiry: bool = False,
     ) -> None:
         self.require_open()
         if gateway_customer_id is not None:
             self.gateway_customer_id = gateway_customer_id
+        if clear_expiry:
+            self.expires_at = None
+        elif expires_at is not None:
+            _require_future("expires_at", expires_at, now)
+            self.expires_at = expires_at
         if metadata is not None:
             merged = {**self.metadata, **metadata}
             # Stripe-style: an empty string removes a key.
@@ -473,6 +509,7 @@ class Wallet:
     def link_gateway_customer(self, customer: str, now: int) -> str:
         """Record the gateway customer created for this wallet, unless one was linked meanwhile
         (then that one stands). Returns the wallet's customer."""
+        self.settle(now)
         self.require_open()
         if self.gateway_customer_id is None:
             self.gateway_customer_id, self.updated_at = customer, now
@@ -485,13 +522,17 @@ class Wallet:
         this releases as many as fit and returns None; the caller commits that and calls again. A
         stop in between leaves an open wallet with fewer holds, which a retried close finishes.
         """
-        self.require_open()
         self.settle(now)
+        self.require_open()
         for hold in sorted(self.holds.values(), key=lambda h: h.id):
             if self.effects.items() + 2 > MAX_EFFECTS_PER_WRITE - 2:  # room for expiry + close entry
                 return None
             self._release(hold, now, "released", reason="wallet_closed")
         self.settle(now)
+        return self._close_out(now, reason)
+
+    def _close_out(self, now: int, reason: str | None) -> Entry:
+        """Forfeit the non-withdrawable credit of a wallet without holds, report `refund_due`, close."""
         allocations = [
             Allocation(lot.id, lot.funding_type, lot.remaining, lot.expires_at)
             for lot in sorted(self.lots.values(), key=lambda x: x.id)
@@ -520,12 +561,11 @@ class Wallet:
         type_: str = "credit",
         **fields: Any,
     ) -> Entry:
+        self.settle(now)
         self.require_open()
-        if expires_at is not None and expires_at <= now:
-            raise errors.field_error("expires_at", "must be in the future")
+        _require_future("expires_at", expires_at, now)
         if expires_at is None and funding_type == "promotional" and self.settings.get("credit_expiry_days"):
             expires_at = now + int(self.settings["credit_expiry_days"]) * DAY_MS
-        self.settle(now)
         lot = self._add_lot(funding_type, amount, now, expires_at)
         alloc = Allocation(lot.id, funding_type, amount, expires_at)
         entry = self._record(type_, amount, now, allocations=[alloc], **fields)
@@ -536,11 +576,10 @@ class Wallet:
         self, now: int, amount: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
     ) -> None:
         """Refuse, before anything is charged, a top-up this wallet could not credit now."""
-        self.require_open()
+        self.view(now).require_open()
         if not automatic and not self.settings.get("allow_top_up", True):
             raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
-        if bonus_expires_at is not None and bonus_expires_at <= now:
-            raise errors.field_error("bonus_expires_at", "must be in the future")
+        _require_future("bonus_expires_at", bonus_expires_at, now)
         percent = int(self.settings["max_bonus_percent"])
         if bonus_amount * 100 > amount * percent:
             raise errors.field_error(
@@ -561,8 +600,8 @@ class Wallet:
 
         Allowed on frozen wallets (money already charged must land); refused only when closed.
         """
-        self.require_open()
         self.settle(now)
+        self.require_open()
         if bonus_expires_at is not None and bonus_expires_at <= now:
             bonus_expires_at = now  # already expired when it finally lands: settled just below
         cash = self._add_lot("cash", amount, now, None)
@@ -587,8 +626,8 @@ class Wallet:
         return entry
 
     def debit(self, amount: int, now: int, allow_partial: bool = False, **fields: Any) -> Entry:
-        self.require_active()
         self.settle(now)
+        self.require_active()
         allocations = allocate(self.lots.values(), amount, now, self.held_by_lot())
         applied = total(allocations)
         if applied < amount and not allow_partial:
@@ -615,8 +654,8 @@ class Wallet:
         )
 
     def void(self, amount: int, now: int, funding_type: str | None = None, **fields: Any) -> Entry:
-        self.require_active()
         self.settle(now)
+        self.require_active()
         allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), funding_type)
         if total(allocations) < amount:
             available = sum(
@@ -633,8 +672,8 @@ class Wallet:
         """A manual correction by the merchant, allowed on frozen wallets. A positive amount adds a
         `manual_adjustment` lot; a negative one takes from available credit, in the consumption
         order, as a void does (never from held funds). One `adjustment` entry, with its direction."""
-        self.require_open()
         self.settle(now)
+        self.require_open()
         if amount > 0:
             lot = self._add_lot("manual_adjustment", amount, now, None)
             entry = self._record(
@@ -668,14 +707,13 @@ class Wallet:
     def hold(
         self, amount: int, now: int, expires_at: int | None = None, **fields: Any
     ) -> tuple[PendingHold, Entry]:
+        self.settle(now)
         self.require_active()
         if expires_at is None:
             expires_at = now + DEFAULT_HOLD_MS
-        if expires_at <= now:
-            raise errors.field_error("expires_at", "must be in the future")
+        _require_future("expires_at", expires_at, now)
         if expires_at > now + MAX_HOLD_MS:
             raise errors.field_error("expires_at", "must be at most 30 days ahead")
-        self.settle(now)
         if len(self.holds) >= MAX_PENDING_HOLDS:
             raise errors.LimitExceeded(
                 f"A wallet has at most {MAX_PENDING_HOLDS} pending holds", {"pending_holds": len(self.holds)}
@@ -699,8 +737,8 @@ class Wallet:
         return hold, entry
 
     def _pending_hold(self, hold_id: str, now: int) -> PendingHold:
-        self.require_open()
         self.settle(now)
+        self.require_open()
         hold = self.holds.get(hold_id)
         if hold is None:
             raise errors.HoldNotPending(f"Hold {hold_id} is not pending")
@@ -764,8 +802,8 @@ class Wallet:
             applied = hold.amount
             allocations = self._capture_hold(hold, applied)
         else:
-            self.require_open()
             self.settle(now)
+            self.require_open()
         entry = self._record(
             "debit",
             applied,
@@ -804,6 +842,7 @@ class Wallet:
         what one full refund would. A restored portion keeps its original expiry; if that is past,
         it is restored already expired and leaves in the same write as an `expiry` entry.
         """
+        self.settle(now)
         self.require_open()
         if original.type not in ("debit", "capture"):
             raise errors.field_error("transaction_id", "must be a debit or a capture")
@@ -818,7 +857,6 @@ class Wallet:
                     "requested": amount,
                 },
             )
-        self.settle(now)
         # A portion whose lot is still live goes back into it (it keeps its expiry warning state: a
         # warned lot is not warned again, an unwarned one is warned once, for all of it). The others
         # are grouped into one new lot per funding type and expiry: portions that can never be told
@@ -875,6 +913,11 @@ class Wallet:
             lot.source_transaction_id = entry.id
         self.settle(now)
         return entry
+
+
+def _require_future(name: str, at: int | None, now: int) -> None:
+    if at is not None and at <= now:
+        raise errors.field_error(name, "must be in the future")
 
 
 def _require_room_for_lots(live: int, needed: int) -> None:

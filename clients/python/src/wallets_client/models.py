@@ -930,6 +930,13 @@ class CreateWalletRequest(BaseModel):
             title='Customer Id',
         ),
     ]
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='When the wallet closes by itself, as DELETE would (holds released, non-withdrawable credit forfeited, refund_due reported), with the event wallet.expired; must be in the future',
+            title='Expires At',
+        ),
+    ] = None
     gateway_customer_id: Annotated[
         GatewayCustomerId | None, Field(title='Gateway Customer Id')
     ] = None
@@ -1127,6 +1134,13 @@ class UpdateWalletRequest(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="Set (in the future) or change the wallet's expiry; null removes it",
+            title='Expires At',
+        ),
+    ] = None
     gateway_customer_id: Annotated[
         GatewayCustomerId | None, Field(title='Gateway Customer Id')
     ] = None
@@ -1169,6 +1183,13 @@ class WalletOutput(BaseModel):
     ]
     currency: Annotated[str, Field(title='Currency')]
     customer_id: Annotated[str, Field(title='Customer Id')]
+    expires_at: Annotated[
+        str | None,
+        Field(
+            description='When the wallet itself expires (closes); null: never',
+            title='Expires At',
+        ),
+    ]
     expiring_soon: Annotated[int, Field(title='Expiring Soon')]
     expiring_soon_formatted: Annotated[str, Field(title='Expiring Soon Formatted')]
     gateway_customer_id: Annotated[str | None, Field(title='Gateway Customer Id')] = (

@@ -1,0 +1,88 @@
+"""Automatic top-ups start from the write that crossed the threshold: the publisher emits
+`wallet.auto_top_up_due`, an EventBridge rule runs the top-up function with it (template.yaml); the
+schedule stays the safety net, and a crossing is served once however the two interleave."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from wallets import clock, jobs, ledger, repository
+
+from local import runtime
+from local.background import RecordingBus, StreamReader, envelope, matches
+from tests.conftest import FUNCTIONS
+from tests.integration.test_events_publisher import names, publish
+from tests.integration.test_jobs import auto_wallet
+
+FUNCTION = FUNCTIONS["AutoTopUpFunction"]
+RULE = FUNCTION.rules[0]["Pattern"]
+
+
+def due_events(bus: RecordingBus) -> list[dict[str, Any]]:
+    return [e for e in bus.snapshot() if e["detail-type"] == "wallet.auto_top_up_due"]
+
+
+def top_ups(wallet_id: str) -> list[Any]:
+    return [e for e in repository.all_entries(wallet_id) if e.type == "top_up"]
+
+
+def test_the_crossing_write_emits_auto_top_up_due_once(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wid = auto_wallet()
+    ledger.debit(wid, 400, False, None, None, {}, None)  # 600: still above 500
+    ledger.debit(wid, 200, False, None, None, {}, None)  # 400: crossed
+    ledger.debit(wid, 100, False, None, None, {}, None)  # 300: already due, no second event
+    publish(stream.read())
+    (due,) = due_events(bus)
+    assert matches(RULE, due)
+    detail = due["detail"]
+    assert (detail["wallet_id"], detail["available"], detail["threshold"], detail["amount"]) == (
+        wid,
+        400,
+        500,
+        2000,
+    )
+
+
+def test_the_rule_runs_the_top_up_once_and_the_schedule_finds_nothing_left(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wid = auto_wallet()
+    ledger.debit(wid, 600, False, None, None, {}, None)
+    publish(stream.read())
+    (due,) = due_events(bus)
+    barrier = threading.Barrier(3)
+
+    def deliver(_: int) -> Any:  # the event twice (at-least-once) and the schedule, at once
+        barrier.wait()
+        return runtime.invoke(FUNCTION, envelope(due) if _ < 2 else {"job": "auto_top_up"})
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(deliver, range(3)))
+    assert len(top_ups(wid)) == 1 and ledger.get_wallet(wid)["available"] == 2400
+    assert runtime.invoke(FUNCTION, envelope(due))["outcome"] == "skipped"  # a late redelivery
+    publish(stream.read())
+    assert "wallet.auto_top_up_succeeded" in names(bus) and len(due_events(bus)) == 1
+
+
+def test_a_failed_top_up_waits_for_its_backoff_even_when_the_event_comes_again(bus: RecordingBus) -> None:
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0)
+    ledger.debit(wid, 600, False, None, None, {}, None)
+    publish(stream.read())
+    (due,) = due_events(bus)
+    assert runtime.invoke(FUNCTION, envelope(due))["outcome"] == "failed"
+    publish(stream.read())
+    assert len(due_events(bus)) == 1  # re-armed for later: the schedule's, not a new trigger
+    assert runtime.invoke(FUNCTION, envelope(due))["outcome"] == "skipped"
+    assert ledger.get_wallet(wid)["available"] == 400
+    clock.advance(5 * 60 + 1)
+    assert list(repository.due_wallets("work", clock.now_ms())) == [wid]
+
+
+def test_an_event_for_an_unknown_wallet_is_counted_not_raised(table: str) -> None:
+    event = {"detail-type": "wallet.auto_top_up_due", "source": "wallets", "detail": {"wallet_id": "x"}}
+    assert runtime.invoke(FUNCTION, event)["outcome"] == "errors"
+    assert jobs.SCHEDULER == "scheduler"
