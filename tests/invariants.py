@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from wallets.lots import WITHDRAWABLE
 from wallets.wallet import Entry, Wallet
 
 IN = {"credit", "top_up", "refund"}
@@ -32,6 +31,7 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
     assert ids == sorted(ids) and len(set(ids)) == len(ids), "ledger ids must sort in commit order"
     balance = pending = 0
     by_type: Counter[str] = Counter()
+    by_scope: Counter[object] = Counter()
     totals: Counter[str] = Counter()
     for e in entries:
         assert e.amount >= 0
@@ -40,10 +40,12 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
             balance += e.amount
             for a in e.allocations:
                 by_type[a.funding_type] += a.amount
+                by_scope[a.applies_to] += a.amount
         elif e.type in OUT or e.type == "adjustment":
             balance -= e.amount
             for a in e.allocations:
                 by_type[a.funding_type] -= a.amount
+                by_scope[a.applies_to] -= a.amount
         if e.type == "hold":
             pending += e.amount
         elif e.type == "release":
@@ -68,14 +70,21 @@ def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
     # 6. per funding type the ledger matches the lots: money never changes type, so promotional or
     #    code credit can never become withdrawable (a refund restores the types the original used)
     assert {t: v for t, v in by_type.items() if v} == {t: v for t, v in balances.by_type.items() if v}
+    #    and per scope: credit never pays for (or moves to) categories it did not apply to
+    assert {k: v for k, v in by_scope.items() if v} == {k: b for k, (b, _) in balances.by_scope.items() if b}
     assert balances.withdrawable == sum(
-        lot.remaining - held[lot.id] for lot in wallet.lots.values() if lot.funding_type in WITHDRAWABLE
+        lot.remaining - held[lot.id] for lot in wallet.lots.values() if lot.can_withdraw()
     )
+    for lot in wallet.lots.values():  # a lot's own setting is only ever a code's (funding type)
+        assert lot.withdrawable is None or lot.funding_type == "code_redemption"
     originals = {e.id: e for e in entries}
     for e in entries:
         if e.type == "refund":
-            source = Counter()
+            source: Counter[object] = Counter()
             for a in originals[e.original_transaction_id].allocations:  # type: ignore[index]
                 source[a.funding_type] += a.amount
+                source[(a.applies_to, a.can_withdraw())] += a.amount
             for a in e.allocations:
                 assert source[a.funding_type] >= a.amount, "a refund restored a type the original did not use"
+                if a.expires_at is None or a.expires_at > e.created_at:  # expired portions leave at once
+                    assert source[(a.applies_to, a.can_withdraw())] >= a.amount, "refund changed scope"

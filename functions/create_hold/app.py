@@ -36,6 +36,7 @@ def handle_create_hold(wallet_id: str, request: Annotated[CreateHoldRequest, Bod
             request.description,
             request.metadata,
             idempotency(app),
+            request.category,
         )
     )
 

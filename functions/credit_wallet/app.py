@@ -10,7 +10,7 @@ from wallets import ledger
 from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
 from wallets.observability import logger, metrics
-from wallets.schemas import CreditWalletRequest, TransactionOutput
+from wallets.schemas import CreditWalletRequest, TransactionOutput, scope
 
 app = build_resolver()
 
@@ -39,6 +39,7 @@ def handle_credit_wallet(
             request.reference,
             request.metadata,
             idempotency(app),
+            scope(request.applies_to),
         )
     )
 

@@ -42,6 +42,7 @@ def handle_debit_wallet(
                 request.description,
                 request.metadata,
                 idempotency(app),
+                category=request.category,
             )
         )
     return respond(  # type: ignore[return-value]
@@ -53,6 +54,7 @@ def handle_debit_wallet(
             request.reference,
             request.metadata,
             idempotency(app),
+            request.category,
         )
     )
 

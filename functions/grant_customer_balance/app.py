@@ -10,7 +10,7 @@ from wallets import ledger
 from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
 from wallets.observability import logger, metrics
-from wallets.schemas import Currency, CustomerId, GrantBalanceRequest, TransactionOutput
+from wallets.schemas import Currency, CustomerId, GrantBalanceRequest, TransactionOutput, scope
 
 app = build_resolver()
 
@@ -41,6 +41,7 @@ def handle_grant_customer_balance(
             idempotency(app),
             request.funding_type,
             from_datetime(request.expires_at) if request.expires_at else None,
+            scope(request.applies_to),
         )
     )
 

@@ -10,7 +10,7 @@ from wallets import topups
 from wallets.clock import from_datetime
 from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
 from wallets.observability import logger, metrics
-from wallets.schemas import CreateTopUpRequest, TopUpOutput
+from wallets.schemas import CreateTopUpRequest, TopUpOutput, scope
 
 app = build_resolver()
 
@@ -36,6 +36,7 @@ def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, 
             request.payment_method,
             request.bonus_amount,
             bonus_expires_at=bonus_expires,
+            bonus_applies_to=scope(request.bonus_applies_to),
             description=request.description,
             idem=idempotency(app),
         )

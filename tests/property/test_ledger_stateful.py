@@ -25,6 +25,8 @@ from tests.invariants import assert_invariants
 
 FUNDING = st.sampled_from(["cash", "promotional", "code_redemption", "refund", "manual_adjustment"])
 AMOUNT = st.integers(1, 2_000)
+CATEGORY = st.none() | st.sampled_from(["a", "b"])
+SCOPE = st.none() | st.sampled_from([("a",), ("b",), ("a", "b")])
 
 
 class WalletMachine(RuleBasedStateMachine):
@@ -67,18 +69,20 @@ class WalletMachine(RuleBasedStateMachine):
         ):
             return None
 
-    @rule(amount=AMOUNT, funding=FUNDING, ttl=st.none() | st.integers(1, 120))
-    def credit(self, amount: int, funding: str, ttl: int | None) -> None:
+    @rule(amount=AMOUNT, funding=FUNDING, ttl=st.none() | st.integers(1, 120), scope=SCOPE)
+    def credit(self, amount: int, funding: str, ttl: int | None, scope: tuple[str, ...] | None) -> None:
         expires = clock.now_ms() + ttl * 1000 if ttl else None
-        idem = self._idem(f"credit{amount}{funding}{ttl}")
-        result = self._try(ledger.credit, self.wallet_id, amount, funding, expires, None, None, {}, idem)
+        idem = self._idem(f"credit{amount}{funding}{ttl}{scope}")
+        result = self._try(
+            ledger.credit, self.wallet_id, amount, funding, expires, None, None, {}, idem, scope
+        )
         if result:
             self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
 
-    @rule(target=debits, amount=AMOUNT, partial=st.booleans())
-    def debit(self, amount: int, partial: bool) -> str:
-        idem = self._idem(f"debit{amount}{partial}")
-        result = self._try(ledger.debit, self.wallet_id, amount, partial, None, None, {}, idem)
+    @rule(target=debits, amount=AMOUNT, partial=st.booleans(), category=CATEGORY)
+    def debit(self, amount: int, partial: bool, category: str | None) -> str:
+        idem = self._idem(f"debit{amount}{partial}{category}")
+        result = self._try(ledger.debit, self.wallet_id, amount, partial, None, None, {}, idem, category)
         if result:
             self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
             return str(result[1]["id"])
@@ -103,10 +107,11 @@ class WalletMachine(RuleBasedStateMachine):
     def adjust(self, amount: int, up: bool) -> None:
         self._try(ledger.adjust, self.wallet_id, amount if up else -amount, "correction", None, {}, None)
 
-    @rule(target=holds, amount=AMOUNT, ttl=st.integers(1, 300))
-    def hold(self, amount: int, ttl: int) -> str:
+    @rule(target=holds, amount=AMOUNT, ttl=st.integers(1, 300), category=CATEGORY)
+    def hold(self, amount: int, ttl: int, category: str | None) -> str:
+        expires = clock.now_ms() + ttl * 1000
         result = self._try(
-            ledger.create_hold, self.wallet_id, amount, clock.now_ms() + ttl * 1000, None, None, {}, None
+            ledger.create_hold, self.wallet_id, amount, expires, None, None, {}, None, category
         )
         return str(result[1]["id"]) if result else "hld_00000000000000000000000000"
 
@@ -128,6 +133,16 @@ class WalletMachine(RuleBasedStateMachine):
     @rule(verb=st.sampled_from(["freeze", "unfreeze", "freeze", "unfreeze", "close"]))
     def status(self, verb: str) -> None:
         self._try(ledger.change_status, self.wallet_id, verb, None)
+
+    @rule(ttl=st.none() | st.integers(1, 600))
+    def expire(self, ttl: int | None) -> None:
+        """Give the wallet an expiry (or clear it): it closes itself when the clock passes it."""
+        at = clock.now_ms() + ttl * 1000 if ttl else None
+        self._try(ledger.update_wallet, self.wallet_id, None, None, None, None, at, at is None)
+
+    @rule()
+    def sweep(self) -> None:
+        assert jobs.sweep()["errors"] == 0
 
     @rule(seconds=st.integers(1, 200))
     def jump(self, seconds: int) -> None:
@@ -161,6 +176,8 @@ class WalletMachine(RuleBasedStateMachine):
         # what a read shows is the stored wallet settled at now: never expired credit
         now = clock.now_ms()
         view = stored.view(now)
+        if stored.expires_at is not None and now >= stored.expires_at:  # its own expiry, exact
+            assert view.status == "closed" and not view.lots and not view.holds
         assert all(
             not lot.expired(now)
             or lot.remaining

@@ -268,3 +268,81 @@ def test_wallet_expiry_is_set_in_the_future_changed_and_cleared() -> None:
     assert book.wallet.next_due_at() == T0 + DAY_MS
     book.do("configure", T0 + 1, None, None, None, None, True)
     assert book.wallet.expires_at is None and book.view(T0 + 2 * DAY_MS).status == "active"
+
+
+# ---------------------------------------------------------------- scoped credits (applies_to)
+def scoped_book() -> Book:
+    book = Book()
+    book.do("credit", 1000, T0, "cash")
+    book.do("credit", 300, T0, "promotional", applies_to=("prod_a",))
+    book.do("credit", 200, T0, "promotional", applies_to=("prod_a", "prod_b"))
+    return book
+
+
+def test_scoped_credit_pays_only_for_its_categories_and_goes_first() -> None:
+    book = scoped_book()
+    plain = book.do("debit", 100, T0 + 1)
+    assert [a.applies_to for a in plain.allocations] == [None]  # no category: unscoped credit only
+    for_b = book.do("debit", 250, T0 + 1, category="prod_b")
+    assert [(a.applies_to, a.amount) for a in for_b.allocations] == [(("prod_a", "prod_b"), 200), (None, 50)]
+    for_a = book.do("debit", 400, T0 + 1, category="prod_a")
+    assert [(a.applies_to, a.amount) for a in for_a.allocations] == [(("prod_a",), 300), (None, 100)]
+    assert for_a.details["category"] == "prod_a"
+
+
+def test_a_shortfall_reports_what_the_category_could_take() -> None:
+    book = scoped_book()
+    with pytest.raises(errors.InsufficientFunds) as refused:
+        book.do("debit", 1600, T0 + 1, category="prod_b")
+    assert refused.value.details == {"requested": 1600, "available": 1200, "category": "prod_b"}
+    with pytest.raises(errors.InsufficientFunds) as refused:
+        book.do("debit", 1100, T0 + 1)
+    assert refused.value.details == {"requested": 1100, "available": 1000}
+    partial = book.do("debit", 1600, T0 + 1, allow_partial=True, category="prod_b")
+    assert partial.amount == 1200 and book.wallet.balances().by_scope == {("prod_a",): (300, 300)}
+
+
+def test_holds_reserve_in_scope_and_captures_and_releases_keep_it() -> None:
+    book = scoped_book()
+    hold, _ = book.do("hold", 400, T0 + 1, category="prod_a")
+    assert sum(a.amount for a in hold.allocations if a.applies_to) == 400  # scoped credit first
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("hold", 1001, T0 + 1)  # without a category only the unscoped 1000 is there
+    capture = book.do("capture", hold.id, T0 + 2, 350)
+    assert all(a.applies_to for a in capture.allocations)
+    assert book.wallet.balances().available == 1500 - 350
+    assert book.wallet.balances().by_scope[None] == (1000, 1000)
+
+
+def test_a_refund_restores_the_scope_it_consumed_even_when_its_lot_is_gone() -> None:
+    book = scoped_book()
+    spent = book.do("debit", 500, T0 + 1, category="prod_a")  # both scoped lots, emptied
+    assert all(a.applies_to for a in spent.allocations)
+    assert not any(lot.applies_to for lot in book.wallet.lots.values())
+    refund = book.do("refund", spent, 0, T0 + 2)
+    assert sorted((a.applies_to, a.amount) for a in refund.allocations) == [
+        (("prod_a",), 300),
+        (("prod_a", "prod_b"), 200),
+    ]
+    with pytest.raises(errors.InsufficientFunds):
+        book.do("debit", 1001, T0 + 3)  # restored credit is still scoped
+    assert book.do("debit", 1200, T0 + 3, category="prod_b").amount == 1200
+
+
+def test_voids_and_decreases_take_scoped_credit_too() -> None:
+    book = scoped_book()
+    void = book.do("void", 1500, T0 + 1)
+    assert void.amount == 1500 and book.wallet.balances().balance == 0
+
+
+def test_a_wallet_holds_at_most_max_scopes_distinct_scopes() -> None:
+    from wallets.wallet import MAX_SCOPES
+
+    book = Book()
+    for n in range(MAX_SCOPES):
+        book.do("credit", 10, T0, "promotional", applies_to=(f"p{n}",))
+    book.do("credit", 10, T0, "promotional", applies_to=("p0",))  # a known scope is fine
+    with pytest.raises(errors.LimitExceeded):
+        book.do("credit", 10, T0, "promotional", applies_to=("new",))
+    book.do("debit", 20, T0 + 1, category="p0")  # p0's lots spent: its place is free again
+    book.do("credit", 10, T0 + 2, "promotional", applies_to=("new",))

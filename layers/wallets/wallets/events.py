@@ -14,6 +14,7 @@ from typing import Any
 from wallets import stream
 from wallets.clock import to_iso
 from wallets.items import TableItem, TopUpItem, TransactionItem, WalletItem, entry_from_item, wallet_from_item
+from wallets.lots import by_scope
 from wallets.money import format_amount
 from wallets.observability import logger
 from wallets.wallet import Wallet
@@ -138,6 +139,7 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
             available_after=entry.available_after,
         ),
         "breakdown": entry.breakdown,
+        "scopes": by_scope(entry.allocations),
         "lots": [a.to_dict() for a in entry.allocations],
         "reference": entry.reference,
         "reason": entry.reason,

@@ -21,6 +21,7 @@ PyNamoDB filters polymorphic queries on it):
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from typing import Any
 
@@ -36,7 +37,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from wallets.lots import Allocation, Lot
+from wallets.lots import Allocation, Lot, Scope
 from wallets.wallet import Entry, PendingHold, Wallet
 
 DUE_SHARDS = 16
@@ -106,6 +107,8 @@ class WalletItem(TableItem, discriminator="wallet"):
     settings = MapAttribute[str, Any](default=dict)
     lots = MapAttribute[str, Any](default=dict)
     holds = MapAttribute[str, Any](default=dict)
+    # Each scope (applies_to list) once, by key; lots and hold portions name their scope's key.
+    scopes = MapAttribute[str, Any](default=dict)
     auto_top_up_state = MapAttribute[str, Any](default=dict)
     last_transaction_id = UnicodeAttribute(null=True)
     gateway_customer_id = UnicodeAttribute(null=True)
@@ -150,6 +153,7 @@ class TransactionItem(TableItem, discriminator="transaction"):
     original_transaction_id = UnicodeAttribute(null=True)
     top_up_id = UnicodeAttribute(null=True)
     details = MapAttribute[str, Any](default=dict)
+    scopes = MapAttribute[str, Any](default=dict)  # the scopes its allocations name, by key
     actor = UnicodeAttribute(null=True)
     refunded_amount = NumberAttribute(default=0)
 
@@ -195,6 +199,7 @@ class TopUpItem(TableItem, discriminator="top_up"):
     amount = NumberAttribute()
     bonus_amount = NumberAttribute(default=0)
     bonus_expires_at = NumberAttribute(null=True)
+    bonus_applies_to = ListAttribute[Any](null=True)
     payment_method = UnicodeAttribute()
     automatic = BooleanAttribute(default=False)
     description = UnicodeAttribute(null=True)
@@ -209,6 +214,7 @@ class TopUpItem(TableItem, discriminator="top_up"):
     purpose = UnicodeAttribute(null=True)  # top_up (None) | remainder
     hold_id = UnicodeAttribute(null=True)
     applied_amount = NumberAttribute(null=True)
+    category = UnicodeAttribute(null=True)  # the debit's category (its held part paid from that scope)
     metadata = MapAttribute[str, Any](default=dict)
     transaction_id = UnicodeAttribute(null=True)
     failure_code = UnicodeAttribute(null=True)
@@ -282,12 +288,44 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
 
 
 # ------------------------------------------------------------------ domain <-> item
-def _alloc_out(allocs: list[Allocation]) -> list[dict[str, Any]]:
-    return [a.to_dict() for a in allocs]
+def scope_key(scope: tuple[str, ...]) -> str:
+    """A scope's short name in an item: the same categories always give the same key."""
+    return hashlib.sha256("\x1f".join(scope).encode()).hexdigest()[:12]
 
 
-def _alloc_in(raw: Any) -> list[Allocation]:
-    return [Allocation.from_dict(plain(a)) for a in (raw or [])]
+def _scope_out(scope: Scope, scopes: dict[str, list[str]], data: dict[str, Any]) -> None:
+    """Name `scope` in `data` by its key (collected in `scopes`); unscoped adds nothing."""
+    if scope is not None:
+        key = scope_key(scope)
+        scopes[key] = list(scope)
+        data["p"] = key
+
+
+def _scope_in(raw: dict[str, Any], scopes: dict[str, Any]) -> Scope:
+    key = raw.get("p")
+    return tuple(scopes[key]) if key is not None else None
+
+
+def _alloc_out(allocs: list[Allocation], scopes: dict[str, list[str]]) -> list[dict[str, Any]]:
+    out = []
+    for a in allocs:
+        data = a.to_dict()
+        _scope_out(a.applies_to, scopes, data)
+        if a.withdrawable is not None:
+            data["x"] = a.withdrawable
+        out.append(data)
+    return out
+
+
+def _alloc_in(raw: Any, scopes: dict[str, Any]) -> list[Allocation]:
+    out = []
+    for data in plain(raw or []):
+        a = Allocation.from_dict(data)
+        a = Allocation(
+            a.lot_id, a.funding_type, a.amount, a.expires_at, _scope_in(data, scopes), data.get("x")
+        )
+        out.append(a)
+    return out
 
 
 def plain(value: Any) -> Any:
@@ -306,6 +344,7 @@ def plain(value: Any) -> Any:
 def wallet_to_item(wallet: Wallet) -> WalletItem:
     b = wallet.balances()
     lots = {}
+    scopes: dict[str, list[str]] = {}
     for lot in wallet.lots.values():
         data: dict[str, Any] = {
             "t": lot.funding_type,
@@ -319,9 +358,12 @@ def wallet_to_item(wallet: Wallet) -> WalletItem:
             data["s"] = lot.source_transaction_id
         if lot.warned:
             data["w"] = True
+        if lot.withdrawable is not None:
+            data["x"] = lot.withdrawable
+        _scope_out(lot.applies_to, scopes, data)
         lots[lot.id] = data
     holds = {
-        h.id: {"a": h.amount, "e": h.expires_at, "c": h.created_at, "l": _alloc_out(h.allocations)}
+        h.id: {"a": h.amount, "e": h.expires_at, "c": h.created_at, "l": _alloc_out(h.allocations, scopes)}
         for h in wallet.holds.values()
     }
     due = wallet.next_due_at()
@@ -341,6 +383,7 @@ def wallet_to_item(wallet: Wallet) -> WalletItem:
         settings=_drop_none(wallet.settings),
         lots=lots,
         holds=holds,
+        scopes=scopes,
         auto_top_up_state=_drop_none(wallet.auto_top_up_state),
         last_transaction_id=wallet.last_transaction_id,
         gateway_customer_id=wallet.gateway_customer_id,
@@ -365,6 +408,7 @@ def wallet_from_item(item: WalletItem) -> Wallet:
     from wallets.wallet import DEFAULT_SETTINGS
 
     lots = {}
+    scopes = plain(item.scopes) or {}
     for lot_id, raw in plain(item.lots).items():
         lots[lot_id] = Lot(
             id=lot_id,
@@ -375,10 +419,12 @@ def wallet_from_item(item: WalletItem) -> Wallet:
             expires_at=raw.get("e"),
             source_transaction_id=raw.get("s"),
             warned=bool(raw.get("w", False)),
+            applies_to=_scope_in(raw, scopes),
+            withdrawable=raw.get("x"),
         )
     holds = {}
     for hold_id, raw in plain(item.holds).items():
-        holds[hold_id] = PendingHold(hold_id, raw["a"], raw["e"], raw["c"], _alloc_in(raw["l"]))
+        holds[hold_id] = PendingHold(hold_id, raw["a"], raw["e"], raw["c"], _alloc_in(raw["l"], scopes))
     settings = {**DEFAULT_SETTINGS, **plain(item.settings)}
     return Wallet(
         id=item.wallet_id,
@@ -400,6 +446,8 @@ def wallet_from_item(item: WalletItem) -> Wallet:
 
 
 def entry_to_item(wallet: Wallet, entry: Entry) -> TransactionItem:
+    scopes: dict[str, list[str]] = {}
+    allocations = _alloc_out(entry.allocations, scopes)
     return TransactionItem(
         wallet_pk(wallet.id),
         f"TXN#{entry.id}",
@@ -413,7 +461,8 @@ def entry_to_item(wallet: Wallet, entry: Entry) -> TransactionItem:
         available_after=entry.available_after,
         pending_after=entry.pending_after,
         created_at=entry.created_at,
-        allocations=_alloc_out(entry.allocations),
+        allocations=allocations,
+        scopes=scopes,
         description=entry.description,
         reason=entry.reason,
         reference=entry.reference,
@@ -435,7 +484,7 @@ def entry_from_item(item: TransactionItem) -> Entry:
         available_after=int(item.available_after),
         pending_after=int(item.pending_after),
         created_at=int(item.created_at),
-        allocations=_alloc_in(item.allocations),
+        allocations=_alloc_in(item.allocations, plain(item.scopes) or {}),
         description=item.description,
         reason=item.reason,
         reference=item.reference,

@@ -155,7 +155,7 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
     lots is drift even when the totals still agree."""
     problems: list[str] = []
     balance = 0
-    lots: dict[str, tuple[int, str, int | None]] = {}
+    lots: dict[str, tuple[int, str, int | None, Any, Any]] = {}
     holds: dict[str, tuple[int, list[tuple[str, int]]]] = {}
     for e in entries:
         sign = balance_sign(e)
@@ -170,8 +170,8 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
             if allocated != e.amount:
                 problems.append(f"{e.id}: its lots add up to {allocated}, not {e.amount}")
             for a in e.allocations:
-                remaining = lots.get(a.lot_id, (0, a.funding_type, a.expires_at))[0] + sign * a.amount
-                lots[a.lot_id] = (remaining, a.funding_type, a.expires_at)
+                remaining = lots.get(a.lot_id, (0,))[0] + sign * a.amount
+                lots[a.lot_id] = (remaining, a.funding_type, a.expires_at, a.applies_to, a.withdrawable)
         if e.type == "hold" and e.hold_id:
             holds[e.hold_id] = (e.amount, sorted((a.lot_id, a.amount) for a in e.allocations))
         elif (e.type in ("release", "capture") or (e.type == "debit" and e.hold_id)) and holds.pop(
@@ -179,11 +179,15 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
         ) is None:
             problems.append(f"{e.id}: ends hold {e.hold_id}, which the replay has no pending hold for")
     replayed = {lot_id: lot for lot_id, lot in lots.items() if lot[0]}
-    stored = {lot.id: (lot.remaining, lot.funding_type, lot.expires_at) for lot in wallet.lots.values()}
+    stored = {
+        lot.id: (lot.remaining, lot.funding_type, lot.expires_at, lot.applies_to, lot.withdrawable)
+        for lot in wallet.lots.values()
+    }
     for lot_id in sorted(replayed.keys() | stored.keys()):
         if replayed.get(lot_id) != stored.get(lot_id):
             problems.append(
-                f"lot {lot_id} (remaining, type, expiry) is {stored.get(lot_id)} but the ledger replays to "
+                f"lot {lot_id} (remaining, type, expiry, scope, withdrawable) is {stored.get(lot_id)} but "
+                f"the ledger replays to "
                 f"{replayed.get(lot_id)}"
             )
     pending = {

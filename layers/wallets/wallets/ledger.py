@@ -30,6 +30,7 @@ from wallets.items import (
     plain,
     wallet_pk,
 )
+from wallets.lots import Scope
 from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged, backoff
 from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
 
@@ -510,6 +511,7 @@ def credit(
     reference: str | None,
     metadata: dict[str, str],
     idem: Idempotency | None,
+    applies_to: Scope = None,
 ) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         entry = work.credit(
@@ -517,6 +519,7 @@ def credit(
             now,
             funding_type,
             expires_at,
+            applies_to=applies_to,
             description=description,
             reference=reference,
             metadata=metadata,
@@ -534,10 +537,17 @@ def debit(
     reference: str | None,
     metadata: dict[str, str],
     idem: Idempotency | None,
+    category: str | None = None,
 ) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         entry = work.debit(
-            amount, now, allow_partial, description=description, reference=reference, metadata=metadata
+            amount,
+            now,
+            allow_partial,
+            category,
+            description=description,
+            reference=reference,
+            metadata=metadata,
         )
         return _entry_outcome(work, entry)
 
@@ -585,6 +595,7 @@ def grant(
     idem: Idempotency | None,
     funding_type: str = "promotional",
     expires_at: int | None = None,
+    applies_to: Scope = None,
 ) -> Response:
     """Credit a customer's balance in a currency, creating the wallet in the same write if missing."""
     for _ in range(3):
@@ -596,6 +607,7 @@ def grant(
                 now,
                 funding_type,
                 expires_at,
+                applies_to=applies_to,
                 description=description,
                 reference=reference,
                 metadata=metadata,
@@ -709,10 +721,17 @@ def create_hold(
     description: str | None,
     metadata: dict[str, str],
     idem: Idempotency | None,
+    category: str | None = None,
 ) -> Response:
     def action(work: Wallet, now: int) -> Outcome:
         hold, entry = work.hold(
-            amount, now, expires_at, reference=reference, description=description, metadata=metadata
+            amount,
+            now,
+            expires_at,
+            category,
+            reference=reference,
+            description=description,
+            metadata=metadata,
         )
         body = views.hold_body(
             work.id,

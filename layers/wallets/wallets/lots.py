@@ -2,16 +2,24 @@
 
 Consumption order for debits, holds and voids without a type:
   1. lots that expire soonest first; lots without expiry last;
-  2. on an expiry tie, non-withdrawable funding types before withdrawable ones;
-  3. then the oldest lot first (creation time, then id, so the order is total and deterministic).
+  2. on an expiry tie, scoped lots (`applies_to`) before unscoped ones: the narrower credit goes
+     first, keeping the credit that pays for anything for later;
+  3. then non-withdrawable funding types before withdrawable ones;
+  4. then the oldest lot first (creation time, then id, so the order is total and deterministic).
+
+Scopes: a lot with `applies_to` (charge categories, e.g. product ids) pays only for debits and holds
+naming one of them as their `category`; an unscoped lot pays for anything. Voids, decreasing
+adjustments and closing take from every lot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 FUNDING_TYPES = ("cash", "promotional", "code_redemption", "refund", "manual_adjustment")
+Scope = tuple[str, ...] | None  # the sorted categories a lot applies to; None: to every charge
 WITHDRAWABLE = frozenset({"cash", "refund", "manual_adjustment"})
 
 
@@ -29,17 +37,33 @@ class Lot:
     expires_at: int | None = None
     source_transaction_id: str | None = None
     warned: bool = False
+    applies_to: Scope = None
+    # Whether its credit may be paid out; None: as its funding type says (a code decides its own).
+    withdrawable: bool | None = None
+
+    def can_withdraw(self) -> bool:
+        return is_withdrawable(self.funding_type) if self.withdrawable is None else self.withdrawable
+
+    def portion(self, amount: int) -> Allocation:
+        """`amount` of this lot, as a ledger entry records it."""
+        return Allocation(
+            self.id, self.funding_type, amount, self.expires_at, self.applies_to, self.withdrawable
+        )
+
+    def pays_for(self, category: str | None) -> bool:
+        return self.applies_to is None or (category is not None and category in self.applies_to)
 
     def expired(self, now: int) -> bool:
         """Expiry is exact to the millisecond: at `expires_at` the credit is already gone."""
         return self.expires_at is not None and now >= self.expires_at
 
 
-def consumption_key(lot: Lot) -> tuple[bool, int, bool, int, str]:
+def consumption_key(lot: Lot) -> tuple[bool, int, bool, bool, int, str]:
     return (
         lot.expires_at is None,
         lot.expires_at or 0,
-        is_withdrawable(lot.funding_type),
+        lot.applies_to is None,
+        lot.can_withdraw(),
         lot.created_at,
         lot.id,
     )
@@ -55,6 +79,11 @@ class Allocation:
     funding_type: str
     amount: int
     expires_at: int | None
+    applies_to: Scope = None  # stored interned (items.py), shown summed by scope (`by_scope`)
+    withdrawable: bool | None = None  # the lot's own setting, when it has one
+
+    def can_withdraw(self) -> bool:
+        return is_withdrawable(self.funding_type) if self.withdrawable is None else self.withdrawable
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -83,8 +112,11 @@ def allocate(
     now: int,
     held: Mapping[str, int] | None = None,
     funding_type: str | None = None,
+    category: str | None = None,
+    any_scope: bool = False,
 ) -> list[Allocation]:
-    """Take up to `amount` from the unheld, unexpired part of `lots` in consumption order.
+    """Take up to `amount` from the unheld, unexpired part of `lots` in consumption order: only
+    lots that pay for `category` unless `any_scope` (voids and adjustments take from every lot).
 
     Returns fewer than `amount` in total when there is not enough; the caller decides whether that
     is a partial payment or `insufficient_funds`.
@@ -97,11 +129,13 @@ def allocate(
             break
         if lot.expired(now) or (funding_type is not None and lot.funding_type != funding_type):
             continue
+        if not any_scope and not lot.pays_for(category):
+            continue
         free = lot.remaining - held.get(lot.id, 0)
         if free <= 0:
             continue
         take = min(free, left)
-        out.append(Allocation(lot.id, lot.funding_type, take, lot.expires_at))
+        out.append(lot.portion(take))
         left -= take
     return out
 
@@ -115,3 +149,14 @@ def by_type(allocations: Iterable[Allocation]) -> dict[str, int]:
     for a in allocations:
         out[a.funding_type] = out.get(a.funding_type, 0) + a.amount
     return out
+
+
+def by_scope(allocations: Iterable[Allocation]) -> list[dict[str, Any]]:
+    """Amounts per scope (unscoped first, then by categories): which scopes paid or were moved."""
+    sums: dict[Scope, int] = {}
+    for a in allocations:
+        sums[a.applies_to] = sums.get(a.applies_to, 0) + a.amount
+    return [
+        {"applies_to": list(scope) if scope is not None else None, "amount": amount}
+        for scope, amount in sorted(sums.items(), key=lambda kv: (kv[0] is not None, kv[0] or ()))
+    ]

@@ -155,6 +155,41 @@ GatewayCustomerId = Annotated[
 ]
 
 
+_CATEGORY_CHARS = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+
+
+def _category(value: str) -> str:
+    if not _CATEGORY_CHARS.fullmatch(value):
+        raise ValueError("may contain letters, digits and _ . : - only")
+    return value
+
+
+Category = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"pattern": _CATEGORY_CHARS.pattern},
+        description="A charge category, e.g. a product id",
+    ),
+    AfterValidator(_category),
+]
+AppliesTo = Annotated[
+    list[Category],
+    Field(
+        min_length=1,
+        max_length=20,
+        description="The charge categories this credit pays for (debits and holds naming one); "
+        "omitted: it pays for anything",
+    ),
+]
+
+
+def scope(applies_to: list[str] | None) -> tuple[str, ...] | None:
+    """The domain's form of an applies_to list: its categories, sorted, each once."""
+    return tuple(sorted(set(applies_to))) if applies_to else None
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -216,6 +251,7 @@ class CreditWalletRequest(_Request):
     amount: Amount
     funding_type: FundingType = "promotional"
     expires_at: Instant | None = None
+    applies_to: AppliesTo | None = None
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}
@@ -239,6 +275,9 @@ class DebitWalletRequest(_Request):
 
     amount: Amount
     allow_partial: StrictBool = False
+    category: Category | None = Field(
+        None, description="Pay only from credit that applies to this category (and unscoped credit)"
+    )
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}
@@ -298,6 +337,9 @@ class RefundTransactionRequest(_Request):
 
 class CreateHoldRequest(_Request):
     amount: Amount
+    category: Category | None = Field(
+        None, description="Reserve only credit that applies to this category (and unscoped credit)"
+    )
     expires_at: Instant | None = Field(None, description="Default 7 days, at most 30 days ahead")
     reference: Reference | None = None
     description: Text | None = None
@@ -313,6 +355,7 @@ class CreateTopUpRequest(_Request):
     payment_method: PaymentMethod
     bonus_amount: NonNegativeAmount = 0
     bonus_expires_at: Instant | None = None
+    bonus_applies_to: AppliesTo | None = None
     description: Text | None = None
     metadata: Metadata = {}
 
@@ -339,6 +382,7 @@ class GrantBalanceRequest(_Request):
     amount: Amount
     funding_type: FundingType = "promotional"
     expires_at: Instant | None = None
+    applies_to: AppliesTo | None = None
     description: Text | None = None
     reference: Reference | None = None
     metadata: Metadata = {}
@@ -415,6 +459,9 @@ class WalletOutput(_Output):
     next_expiry_at: Timestamp | None
     expires_at: Timestamp | None = Field(description="When the wallet itself expires (closes); null: never")
     balances_by_type: dict[str, TypeBalanceOutput]
+    balances_by_scope: list[ScopeBalanceOutput] = Field(
+        description="Balance and available per applies_to list (null: unscoped credit)"
+    )
     settings: WalletSettingsOutput
     metadata: dict[str, str]
     created_at: Timestamp
@@ -423,6 +470,20 @@ class WalletOutput(_Output):
     payout: PayoutOutput | None = Field(
         None, description="Closing with refund_to_original_payment: the refunds to the top-ups' payments"
     )
+
+
+class ScopeBalanceOutput(_Output):
+    applies_to: list[str] | None
+    balance: int
+    balance_formatted: str
+    available: int
+    available_formatted: str
+
+
+class ScopeAmountOutput(_Output):
+    applies_to: list[str] | None = Field(description="null: unscoped credit")
+    amount: int
+    amount_formatted: str
 
 
 class TransactionLotOutput(_Output):
@@ -448,6 +509,8 @@ class TransactionOutput(_Output):
     pending_after: int
     pending_after_formatted: str
     breakdown: dict[str, int]
+    category: str | None = Field(None, description="Debits and holds: the category they named")
+    scopes: list[ScopeAmountOutput] = Field(description="Which scopes of credit paid (or moved), summed")
     lots: list[TransactionLotOutput]
     description: str | None
     reason: str | None
@@ -479,6 +542,7 @@ class LotOutput(_Output):
     wallet_id: str
     funding_type: FundingType
     withdrawable: bool
+    applies_to: list[str] | None = Field(description="The categories it pays for; null: anything")
     amount: int
     amount_formatted: str
     remaining: int

@@ -120,12 +120,14 @@ def _pending_item(
     *,
     bonus_amount: int = 0,
     bonus_expires_at: int | None = None,
+    bonus_applies_to: tuple[str, ...] | None = None,
     description: str | None = None,
     automatic: bool = False,
     purpose: str | None = None,
     hold_id: str | None = None,
     applied_amount: int | None = None,
     metadata: dict[str, str] | None = None,
+    category: str | None = None,
 ) -> TopUpItem:
     grace = get_settings().top_up_recovery_after_seconds * 1000
     return TopUpItem(
@@ -139,6 +141,7 @@ def _pending_item(
         amount=amount,
         bonus_amount=bonus_amount,
         bonus_expires_at=bonus_expires_at,
+        bonus_applies_to=list(bonus_applies_to) if bonus_applies_to else None,
         payment_method=payment_method,
         automatic=automatic,
         description=description,
@@ -148,6 +151,7 @@ def _pending_item(
         purpose=purpose,
         hold_id=hold_id,
         applied_amount=applied_amount,
+        category=category,
         metadata=dict(metadata or {}),
         created_at=now,
         updated_at=now,
@@ -163,6 +167,7 @@ def create(
     bonus_amount: int = 0,
     *,
     bonus_expires_at: int | None = None,
+    bonus_applies_to: tuple[str, ...] | None = None,
     description: str | None = None,
     idem: Idempotency | None = None,
     gateway: PaymentGateway | None = None,
@@ -186,6 +191,7 @@ def create(
         payment_method,
         bonus_amount=bonus_amount,
         bonus_expires_at=bonus_expires_at,
+        bonus_applies_to=bonus_applies_to,
         description=description,
     )
     puts: list[tuple[str, Any, Any]] = [("top_up_new", item, TopUpItem.pk.does_not_exist())]
@@ -215,6 +221,7 @@ def debit_with_remainder(
     metadata: dict[str, str],
     idem: Idempotency | None,
     gateway: PaymentGateway | None = None,
+    category: str | None = None,
 ) -> Response:
     """A debit that charges what the wallet cannot cover to `payment_method` (decision 30).
 
@@ -228,11 +235,11 @@ def debit_with_remainder(
     made: list[str] = []  # the remainder record each attempt planned; the last one committed
 
     def action(work: Wallet, now: int) -> Outcome:
-        work.require_active()
         work.settle(now)
-        applied = min(amount, work.balances().available)
+        work.require_active()
+        applied = min(amount, work.available_for(category, now))
         if applied == amount:
-            entry = work.debit(amount, now, description=description, metadata=metadata)
+            entry = work.debit(amount, now, category=category, description=description, metadata=metadata)
             return Outcome(201, views.transaction_body(work.id, work.currency, entry))
         hold_id = None
         if applied > 0:
@@ -243,6 +250,7 @@ def debit_with_remainder(
                 applied,
                 now,
                 expires,
+                category,
                 description=f"Held for a debit whose remainder is charged to {payment_method}",
             )
             hold_id = hold.id
@@ -257,6 +265,7 @@ def debit_with_remainder(
             hold_id=hold_id,
             applied_amount=applied,
             metadata=metadata,
+            category=category,
         )
         made.append(item.top_up_id)
         return Outcome(
@@ -396,6 +405,7 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
                 int(item.amount),
                 now,
                 charge.id,
+                item.category,
                 description=item.description,
                 metadata=plain(item.metadata),
             )
@@ -407,6 +417,7 @@ def _settle(item: TopUpItem, charge: Charge, idem: Idempotency | None) -> Respon
             item.top_up_id,
             int(item.bonus_amount or 0),
             int(item.bonus_expires_at) if item.bonus_expires_at is not None else None,
+            tuple(item.bonus_applies_to) if item.bonus_applies_to else None,
             description=item.description or ("Automatic top-up" if item.automatic else "Top-up"),
         )
         if item.automatic:

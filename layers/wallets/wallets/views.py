@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from wallets.clock import DAY_MS, to_iso
-from wallets.lots import FUNDING_TYPES, consumption_order, is_withdrawable
+from wallets.lots import FUNDING_TYPES, by_scope, consumption_order
 from wallets.money import format_amount
 from wallets.wallet import Entry, Wallet
 
@@ -57,6 +57,16 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
             t: {"amount": b.by_type.get(t, 0), "amount_formatted": format_amount(b.by_type.get(t, 0), cur)}
             for t in FUNDING_TYPES
         },
+        # Unscoped first; a scoped credit pays only for debits and holds naming one of its categories.
+        "balances_by_scope": [
+            {
+                "applies_to": list(scope) if scope is not None else None,
+                **_amounts({"balance": balance, "available": available}, cur),
+            }
+            for scope, (balance, available) in sorted(
+                b.by_scope.items(), key=lambda kv: (kv[0] is not None, kv[0] or ())
+            )
+        ],
         "settings": {
             "low_balance_threshold": wallet.settings.get("low_balance_threshold"),
             "credit_expiry_days": wallet.settings.get("credit_expiry_days"),
@@ -90,6 +100,11 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
             currency,
         ),
         "breakdown": {t: breakdown[t] for t in FUNDING_TYPES if t in breakdown},
+        "category": entry.details.get("category"),
+        "scopes": [
+            {**s, "amount_formatted": format_amount(s["amount"], currency)}
+            for s in by_scope(entry.allocations)
+        ],
         "lots": [
             {
                 "lot_id": a.lot_id,
@@ -165,7 +180,8 @@ def lots_body(wallet: Wallet, now: int) -> dict[str, Any]:
                 "object": "lot",
                 "wallet_id": wallet.id,
                 "funding_type": lot.funding_type,
-                "withdrawable": is_withdrawable(lot.funding_type),
+                "withdrawable": lot.can_withdraw(),
+                "applies_to": list(lot.applies_to) if lot.applies_to is not None else None,
                 **_amounts(
                     {"amount": lot.amount, "remaining": lot.remaining, "held": held.get(lot.id, 0)},
                     wallet.currency,

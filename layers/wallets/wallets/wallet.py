@@ -9,12 +9,12 @@ always records expiry before anything that happens after it, and `balance_after`
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wallets import errors, ids
 from wallets.clock import DAY_MS
-from wallets.lots import Allocation, Lot, allocate, by_type, consumption_key, is_withdrawable, total
+from wallets.lots import Allocation, Lot, Scope, allocate, by_type, consumption_key, total
 
 ACTIVE, FROZEN, CLOSED = "active", "frozen", "closed"
 STATUSES = (ACTIVE, FROZEN, CLOSED)
@@ -48,6 +48,10 @@ MAX_HOLD_MS = 30 * DAY_MS
 MAX_LIVE_LOTS = 1000
 MAX_PENDING_HOLDS = 50
 MAX_HOLD_ALLOCATIONS = 1000  # lots reserved by all pending holds together (they live in the wallet item)
+# Distinct scopes (`applies_to` lists) among a wallet's live lots, and a scope's categories: the wallet
+# item stores each scope once and its lots name it (items.py), so this bounds what scopes add to it.
+MAX_SCOPES = 20
+MAX_SCOPE_CATEGORIES = 20
 # Expired holds one write releases (2 items each); expired lots always leave in ONE expiry entry.
 MAX_SETTLED_PER_WRITE = 20
 # Items (entries, hold records, refund counters) one command may add to its transaction: the rest of
@@ -133,6 +137,7 @@ class Balances:
     available: int
     withdrawable: int
     by_type: dict[str, int]
+    by_scope: dict[Scope, tuple[int, int]]  # (balance, available) per applies_to list
 
 
 @dataclass
@@ -208,15 +213,18 @@ class Wallet:
         held = self.held_by_lot()
         balance = pending = available = withdrawable = 0
         types: dict[str, int] = {}
+        scopes: dict[Scope, tuple[int, int]] = {}
         for lot in self.lots.values():
             balance += lot.remaining
             types[lot.funding_type] = types.get(lot.funding_type, 0) + lot.remaining
             free = lot.remaining - held.get(lot.id, 0)
             available += free
-            if is_withdrawable(lot.funding_type):
+            in_scope = scopes.get(lot.applies_to, (0, 0))
+            scopes[lot.applies_to] = (in_scope[0] + lot.remaining, in_scope[1] + free)
+            if lot.can_withdraw():
                 withdrawable += free
         pending = sum(h.amount for h in self.holds.values())
-        return Balances(balance, pending, available, withdrawable, types)
+        return Balances(balance, pending, available, withdrawable, types, scopes)
 
     def view(self, now: int) -> Wallet:
         """The wallet as of `now`: what a read shows whether or not the sweep has run."""
@@ -288,9 +296,19 @@ class Wallet:
         now: int,
         expires_at: int | None,
         source_transaction_id: str | None = None,
+        applies_to: Scope = None,
+        withdrawable: bool | None = None,
     ) -> Lot:
         _require_room_for_lots(len(self.lots), 1)
+        scopes = {lot.applies_to for lot in self.lots.values() if lot.applies_to is not None}
+        if applies_to is not None and applies_to not in scopes and len(scopes) >= MAX_SCOPES:
+            raise errors.LimitExceeded(
+                f"A wallet's live credit has at most {MAX_SCOPES} distinct applies_to lists",
+                {"scopes": len(scopes)},
+            )
         lot = Lot(
+            applies_to=applies_to,
+            withdrawable=withdrawable,
             id=ids.new_id("lot", now),
             funding_type=funding_type,
             amount=amount,
@@ -328,7 +346,7 @@ class Wallet:
                 done += 1
         held = self.held_by_lot()
         expired = [
-            Allocation(lot.id, lot.funding_type, lot.remaining - held.get(lot.id, 0), lot.expires_at)
+            lot.portion(lot.remaining - held.get(lot.id, 0))
             for lot in sorted(self.lots.values(), key=lambda x: (x.expires_at or 0, x.id))
             if lot.expired(now) and lot.remaining - held.get(lot.id, 0) > 0
         ]
@@ -508,9 +526,9 @@ class Wallet:
 
     def link_gateway_customer(self, customer: str, now: int) -> str:
         """Record the gateway customer created for this wallet, unless one was linked meanwhile
-        (then that one stands). Returns the wallet's customer."""
-        self.settle(now)
-        self.require_open()
+        (then that one stands). Returns the wallet's customer. It settles nothing (it moves no money:
+        the function that links may not write holds), but an expired wallet is closed to it too."""
+        self.view(now).require_open()
         if self.gateway_customer_id is None:
             self.gateway_customer_id, self.updated_at = customer, now
         return self.gateway_customer_id
@@ -533,11 +551,8 @@ class Wallet:
 
     def _close_out(self, now: int, reason: str | None) -> Entry:
         """Forfeit the non-withdrawable credit of a wallet without holds, report `refund_due`, close."""
-        allocations = [
-            Allocation(lot.id, lot.funding_type, lot.remaining, lot.expires_at)
-            for lot in sorted(self.lots.values(), key=lambda x: x.id)
-        ]
-        refund_due = sum(a.amount for a in allocations if is_withdrawable(a.funding_type))
+        allocations = [lot.portion(lot.remaining) for lot in sorted(self.lots.values(), key=lambda x: x.id)]
+        refund_due = sum(a.amount for a in allocations if a.can_withdraw())
         amount = total(allocations)
         self._take(allocations)
         self.status = CLOSED
@@ -559,6 +574,8 @@ class Wallet:
         funding_type: str = "promotional",
         expires_at: int | None = None,
         type_: str = "credit",
+        applies_to: Scope = None,
+        withdrawable: bool | None = None,
         **fields: Any,
     ) -> Entry:
         self.settle(now)
@@ -566,9 +583,10 @@ class Wallet:
         _require_future("expires_at", expires_at, now)
         if expires_at is None and funding_type == "promotional" and self.settings.get("credit_expiry_days"):
             expires_at = now + int(self.settings["credit_expiry_days"]) * DAY_MS
-        lot = self._add_lot(funding_type, amount, now, expires_at)
-        alloc = Allocation(lot.id, funding_type, amount, expires_at)
-        entry = self._record(type_, amount, now, allocations=[alloc], **fields)
+        lot = self._add_lot(
+            funding_type, amount, now, expires_at, applies_to=applies_to, withdrawable=withdrawable
+        )
+        entry = self._record(type_, amount, now, allocations=[lot.portion(amount)], **fields)
         lot.source_transaction_id = entry.id
         return entry
 
@@ -594,6 +612,7 @@ class Wallet:
         top_up_id: str,
         bonus_amount: int = 0,
         bonus_expires_at: int | None = None,
+        bonus_applies_to: Scope = None,
         **fields: Any,
     ) -> Entry:
         """Paid credits (cash lot) plus optional granted credits (promotional lot), one entry.
@@ -605,12 +624,14 @@ class Wallet:
         if bonus_expires_at is not None and bonus_expires_at <= now:
             bonus_expires_at = now  # already expired when it finally lands: settled just below
         cash = self._add_lot("cash", amount, now, None)
-        allocations = [Allocation(cash.id, "cash", amount, None)]
+        allocations = [cash.portion(amount)]
         if bonus_amount:
             if bonus_expires_at is None and self.settings.get("credit_expiry_days"):
                 bonus_expires_at = now + int(self.settings["credit_expiry_days"]) * DAY_MS
-            bonus = self._add_lot("promotional", bonus_amount, now, bonus_expires_at)
-            allocations.append(Allocation(bonus.id, "promotional", bonus_amount, bonus_expires_at))
+            bonus = self._add_lot(
+                "promotional", bonus_amount, now, bonus_expires_at, applies_to=bonus_applies_to
+            )
+            allocations.append(bonus.portion(bonus_amount))
         entry = self._record(
             "top_up",
             amount + bonus_amount,
@@ -625,15 +646,24 @@ class Wallet:
         self.settle(now)
         return entry
 
-    def debit(self, amount: int, now: int, allow_partial: bool = False, **fields: Any) -> Entry:
+    def debit(
+        self,
+        amount: int,
+        now: int,
+        allow_partial: bool = False,
+        category: str | None = None,
+        **fields: Any,
+    ) -> Entry:
+        """Spend `amount` (or what there is, with `allow_partial`) from the lots that pay for
+        `category`, in the consumption order."""
         self.settle(now)
         self.require_active()
-        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot())
+        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), category=category)
         applied = total(allocations)
         if applied < amount and not allow_partial:
             raise errors.InsufficientFunds(
                 "Insufficient available balance",
-                {"requested": amount, "available": self.balances().available},
+                _shortfall(amount, self.available_for(category, now), category),
             )
         if applied == 0:
             raise errors.InsufficientFunds(
@@ -649,18 +679,22 @@ class Wallet:
                 "requested_amount": amount,
                 "applied_amount": applied,
                 "unapplied_amount": amount - applied,
+                **_category(category),
             },
             **fields,
         )
 
+    def available_for(self, category: str | None, now: int) -> int:
+        """What a debit or hold naming `category` could take now (unscoped and matching lots)."""
+        return total(allocate(self.lots.values(), 10**18, now, self.held_by_lot(), category=category))
+
     def void(self, amount: int, now: int, funding_type: str | None = None, **fields: Any) -> Entry:
         self.settle(now)
         self.require_active()
-        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), funding_type)
+        held = self.held_by_lot()
+        allocations = allocate(self.lots.values(), amount, now, held, funding_type, any_scope=True)
         if total(allocations) < amount:
-            available = sum(
-                a.amount for a in allocate(self.lots.values(), 10**18, now, self.held_by_lot(), funding_type)
-            )
+            available = total(allocate(self.lots.values(), 10**18, now, held, funding_type, any_scope=True))
             raise errors.InsufficientFunds(
                 "Not enough available credit to void",
                 {"requested": amount, "available": available, "funding_type": funding_type},
@@ -680,14 +714,14 @@ class Wallet:
                 "adjustment",
                 amount,
                 now,
-                allocations=[Allocation(lot.id, "manual_adjustment", amount, None)],
+                allocations=[lot.portion(amount)],
                 reason=reason,
                 details={"direction": "increase"},
                 **fields,
             )
             lot.source_transaction_id = entry.id
             return entry
-        allocations = allocate(self.lots.values(), -amount, now, self.held_by_lot())
+        allocations = allocate(self.lots.values(), -amount, now, self.held_by_lot(), any_scope=True)
         if total(allocations) < -amount:
             raise errors.InsufficientFunds(
                 "Not enough available credit to adjust down",
@@ -705,7 +739,12 @@ class Wallet:
         )
 
     def hold(
-        self, amount: int, now: int, expires_at: int | None = None, **fields: Any
+        self,
+        amount: int,
+        now: int,
+        expires_at: int | None = None,
+        category: str | None = None,
+        **fields: Any,
     ) -> tuple[PendingHold, Entry]:
         self.settle(now)
         self.require_active()
@@ -718,11 +757,11 @@ class Wallet:
             raise errors.LimitExceeded(
                 f"A wallet has at most {MAX_PENDING_HOLDS} pending holds", {"pending_holds": len(self.holds)}
             )
-        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot())
+        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), category=category)
         if total(allocations) < amount:
             raise errors.InsufficientFunds(
                 "Insufficient available balance",
-                {"requested": amount, "available": self.balances().available},
+                _shortfall(amount, self.available_for(category, now), category),
             )
         reserved = sum(len(h.allocations) for h in self.holds.values())
         if reserved + len(allocations) > MAX_HOLD_ALLOCATIONS:
@@ -733,7 +772,15 @@ class Wallet:
         hold = PendingHold(ids.new_id("hld", now), amount, expires_at, now, allocations)
         self.holds[hold.id] = hold
         self.effects.new_holds.append(hold)
-        entry = self._record("hold", amount, now, allocations=allocations, hold_id=hold.id, **fields)
+        entry = self._record(
+            "hold",
+            amount,
+            now,
+            allocations=allocations,
+            hold_id=hold.id,
+            details=_category(category),
+            **fields,
+        )
         return hold, entry
 
     def _pending_hold(self, hold_id: str, now: int) -> PendingHold:
@@ -780,14 +827,20 @@ class Wallet:
             if left == 0:
                 break
             take = min(reserved.amount, left)
-            allocations.append(Allocation(reserved.lot_id, reserved.funding_type, take, reserved.expires_at))
+            allocations.append(replace(reserved, amount=take))
             left -= take
         self._take(allocations)
         self.effects.hold_changes.append(HoldChange(hold.id, "captured", amount, hold.amount - amount))
         return allocations
 
     def debit_with_charge(
-        self, hold_id: str | None, charged: int, now: int, charge_id: str, **fields: Any
+        self,
+        hold_id: str | None,
+        charged: int,
+        now: int,
+        charge_id: str,
+        category: str | None = None,
+        **fields: Any,
     ) -> Entry:
         """Finish a debit whose remainder was charged to a payment method: the wallet's part, held
         when the debit started, is captured whole, and one `debit` entry records both parts.
@@ -816,6 +869,7 @@ class Wallet:
                 "unapplied_amount": 0,
                 "charged_amount": charged,
                 "charge_id": charge_id,
+                **_category(category),
             },
             **fields,
         )
@@ -859,13 +913,15 @@ class Wallet:
             )
         # A portion whose lot is still live goes back into it (it keeps its expiry warning state: a
         # warned lot is not warned again, an unwarned one is warned once, for all of it). The others
-        # are grouped into one new lot per funding type and expiry: portions that can never be told
-        # apart need not be separate lots, and those already expired (restored only to leave again
-        # in the expiry entry below) are one lot per type whatever their number.
+        # are grouped into one new lot per funding type, expiry, scope and withdrawability: portions
+        # that can never be told apart need not be separate lots, and those already expired
+        # (restored only to leave again in the expiry entry below) are one lot per type whatever
+        # their number or scope.
         skip, left = already_refunded, amount
         into_live: dict[str, int] = {}
-        groups: dict[tuple[str, int | None], int] = {}
-        expiries: dict[tuple[str, int | None], int | None] = {}
+        Key = tuple[str, int | None, Scope, bool | None]
+        groups: dict[Key, int] = {}
+        expiries: dict[Key, int | None] = {}
         for portion in reversed(original.allocations):
             part = portion.amount
             if skip >= part:
@@ -880,7 +936,11 @@ class Wallet:
                 into_live[live.id] = into_live.get(live.id, 0) + take
             else:
                 expired = portion.expires_at is not None and portion.expires_at <= now
-                key = (portion.funding_type, -1 if expired else portion.expires_at)
+                key: Key = (
+                    (portion.funding_type, -1, None, portion.withdrawable)
+                    if expired
+                    else (portion.funding_type, portion.expires_at, portion.applies_to, portion.withdrawable)
+                )
                 groups[key] = groups.get(key, 0) + take
                 expiries[key] = (
                     max(expiries.get(key) or 0, portion.expires_at or 0) if expired else portion.expires_at
@@ -891,15 +951,15 @@ class Wallet:
         for lot_id, part in into_live.items():
             lot = self.lots[lot_id]
             lot.remaining += part
-            restored.append(Allocation(lot.id, lot.funding_type, part, lot.expires_at))
+            restored.append(lot.portion(part))
         new_lots: list[Lot] = []
         for key, part in groups.items():
-            lot = self._add_lot(key[0], part, now, expiries[key])
+            lot = self._add_lot(key[0], part, now, expiries[key], applies_to=key[2], withdrawable=key[3])
             # Its lot is gone: if its expiry is already inside the warning window, the refund event
             # (which lists the lot and its expiry) is the notice; the sweep does not warn again.
             lot.warned = self.in_warning_window(lot, now)
             new_lots.append(lot)
-            restored.append(Allocation(lot.id, key[0], part, lot.expires_at))
+            restored.append(lot.portion(part))
         self.effects.refunded.append((original.id, already_refunded + amount))
         entry = self._record(
             "refund",
@@ -913,6 +973,17 @@ class Wallet:
             lot.source_transaction_id = entry.id
         self.settle(now)
         return entry
+
+
+def _category(category: str | None) -> dict[str, str]:
+    return {"category": category} if category is not None else {}
+
+
+def _shortfall(requested: int, available: int, category: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"requested": requested, "available": available}
+    if category is not None:
+        details["category"] = category
+    return details
 
 
 def _require_future(name: str, at: int | None, now: int) -> None:

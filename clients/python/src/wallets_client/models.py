@@ -159,6 +159,19 @@ class CloseWalletRequest(BaseModel):
     ] = False
 
 
+class Category(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='A charge category, e.g. a product id',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
+            title='Category',
+        ),
+    ]
+
+
 class Description(RootModel[str]):
     root: Annotated[str, Field(max_length=500, title='Description')]
 
@@ -176,6 +189,13 @@ class CreateHoldRequest(BaseModel):
             title='Amount',
         ),
     ]
+    category: Annotated[
+        Category | None,
+        Field(
+            description='Reserve only credit that applies to this category (and unscoped credit)',
+            title='Category',
+        ),
+    ] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     expires_at: Annotated[
         AwareDatetime | None,
@@ -190,6 +210,30 @@ class CreateHoldRequest(BaseModel):
         Field(max_length=20, title='Metadata'),
     ] = {}
     reference: Annotated[Reference | None, Field(title='Reference')] = None
+
+
+class BonusAppliesToItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='A charge category, e.g. a product id',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
+        ),
+    ]
+
+
+class BonusAppliesTo(RootModel[list[BonusAppliesToItem]]):
+    root: Annotated[
+        list[BonusAppliesToItem],
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Bonus Applies To',
+        ),
+    ]
 
 
 class CreateTopUpRequest(BaseModel):
@@ -208,6 +252,9 @@ class CreateTopUpRequest(BaseModel):
     bonus_amount: Annotated[
         int | None, Field(ge=0, le=1000000000000000, title='Bonus Amount')
     ] = 0
+    bonus_applies_to: Annotated[
+        BonusAppliesTo | None, Field(title='Bonus Applies To')
+    ] = None
     bonus_expires_at: Annotated[
         AwareDatetime | None, Field(title='Bonus Expires At')
     ] = None
@@ -236,6 +283,30 @@ class GatewayCustomerId(RootModel[str]):
     ]
 
 
+class AppliesToItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='A charge category, e.g. a product id',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
+        ),
+    ]
+
+
+class AppliesTo(RootModel[list[AppliesToItem]]):
+    root: Annotated[
+        list[AppliesToItem],
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ]
+
+
 class CreditWalletRequest(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -249,6 +320,7 @@ class CreditWalletRequest(BaseModel):
             title='Amount',
         ),
     ]
+    applies_to: Annotated[AppliesTo | None, Field(title='Applies To')] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
     funding_type: Annotated[
@@ -293,6 +365,13 @@ class DebitWalletRequest(BaseModel):
             title='Amount',
         ),
     ]
+    category: Annotated[
+        Category | None,
+        Field(
+            description='Pay only from credit that applies to this category (and unscoped credit)',
+            title='Category',
+        ),
+    ] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     metadata: Annotated[
         dict[
@@ -339,6 +418,30 @@ class GatewayMessage(BaseModel):
     message: Annotated[str | None, Field(title='Message')]
 
 
+class AppliesTo1Item(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='A charge category, e.g. a product id',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
+        ),
+    ]
+
+
+class AppliesTo1(RootModel[list[AppliesTo1Item]]):
+    root: Annotated[
+        list[AppliesTo1Item],
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ]
+
+
 class GrantBalanceRequest(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -352,6 +455,7 @@ class GrantBalanceRequest(BaseModel):
             title='Amount',
         ),
     ]
+    applies_to: Annotated[AppliesTo1 | None, Field(title='Applies To')] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
     funding_type: Annotated[
@@ -376,6 +480,12 @@ class LotOutput(BaseModel):
     )
     amount: Annotated[int, Field(title='Amount')]
     amount_formatted: Annotated[str, Field(title='Amount Formatted')]
+    applies_to: Annotated[
+        list[str] | None,
+        Field(
+            description='The categories it pays for; null: anything', title='Applies To'
+        ),
+    ]
     created_at: Annotated[
         str,
         Field(
@@ -507,6 +617,28 @@ class RevokeBalanceRequest(BaseModel):
     reason: Annotated[Reason | None, Field(title='Reason')] = None
 
 
+class ScopeAmountOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amount: Annotated[int, Field(title='Amount')]
+    amount_formatted: Annotated[str, Field(title='Amount Formatted')]
+    applies_to: Annotated[
+        list[str] | None, Field(description='null: unscoped credit', title='Applies To')
+    ]
+
+
+class ScopeBalanceOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    applies_to: Annotated[list[str] | None, Field(title='Applies To')]
+    available: Annotated[int, Field(title='Available')]
+    available_formatted: Annotated[str, Field(title='Available Formatted')]
+    balance: Annotated[int, Field(title='Balance')]
+    balance_formatted: Annotated[str, Field(title='Balance Formatted')]
+
+
 class SetupIntentOutput(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -563,6 +695,12 @@ class TransactionOutput(BaseModel):
     balance_after: Annotated[int, Field(title='Balance After')]
     balance_after_formatted: Annotated[str, Field(title='Balance After Formatted')]
     breakdown: Annotated[dict[str, int], Field(title='Breakdown')]
+    category: Annotated[
+        str | None,
+        Field(
+            description='Debits and holds: the category they named', title='Category'
+        ),
+    ] = None
     charge_id: Annotated[
         str | None,
         Field(
@@ -603,6 +741,12 @@ class TransactionOutput(BaseModel):
     refund_due: Annotated[int | None, Field(title='Refund Due')] = None
     refunded_amount: Annotated[int | None, Field(title='Refunded Amount')] = None
     released_amount: Annotated[int | None, Field(title='Released Amount')] = None
+    scopes: Annotated[
+        list[ScopeAmountOutput],
+        Field(
+            description='Which scopes of credit paid (or moved), summed', title='Scopes'
+        ),
+    ]
     top_up_id: Annotated[str | None, Field(title='Top Up Id')]
     type: Annotated[
         Literal[
@@ -1169,6 +1313,13 @@ class WalletOutput(BaseModel):
     available_formatted: Annotated[str, Field(title='Available Formatted')]
     balance: Annotated[int, Field(title='Balance')]
     balance_formatted: Annotated[str, Field(title='Balance Formatted')]
+    balances_by_scope: Annotated[
+        list[ScopeBalanceOutput],
+        Field(
+            description='Balance and available per applies_to list (null: unscoped credit)',
+            title='Balances By Scope',
+        ),
+    ]
     balances_by_type: Annotated[
         dict[str, TypeBalanceOutput], Field(title='Balances By Type')
     ]
