@@ -19,7 +19,7 @@ DEMO_WALLET_ID = "wal_01JDEMQ0000000000000000000"
 
 
 def seed_demo_wallet() -> None:
-    from wallets import clock, ledger, repository
+    from wallets import clock, codes, ledger, repository
     from wallets.wallet import Wallet
 
     now = clock.now_ms()
@@ -27,6 +27,7 @@ def seed_demo_wallet() -> None:
     wallet.id = DEMO_WALLET_ID
     ledger.run(lambda: wallet, lambda work, at: ledger.Outcome(201, {}), new_wallet=True)
     ledger.credit(DEMO_WALLET_ID, 5000, "cash", None, "demo funds", None, {}, None)
+    codes.create({"USD": 500}, code="DEMO-CODE-2026", description="demo code")
     repository.get_wallet(DEMO_WALLET_ID)
 
 

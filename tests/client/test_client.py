@@ -248,3 +248,22 @@ def test_the_async_client_is_the_same_api(api: Client) -> None:
                 await client.wallets.debit(wallet.id, 10_000)
 
     asyncio.run(scenario())
+
+
+def test_credit_codes_scopes_and_their_errors(client: WalletsClient) -> None:
+    code = client.codes.create({"USD": 700}, applies_to=["seat"], max_redemptions=1)
+    assert code.code and code.last4 == code.code[-4:] and code.status == "active"
+    assert client.codes.retrieve(code.id).code is None
+    assert code.id in [c.id for c in client.codes.list()]
+    wallet = client.wallets.create(customer(), "USD")
+    redeemed = client.wallets.redeem(wallet.id, code.code.lower())
+    assert redeemed.code_id == code.id and redeemed.scopes[0].applies_to == ["seat"]
+    with pytest.raises(wc.InsufficientFunds):
+        client.wallets.debit(wallet.id, 100)  # the code's credit pays for seats only
+    assert client.wallets.debit(wallet.id, 100, category="seat").scopes[0].applies_to == ["seat"]
+    with pytest.raises(wc.CodeUsedUp):
+        client.wallets.redeem(client.wallets.create(customer(), "USD").id, code.code)
+    with pytest.raises(wc.CodeInvalid) as wrong:
+        client.wallets.redeem(wallet.id, "NOT-A-CODE")
+    assert wrong.value.status == 404
+    assert client.codes.disable(code.id).status == "disabled"

@@ -174,3 +174,39 @@ def test_a_crossing_debit_is_topped_up_within_seconds_without_the_schedule(
         assert succeeded["detail"]["amount"] == 2000 and took < 10
         assert local.get(f"/wallets/{wid}")[1]["available"] == 2400
         assert len(events(local, wid, "wallet.auto_top_up_due")) == 1
+
+
+def test_twenty_racing_redemptions_of_a_code_limited_to_five(server: Client) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    status, code = server.post("/codes", {"amounts": {"USD": 250}, "max_redemptions": 5})
+    assert status == 201 and code["code"]
+    wallets = [new_wallet(server) for _ in range(20)]
+
+    def redeem(wallet_id: str) -> int:
+        return server.post(f"/wallets/{wallet_id}/redemptions", {"code": code["code"]})[0]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(redeem, wallets))
+    assert sorted(statuses) == [201] * 5 + [409] * 15
+    assert server.get(f"/codes/{code['id']}")[1]["redemptions"] == 5
+    winners = [w for w, s in zip(wallets, statuses, strict=True) if s == 201]
+    for wallet_id in winners:
+        (event,) = wait_for(lambda w=wallet_id: events(server, w, "code.redeemed"))
+        assert (event["detail"]["code_id"], event["detail"]["amount"]) == (code["id"], 250)
+        assert "code" not in event["detail"]  # never the code itself
+
+
+def test_a_scoped_credit_pays_only_for_its_category_over_http(server: Client) -> None:
+    wid = new_wallet(server)
+    server.post(f"/wallets/{wid}/credits", {"amount": 500, "funding_type": "cash"})
+    server.post(f"/wallets/{wid}/credits", {"amount": 300, "applies_to": ["api_calls"]})
+    status, error = server.post(f"/wallets/{wid}/debits", {"amount": 600})
+    assert (status, error["error"]["details"]["available"]) == (402, 500)
+    status, paid = server.post(f"/wallets/{wid}/debits", {"amount": 600, "category": "api_calls"})
+    assert status == 201 and [(s["applies_to"], s["amount"]) for s in paid["scopes"]] == [
+        (None, 300),
+        (["api_calls"], 300),
+    ]
+    body = server.get(f"/wallets/{wid}")[1]
+    assert [(s["applies_to"], s["balance"]) for s in body["balances_by_scope"]] == [(None, 200)]

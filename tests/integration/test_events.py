@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from wallets import ledger, topups
+from wallets import codes, ledger, topups
 
 from local import runtime
 from tests.conftest import FUNCTIONS, ROOT, call
@@ -15,6 +15,8 @@ DEMO_WALLET = "wal_01JDEMQ0000000000000000000"
 DEMO_HOLD = "hld_01JDEMQ0000000000000000000"
 DEMO_TXN = "txn_01JDEMQ0000000000000000000"
 DEMO_TOP = "top_01JDEMQ0000000000000000000"
+DEMO_CODE = "code_01JDEMQ0000000000000000000"
+DEMO_CODE_SECRET = "DEMO-CODE-2026"  # the code the redemption sample names
 
 API_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.routes)
 JOB_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.schedules)
@@ -47,6 +49,11 @@ EXPECTED = {
     "RefundTransactionFunction": 201,
     "TopUpWalletFunction": 201,
     "GetTopUpFunction": 200,
+    "RedeemCodeFunction": 201,
+    "CreateCodeFunction": 201,
+    "ListCodesFunction": 200,
+    "GetCodeFunction": 200,
+    "DisableCodeFunction": 200,
     # The customer API, as the demo customer (the authorizer's context in each sample).
     "MeListWalletsFunction": 200,
     "MeGetWalletFunction": 200,
@@ -92,6 +99,7 @@ def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
     _, hold = ledger.create_hold(wallet_id, 300, None, None, None, {}, None)
     _, debit = ledger.debit(wallet_id, 500, False, None, None, {}, None)
     _, top_up = topups.create(wallet_id, 1000, "pm_card_visa")
+    _, code = codes.create({"USD": 500}, code=DEMO_CODE_SECRET)
     fn = FUNCTIONS[logical_id]
     text = (ROOT / "events" / f"{fn.code_uri.name}.json").read_text()
     for demo, real in (
@@ -99,6 +107,7 @@ def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
         (DEMO_HOLD, hold["id"]),
         (DEMO_TXN, debit["id"]),
         (DEMO_TOP, top_up["id"]),
+        (DEMO_CODE, code["id"]),
     ):
         text = text.replace(demo, real)
     # WHEN the function receives its sample event

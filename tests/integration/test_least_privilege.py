@@ -15,7 +15,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
-from wallets import clock, events, ledger, payouts, repository, settings, topups
+from wallets import clock, codes, events, ledger, payouts, repository, settings, topups
 from wallets.gateway import SandboxGateway
 from wallets.items import TopUpItem, wallet_pk
 
@@ -25,7 +25,14 @@ from local.template import Function
 from tests import iam
 from tests.conftest import FUNCTIONS, ROOT, call, fresh_table
 from tests.integration.helpers import stripe_signature
-from tests.integration.test_events import DEMO_HOLD, DEMO_TOP, DEMO_TXN, DEMO_WALLET
+from tests.integration.test_events import (
+    DEMO_CODE,
+    DEMO_CODE_SECRET,
+    DEMO_HOLD,
+    DEMO_TOP,
+    DEMO_TXN,
+    DEMO_WALLET,
+)
 from tests.integration.test_jobs import AUTO
 
 RETRIED = {"Idempotency-Key": "least-privilege"}
@@ -91,8 +98,15 @@ def seed() -> dict[str, str]:
     ledger.credit(auto["id"], 1000, "promotional", clock.now_ms() + 1_000, None, None, {}, None)
     ledger.credit(auto["id"], 1000, "cash", None, None, None, {}, None)
     ledger.debit(auto["id"], 1600, False, None, None, {}, None)  # below its threshold: top-up due
+    _, code = codes.create({"USD": 500}, code=DEMO_CODE_SECRET, max_redemptions=1000)
     clock.advance(2)
-    return {DEMO_WALLET: demo["id"], DEMO_HOLD: hold["id"], DEMO_TXN: spent["id"], DEMO_TOP: paid["id"]}
+    return {
+        DEMO_WALLET: demo["id"],
+        DEMO_HOLD: hold["id"],
+        DEMO_TXN: spent["id"],
+        DEMO_TOP: paid["id"],
+        DEMO_CODE: code["id"],
+    }
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from wallets import clock, errors, jobs, ledger, repository, topups
+from wallets import clock, codes, errors, jobs, ledger, repository, topups
 from wallets.ledger import Idempotency
 
 from tests.conftest import Engine, fresh_table
@@ -50,6 +50,16 @@ class WalletMachine(RuleBasedStateMachine):
     def open_wallet(self) -> None:
         _, body = ledger.create_wallet("cus_prop", "USD", {}, {"credit_expiry_days": 1})
         self.wallet_id = body["id"]
+        # A code it may redeem a few times: withdrawable, scoped, its credit expiring in a day.
+        _, code = codes.create(
+            {"USD": 300},
+            withdrawable=True,
+            applies_to=("a",),
+            credit_expiry_days=1,
+            max_redemptions=3,
+            once_per_customer=False,
+        )
+        self.code, self.code_id, self.redeemed = code["code"], code["id"], 0
 
     def _idem(self, body: str) -> Idempotency:
         self.keys += 1
@@ -139,6 +149,15 @@ class WalletMachine(RuleBasedStateMachine):
         """Give the wallet an expiry (or clear it): it closes itself when the clock passes it."""
         at = clock.now_ms() + ttl * 1000 if ttl else None
         self._try(ledger.update_wallet, self.wallet_id, None, None, None, None, at, at is None)
+
+    @rule()
+    def redeem(self) -> None:
+        try:
+            codes.redeem(self.wallet_id, self.code, None)
+            self.redeemed += 1
+        except (errors.CodeUsedUp, errors.WalletFrozen, errors.WalletClosed, errors.LimitExceeded):
+            pass
+        assert self.redeemed <= 3 and codes.get(self.code_id)["redemptions"] == self.redeemed
 
     @rule()
     def sweep(self) -> None:

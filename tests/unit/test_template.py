@@ -139,6 +139,7 @@ MONEY_VERBS = {
     "debits",
     "voids",
     "adjustments",
+    "redemptions",
     "holds",
     "capture",
     "release",

@@ -73,6 +73,34 @@ class LimitExceeded(WalletError):
     status, type = 409, "limit_exceeded"
 
 
+class ConflictingCode(WalletError):
+    status, type = 409, "code_exists"
+
+
+class CodeInvalid(WalletError):
+    """No code matches (also for a code that exists only in another currency's wallets)."""
+
+    status, type = 404, "code_invalid"
+
+
+class CodeDisabled(WalletError):
+    status, type = 409, "code_disabled"
+
+
+class CodeUsedUp(WalletError):
+    status, type = 409, "code_used_up"
+
+
+class CodeExpired(WalletError):
+    status, type = 410, "code_expired"
+
+
+class CodeAlreadyRedeemed(WalletError):
+    """This customer already redeemed this once-per-customer code."""
+
+    status, type = 409, "code_already_redeemed"
+
+
 class InsufficientFunds(WalletError):
     status, type = 402, "insufficient_funds"
 

@@ -51,6 +51,7 @@ CATALOGUE = sorted(
         "wallet.auto_top_up_suspended",
         "wallet.auto_top_up_resumed",
         "wallet.expired",
+        "code.redeemed",
     }
 )
 
@@ -153,6 +154,18 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
     out = [
         _event(name, (entry.id,), item.wallet_id, item.customer_id, item.currency, entry.created_at, **data)
     ]
+    if entry.details.get("code_id"):
+        out.append(
+            _event(
+                "code.redeemed",
+                (entry.id,),
+                item.wallet_id,
+                item.customer_id,
+                item.currency,
+                entry.created_at,
+                **data,
+            )
+        )
     if entry.type == "close" and entry.reason == "expired":
         out.append(
             _event(

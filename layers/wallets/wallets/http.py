@@ -30,7 +30,9 @@ WALLET_ID = r"^wal_[0-9A-Z]{26}$"
 HOLD_ID = r"^hld_[0-9A-Z]{26}$"
 TRANSACTION_ID = r"^txn_[0-9A-Z]{26}$"
 TOP_UP_ID = r"^top_[0-9A-Z]{26}$"
+CODE_ID = r"^code_[0-9A-Z]{26}$"
 _ID_PATTERNS = {
+    "code_id": CODE_ID,
     "wallet_id": WALLET_ID,
     "hold_id": HOLD_ID,
     "transaction_id": TRANSACTION_ID,

@@ -10,11 +10,14 @@ Keys (pk / sk):
   WAL#<wallet_id> / PAYOUT          refunds of a closed wallet's cash to its top-ups' payments
   SANDBOX#<intent_id> / CHARGE      the sandbox gateway's own records
   CUS#<customer_id> / CUR#<currency> one wallet per (customer, currency); lists a customer's wallets
+  CODE#<code_id> / CODE             a credit code (never the code itself: its hash and last four)
+  CODE#<code_id> / RED#<customer>   a once-per-customer code's redemption by that customer
+  CODEHASH#<sha256> / CODE          the code's hash -> its id (unique: two codes cannot collide)
   IDEM#<key> / IDEM                 idempotency record, written in the same transaction as the money
 
 Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is projected because
 PyNamoDB filters polymorphic queries on it):
-  wallets: list_pk / list_sk       every wallet, newest first (KEYS_ONLY + status/currency/customer)
+  wallets: list_pk / list_sk       every wallet (list_pk WALLETS), every code (CODES), newest first
   due:     due_shard / due_at      wallets with scheduled work (expiry, warnings, holds), sharded
   topups:  work_shard / work_at    wallets due for auto top-up, top-ups left pending, payouts to resume
 """
@@ -267,6 +270,41 @@ class SandboxChargeItem(TableItem, discriminator="sandbox_charge"):
     refund_keys = ListAttribute[Any](default=list)  # the idempotency keys of the refunds made
 
 
+class CodeItem(TableItem, discriminator="code"):
+    """A credit code (codes.py). Redemptions count up in the transaction that credits the wallet."""
+
+    code_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    last4 = UnicodeAttribute()
+    status = UnicodeAttribute()  # active | disabled
+    amounts = MapAttribute[str, Any]()  # currency -> amount in minor units
+    withdrawable = BooleanAttribute(default=False)
+    applies_to = ListAttribute[Any](null=True)
+    redeemable_until = NumberAttribute(null=True)
+    credit_expires_at = NumberAttribute(null=True)
+    credit_expiry_days = NumberAttribute(null=True)
+    max_redemptions = NumberAttribute(null=True)
+    once_per_customer = BooleanAttribute(default=True)
+    redemptions = NumberAttribute(default=0)
+    description = UnicodeAttribute(null=True)
+    metadata = MapAttribute[str, Any](default=dict)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
+    wallets_index = WalletsIndex()
+
+
+class CodeHashItem(TableItem, discriminator="code_hash"):
+    code_id = UnicodeAttribute()
+
+
+class RedemptionItem(TableItem, discriminator="redemption"):
+    wallet_id = UnicodeAttribute()
+    transaction_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+
+
 class JobCheckpointItem(TableItem, discriminator="job_checkpoint"):
     """Where a long job stopped (reconcile resumes from here)."""
 
@@ -283,6 +321,9 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     IdempotencyItem,
     TopUpItem,
     SandboxChargeItem,
+    CodeItem,
+    CodeHashItem,
+    RedemptionItem,
     JobCheckpointItem,
 )
 

@@ -93,7 +93,7 @@ def _replay(idem: Idempotency | None, wallet_id: str | None, reference: Referenc
     if idem is not None:
         record = repository.get_idempotency(idem.key)
         if record is not None:
-            return _from_record(record, idem)
+            return from_record(record, idem)
     if reference and wallet_id:
         txn_id = repository.get_reference(wallet_id, reference.value)
         if txn_id is not None:
@@ -101,7 +101,7 @@ def _replay(idem: Idempotency | None, wallet_id: str | None, reference: Referenc
     return None
 
 
-def _from_record(record: Any, idem: Idempotency) -> Response:
+def from_record(record: Any, idem: Idempotency) -> Response:
     if record.fingerprint != idem.fingerprint:
         raise errors.IdempotencyKeyReused(
             "This Idempotency-Key was used with a different request",
@@ -320,7 +320,7 @@ def _answer_existing(
 ) -> Response | None:
     if existing.kind == "idempotency" and idem is not None:
         record = existing.item if existing.item is not None else repository.get_idempotency(idem.key)
-        return _from_record(record, idem) if record is not None else None
+        return from_record(record, idem) if record is not None else None
     if existing.kind == "reference" and reference:
         txn_id = (
             getattr(existing.item, "transaction_id", None)
@@ -376,7 +376,7 @@ def create_wallet(
     if idem is not None:
         record = repository.get_idempotency(idem.key)
         if record is not None:
-            return _from_record(record, idem)
+            return from_record(record, idem)
     now = clock.now_ms()
     return 200, views.wallet_body(repository.get_wallet(existing or "").view(now), now)
 

@@ -116,6 +116,41 @@ def get_wallet_with(wallet_id: str, *sort_keys: str) -> tuple[Wallet, dict[str, 
     return wallet_from_item(wallet_item), found
 
 
+def get_item(model: type[Any], pk: str, sk: str) -> Any:
+    """One item of `model` (consistent), or None."""
+    bind()
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_wallet_and_code(wallet_id: str, code_id: str | None) -> tuple[Wallet, Any, bool]:
+    """The wallet, the code (None when there is none) and whether the wallet's customer has
+    redeemed it: the wallet first (its customer names the redemption record), then both in one read."""
+    from wallets.items import CodeItem, RedemptionItem
+
+    wallet = get_wallet(wallet_id)
+    if code_id is None:
+        return wallet, None, False
+    keys = [(f"CODE#{code_id}", "CODE"), (f"CODE#{code_id}", f"RED#{wallet.customer_id}")]
+    found = list(TableItem.batch_get(keys, consistent_read=True))
+    code = next((i for i in found if isinstance(i, CodeItem)), None)
+    return wallet, code, any(isinstance(i, RedemptionItem) for i in found)
+
+
+def listed(model: type[Any], list_pk: str, limit: int, cursor: str | None) -> Page:
+    """A page of the items listed under `list_pk` in the `wallets` index, newest first, read whole."""
+    result = query_page(
+        model, list_pk, None, limit, cursor, index=model.wallets_index, key_names=WALLET_LIST_KEYS
+    )
+    if not result.items:
+        return result
+    keys = [(i.pk, i.sk) for i in result.items]
+    by_key = {(i.pk, i.sk): i for i in model.batch_get(keys, consistent_read=True)}
+    return Page([by_key[k] for k in keys if k in by_key], result.next_cursor)
+
+
 def find_wallet_id(customer_id: str, currency: str) -> str | None:
     bind()
     try:
@@ -551,7 +586,7 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
         stored = wallet_reason.raw_item.get("commit_token", {}).get("S")
         if token is not None and stored == token:
             raise AlreadyCommitted() from exc
-    for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new"):
+    for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new", "code_hash"):
         reason = failed.get(kind)
         if reason is not None and reason.code == "ConditionalCheckFailed":
             raw = reason.raw_item

@@ -388,6 +388,49 @@ class GrantBalanceRequest(_Request):
     metadata: Metadata = {}
 
 
+class CreateCodeRequest(_Request):
+    code: (
+        Annotated[
+            StrictStr,
+            Field(
+                min_length=6,
+                max_length=64,
+                pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$",
+                description="Your own code (letters, digits, spaces and dashes, which do not count when "
+                "redeemed); omitted: a generated 16-character one. Answered in full only in this response.",
+            ),
+        ]
+        | None
+    ) = None
+    amounts: Annotated[dict[Currency, Amount], Field(min_length=1, max_length=20)] = Field(
+        description='The credit per wallet currency, e.g. {"USD": 500}'
+    )
+    withdrawable: StrictBool = Field(False, description="Whether the credit may be paid out on close")
+    applies_to: AppliesTo | None = None
+    redeemable_until: Instant | None = Field(None, description="After this the code is code_expired")
+    credit_expires_at: Instant | None = Field(None, description="When the credit it grants expires")
+    credit_expiry_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = Field(
+        None, description="Or: the credit expires this many days after its redemption"
+    )
+    max_redemptions: Annotated[int, Field(strict=True, ge=1, le=10_000_000)] | None = Field(
+        None, description="Redemptions allowed in total; omitted: no limit"
+    )
+    once_per_customer: StrictBool = True
+    description: Text | None = None
+    metadata: Metadata = {}
+
+    @field_validator("credit_expiry_days")
+    @classmethod
+    def _one_expiry(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("credit_expires_at") is not None:
+            raise ValueError("give credit_expires_at or credit_expiry_days, not both")
+        return value
+
+
+class RedeemCodeRequest(_Request):
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
 class RevokeBalanceRequest(_Request):
     amount: Amount
     reason: Text | None = None
@@ -532,6 +575,8 @@ class TransactionOutput(_Output):
     refunded_amount: int | None = None
     released_amount: int | None = None
     adjustment_direction: Literal["increase", "decrease"] | None = None
+    code_id: str | None = Field(None, description="Credits from a code: the code (never the code itself)")
+    code_last4: str | None = None
     refund_due: int | None = None
     forfeited: int | None = None
 
@@ -653,6 +698,34 @@ class BalanceOutput(_Output):
     pending_formatted: str
 
 
+class CodeAmountOutput(_Output):
+    currency: str
+    amount: int
+    amount_formatted: str
+
+
+class CodeOutput(_Output):
+    id: str
+    object: Literal["code"]
+    code: str | None = Field(description="The code in full: only in the answer to its creation")
+    last4: str
+    status: Literal["active", "disabled"]
+    amounts: list[CodeAmountOutput]
+    funding_type: Literal["code_redemption"]
+    withdrawable: bool
+    applies_to: list[str] | None
+    redeemable_until: Timestamp | None
+    credit_expires_at: Timestamp | None
+    credit_expiry_days: int | None
+    max_redemptions: int | None
+    once_per_customer: bool
+    redemptions: int
+    description: str | None
+    metadata: dict[str, str]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
 class _List(_Output):
     has_more: bool
     next_cursor: str | None
@@ -672,6 +745,10 @@ class LotList(_List):
 
 class HoldList(_List):
     data: list[HoldOutput]
+
+
+class CodeList(_List):
+    data: list[CodeOutput]
 
 
 class BalanceList(_List):

@@ -618,7 +618,7 @@ def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
     """A retry of a top-up request: never charge again, report where the first attempt got."""
     if record is None:
         raise errors.Contention("The top-up is being created; retry with the same Idempotency-Key")
-    status, body = ledger._from_record(record, idem)
+    status, body = ledger.from_record(record, idem)
     if status != 202:
         return status, body
     return _current(body["wallet_id"], body["id"], currency)

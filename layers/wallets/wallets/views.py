@@ -143,6 +143,8 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
         body.update(_amounts({"refunded_amount": refunded_amount}, currency))
     if entry.type == "capture":
         body.update(_amounts({"released_amount": int(details.get("released_amount", 0))}, currency))
+    if details.get("code_id"):
+        body["code_id"], body["code_last4"] = details["code_id"], details.get("code_last4")
     if entry.type == "adjustment":
         body["adjustment_direction"] = details.get("direction", "increase")
     if entry.type == "close":

@@ -4,6 +4,12 @@ from wallets_client import models
 from wallets_client.client import AsyncWalletsClient, WalletsClient
 from wallets_client.errors import (
     APIConnectionError,
+    CodeAlreadyRedeemed,
+    CodeDisabled,
+    CodeExists,
+    CodeExpired,
+    CodeInvalid,
+    CodeUsedUp,
     ConcurrentModification,
     HoldNotPending,
     IdempotencyKeyReused,
@@ -30,6 +36,12 @@ from wallets_client.money import from_minor, minor_units, to_minor
 __all__ = [
     "APIConnectionError",
     "AsyncWalletsClient",
+    "CodeAlreadyRedeemed",
+    "CodeDisabled",
+    "CodeExists",
+    "CodeExpired",
+    "CodeInvalid",
+    "CodeUsedUp",
     "ConcurrentModification",
     "HoldNotPending",
     "IdempotencyKeyReused",

@@ -52,6 +52,11 @@ ROUTES: dict[str, type[BaseModel]] = {
     "POST /wallets/{wallet_id}/unfreeze": models.WalletOutput,
     "POST /wallets/{wallet_id}/voids": models.TransactionOutput,
     "POST /wallets/{wallet_id}/adjustments": models.TransactionOutput,
+    "POST /wallets/{wallet_id}/redemptions": models.TransactionOutput,
+    "POST /codes": models.CodeOutput,
+    "GET /codes": models.CodeList,
+    "GET /codes/{code_id}": models.CodeOutput,
+    "POST /codes/{code_id}/disable": models.CodeOutput,
 }
 # Answers whose model depends on the status (202: the charge is not finished).
 BY_STATUS: dict[tuple[str, int], type[BaseModel]] = {

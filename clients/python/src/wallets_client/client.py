@@ -43,6 +43,7 @@ class _Client:
         self.lots = resources.Lots(self)
         self.holds = resources.Holds(self)
         self.top_ups = resources.TopUps(self)
+        self.codes = resources.Codes(self)
 
     def _new_http(self, timeout: float) -> Any:
         raise NotImplementedError

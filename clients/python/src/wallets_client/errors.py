@@ -89,6 +89,32 @@ class LimitExceeded(WalletsError):
     type = "limit_exceeded"
 
 
+class CodeExists(WalletsError):
+    type = "code_exists"
+
+
+class CodeInvalid(WalletsError):
+    """404: no such credit code (or none in the wallet's currency)."""
+
+    type = "code_invalid"
+
+
+class CodeDisabled(WalletsError):
+    type = "code_disabled"
+
+
+class CodeUsedUp(WalletsError):
+    type = "code_used_up"
+
+
+class CodeExpired(WalletsError):
+    type = "code_expired"
+
+
+class CodeAlreadyRedeemed(WalletsError):
+    type = "code_already_redeemed"
+
+
 class ConcurrentModification(WalletsError):
     type = "concurrent_modification"
 
@@ -133,6 +159,12 @@ BY_TYPE: dict[str, type[WalletsError]] = {
         ReferenceReused,
         RefundExceedsOriginal,
         LimitExceeded,
+        CodeExists,
+        CodeInvalid,
+        CodeDisabled,
+        CodeUsedUp,
+        CodeExpired,
+        CodeAlreadyRedeemed,
         ConcurrentModification,
         ServiceUnavailable,
         InternalError,

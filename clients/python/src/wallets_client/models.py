@@ -159,6 +159,352 @@ class CloseWalletRequest(BaseModel):
     ] = False
 
 
+class CodeAmountOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amount: Annotated[int, Field(title='Amount')]
+    amount_formatted: Annotated[str, Field(title='Amount Formatted')]
+    currency: Annotated[str, Field(title='Currency')]
+
+
+class CodeOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amounts: Annotated[list[CodeAmountOutput], Field(title='Amounts')]
+    applies_to: Annotated[list[str] | None, Field(title='Applies To')]
+    code: Annotated[
+        str | None,
+        Field(
+            description='The code in full: only in the answer to its creation',
+            title='Code',
+        ),
+    ]
+    created_at: Annotated[
+        str,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Created At',
+        ),
+    ]
+    credit_expires_at: Annotated[str | None, Field(title='Credit Expires At')]
+    credit_expiry_days: Annotated[int | None, Field(title='Credit Expiry Days')]
+    description: Annotated[str | None, Field(title='Description')]
+    funding_type: Annotated[Literal['code_redemption'], Field(title='Funding Type')]
+    id: Annotated[str, Field(title='Id')]
+    last4: Annotated[str, Field(title='Last4')]
+    max_redemptions: Annotated[int | None, Field(title='Max Redemptions')]
+    metadata: Annotated[dict[str, str], Field(title='Metadata')]
+    object: Annotated[Literal['code'], Field(title='Object')]
+    once_per_customer: Annotated[bool, Field(title='Once Per Customer')]
+    redeemable_until: Annotated[str | None, Field(title='Redeemable Until')]
+    redemptions: Annotated[int, Field(title='Redemptions')]
+    status: Annotated[Literal['active', 'disabled'], Field(title='Status')]
+    updated_at: Annotated[
+        str,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Updated At',
+        ),
+    ]
+    withdrawable: Annotated[bool, Field(title='Withdrawable')]
+
+
+class AppliesToItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='A charge category, e.g. a product id',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
+        ),
+    ]
+
+
+class AppliesTo(RootModel[list[AppliesToItem]]):
+    root: Annotated[
+        list[AppliesToItem],
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ]
+
+
+class Code(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='Your own code (letters, digits, spaces and dashes, which do not count when redeemed); omitted: a generated 16-character one. Answered in full only in this response.',
+            max_length=64,
+            min_length=6,
+            pattern='^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$',
+            title='Code',
+        ),
+    ]
+
+
+class CreditExpiryDays(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description='Or: the credit expires this many days after its redemption',
+            ge=1,
+            le=3650,
+            title='Credit Expiry Days',
+        ),
+    ]
+
+
+class Description(RootModel[str]):
+    root: Annotated[str, Field(max_length=500, title='Description')]
+
+
+class MaxRedemptions(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description='Redemptions allowed in total; omitted: no limit',
+            ge=1,
+            le=10000000,
+            title='Max Redemptions',
+        ),
+    ]
+
+
+class CreateCodeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    amounts: Annotated[
+        dict[
+            Literal[
+                'AED',
+                'AFN',
+                'ALL',
+                'AMD',
+                'AOA',
+                'ARS',
+                'AUD',
+                'AWG',
+                'AZN',
+                'BAM',
+                'BBD',
+                'BDT',
+                'BHD',
+                'BIF',
+                'BMD',
+                'BND',
+                'BOB',
+                'BOV',
+                'BRL',
+                'BSD',
+                'BTN',
+                'BWP',
+                'BYN',
+                'BZD',
+                'CAD',
+                'CDF',
+                'CHE',
+                'CHF',
+                'CHW',
+                'CLF',
+                'CLP',
+                'CNY',
+                'COP',
+                'COU',
+                'CRC',
+                'CUP',
+                'CVE',
+                'CZK',
+                'DJF',
+                'DKK',
+                'DOP',
+                'DZD',
+                'EGP',
+                'ERN',
+                'ETB',
+                'EUR',
+                'FJD',
+                'FKP',
+                'GBP',
+                'GEL',
+                'GHS',
+                'GIP',
+                'GMD',
+                'GNF',
+                'GTQ',
+                'GYD',
+                'HKD',
+                'HNL',
+                'HTG',
+                'HUF',
+                'IDR',
+                'ILS',
+                'INR',
+                'IQD',
+                'IRR',
+                'ISK',
+                'JMD',
+                'JOD',
+                'JPY',
+                'KES',
+                'KGS',
+                'KHR',
+                'KMF',
+                'KPW',
+                'KRW',
+                'KWD',
+                'KYD',
+                'KZT',
+                'LAK',
+                'LBP',
+                'LKR',
+                'LRD',
+                'LSL',
+                'LYD',
+                'MAD',
+                'MDL',
+                'MGA',
+                'MKD',
+                'MMK',
+                'MNT',
+                'MOP',
+                'MRU',
+                'MUR',
+                'MVR',
+                'MWK',
+                'MXN',
+                'MXV',
+                'MYR',
+                'MZN',
+                'NAD',
+                'NGN',
+                'NIO',
+                'NOK',
+                'NPR',
+                'NZD',
+                'OMR',
+                'PAB',
+                'PEN',
+                'PGK',
+                'PHP',
+                'PKR',
+                'PLN',
+                'PYG',
+                'QAR',
+                'RON',
+                'RSD',
+                'RUB',
+                'RWF',
+                'SAR',
+                'SBD',
+                'SCR',
+                'SDG',
+                'SEK',
+                'SGD',
+                'SHP',
+                'SLE',
+                'SOS',
+                'SRD',
+                'SSP',
+                'STN',
+                'SVC',
+                'SYP',
+                'SZL',
+                'THB',
+                'TJS',
+                'TMT',
+                'TND',
+                'TOP',
+                'TRY',
+                'TTD',
+                'TWD',
+                'TZS',
+                'UAH',
+                'UGX',
+                'USD',
+                'USN',
+                'UYI',
+                'UYU',
+                'UYW',
+                'UZS',
+                'VED',
+                'VES',
+                'VND',
+                'VUV',
+                'WST',
+                'XAD',
+                'XAF',
+                'XCD',
+                'XCG',
+                'XOF',
+                'XPF',
+                'YER',
+                'ZAR',
+                'ZMW',
+                'ZWG',
+            ],
+            int,
+        ],
+        Field(
+            description='The credit per wallet currency, e.g. {"USD": 500}',
+            title='Amounts',
+        ),
+    ]
+    applies_to: Annotated[AppliesTo | None, Field(title='Applies To')] = None
+    code: Annotated[Code | None, Field(title='Code')] = None
+    credit_expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='When the credit it grants expires', title='Credit Expires At'
+        ),
+    ] = None
+    credit_expiry_days: Annotated[
+        CreditExpiryDays | None,
+        Field(
+            description='Or: the credit expires this many days after its redemption',
+            title='Credit Expiry Days',
+        ),
+    ] = None
+    description: Annotated[Description | None, Field(title='Description')] = None
+    max_redemptions: Annotated[
+        MaxRedemptions | None,
+        Field(
+            description='Redemptions allowed in total; omitted: no limit',
+            title='Max Redemptions',
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=40)],
+            MetadataAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=20, title='Metadata'),
+    ] = {}
+    once_per_customer: Annotated[bool | None, Field(title='Once Per Customer')] = True
+    redeemable_until: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='After this the code is code_expired', title='Redeemable Until'
+        ),
+    ] = None
+    withdrawable: Annotated[
+        bool | None,
+        Field(
+            description='Whether the credit may be paid out on close',
+            title='Withdrawable',
+        ),
+    ] = False
+
+
 class Category(RootModel[str]):
     root: Annotated[
         str,
@@ -170,10 +516,6 @@ class Category(RootModel[str]):
             title='Category',
         ),
     ]
-
-
-class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title='Description')]
 
 
 class CreateHoldRequest(BaseModel):
@@ -283,7 +625,7 @@ class GatewayCustomerId(RootModel[str]):
     ]
 
 
-class AppliesToItem(RootModel[str]):
+class AppliesTo1Item(RootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -295,9 +637,9 @@ class AppliesToItem(RootModel[str]):
     ]
 
 
-class AppliesTo(RootModel[list[AppliesToItem]]):
+class AppliesTo1(RootModel[list[AppliesTo1Item]]):
     root: Annotated[
-        list[AppliesToItem],
+        list[AppliesTo1Item],
         Field(
             description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
             max_length=20,
@@ -320,7 +662,7 @@ class CreditWalletRequest(BaseModel):
             title='Amount',
         ),
     ]
-    applies_to: Annotated[AppliesTo | None, Field(title='Applies To')] = None
+    applies_to: Annotated[AppliesTo1 | None, Field(title='Applies To')] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
     funding_type: Annotated[
@@ -418,7 +760,7 @@ class GatewayMessage(BaseModel):
     message: Annotated[str | None, Field(title='Message')]
 
 
-class AppliesTo1Item(RootModel[str]):
+class AppliesTo2Item(RootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -430,9 +772,9 @@ class AppliesTo1Item(RootModel[str]):
     ]
 
 
-class AppliesTo1(RootModel[list[AppliesTo1Item]]):
+class AppliesTo2(RootModel[list[AppliesTo2Item]]):
     root: Annotated[
-        list[AppliesTo1Item],
+        list[AppliesTo2Item],
         Field(
             description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
             max_length=20,
@@ -455,7 +797,7 @@ class GrantBalanceRequest(BaseModel):
             title='Amount',
         ),
     ]
-    applies_to: Annotated[AppliesTo1 | None, Field(title='Applies To')] = None
+    applies_to: Annotated[AppliesTo2 | None, Field(title='Applies To')] = None
     description: Annotated[Description | None, Field(title='Description')] = None
     expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
     funding_type: Annotated[
@@ -576,6 +918,13 @@ class PayoutOutput(BaseModel):
     refunds: Annotated[list[dict[str, Any]], Field(title='Refunds')]
     status: Annotated[Literal['pending', 'completed'], Field(title='Status')]
     wallet_id: Annotated[str, Field(title='Wallet Id')]
+
+
+class RedeemCodeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: Annotated[str, Field(max_length=100, min_length=1, title='Code')]
 
 
 class Reason(RootModel[str]):
@@ -715,6 +1064,14 @@ class TransactionOutput(BaseModel):
             title='Charged Amount',
         ),
     ] = None
+    code_id: Annotated[
+        str | None,
+        Field(
+            description='Credits from a code: the code (never the code itself)',
+            title='Code Id',
+        ),
+    ] = None
+    code_last4: Annotated[str | None, Field(title='Code Last4')] = None
     created_at: Annotated[
         str,
         Field(
@@ -814,7 +1171,7 @@ class VoidWalletRequest(BaseModel):
     reference: Annotated[Reference | None, Field(title='Reference')] = None
 
 
-class CreditExpiryDays(RootModel[int]):
+class CreditExpiryDays1(RootModel[int]):
     root: Annotated[int, Field(ge=1, le=3650, title='Credit Expiry Days')]
 
 
@@ -838,7 +1195,7 @@ class WalletSettingsInput(BaseModel):
     allow_top_up: Annotated[bool | None, Field(title='Allow Top Up')] = True
     auto_top_up: AutoTopUpSettings | None = None
     credit_expiry_days: Annotated[
-        CreditExpiryDays | None, Field(title='Credit Expiry Days')
+        CreditExpiryDays1 | None, Field(title='Credit Expiry Days')
     ] = None
     expiry_warning_days: Annotated[
         int | None, Field(ge=0, le=365, title='Expiry Warning Days')
@@ -887,6 +1244,15 @@ class BalanceList(BaseModel):
         extra='allow',
     )
     data: Annotated[list[BalanceOutput], Field(title='Data')]
+    has_more: Annotated[bool, Field(title='Has More')]
+    next_cursor: Annotated[str | None, Field(title='Next Cursor')]
+
+
+class CodeList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    data: Annotated[list[CodeOutput], Field(title='Data')]
     has_more: Annotated[bool, Field(title='Has More')]
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 

@@ -7,7 +7,7 @@ Amounts are integers in minor units (`wallets_client.to_minor`). Every POST take
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -135,15 +135,19 @@ class Wallets(Resource):
         *,
         funding_type: str = "promotional",
         expires_at: datetime | None = None,
+        applies_to: Sequence[str] | None = None,
         description: str | None = None,
         reference: str | None = None,
         metadata: dict[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> models.TransactionOutput:
+        """Grant credit; with `applies_to` it pays only for debits and holds naming one of those
+        categories."""
         body = {
             "amount": amount,
             "funding_type": funding_type,
             "expires_at": expires_at,
+            "applies_to": applies_to,
             "description": description,
             "reference": reference,
             "metadata": metadata,
@@ -164,6 +168,7 @@ class Wallets(Resource):
         *,
         allow_partial: bool = False,
         remainder_payment_method: str | None = None,
+        category: str | None = None,
         description: str | None = None,
         reference: str | None = None,
         metadata: dict[str, str] | None = None,
@@ -175,6 +180,7 @@ class Wallets(Resource):
             "amount": amount,
             "allow_partial": allow_partial or None,
             "remainder_payment_method": remainder_payment_method,
+            "category": category,
             "description": description,
             "reference": reference,
             "metadata": metadata,
@@ -210,6 +216,19 @@ class Wallets(Resource):
             call(
                 "POST /wallets/{wallet_id}/voids",
                 body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    def redeem(
+        self, wallet_id: str, code: str, *, idempotency_key: str | None = None
+    ) -> models.TransactionOutput:
+        """Redeem a credit code into the wallet (code_redemption credit in its currency)."""
+        return self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/redemptions",
+                body={"code": code},
                 idempotency_key=idempotency_key,
                 wallet_id=wallet_id,
             )
@@ -402,6 +421,7 @@ class Holds(Resource):
         amount: int,
         *,
         expires_at: datetime | None = None,
+        category: str | None = None,
         reference: str | None = None,
         description: str | None = None,
         metadata: dict[str, str] | None = None,
@@ -410,6 +430,7 @@ class Holds(Resource):
         body = {
             "amount": amount,
             "expires_at": expires_at,
+            "category": category,
             "reference": reference,
             "description": description,
             "metadata": metadata,
@@ -507,3 +528,53 @@ class TopUps(Resource):
         return self._client._call(
             call("GET /wallets/{wallet_id}/top-ups/{top_up_id}", wallet_id=wallet_id, top_up_id=top_up_id)
         )
+
+
+class Codes(Resource):
+    """Credit codes: the code is answered in full only by `create`; the rest show its last four."""
+
+    def create(
+        self,
+        amounts: dict[str, int],
+        *,
+        code: str | None = None,
+        withdrawable: bool = False,
+        applies_to: Sequence[str] | None = None,
+        redeemable_until: datetime | None = None,
+        credit_expires_at: datetime | None = None,
+        credit_expiry_days: int | None = None,
+        max_redemptions: int | None = None,
+        once_per_customer: bool = True,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.CodeOutput:
+        body = {
+            "amounts": amounts,
+            "code": code,
+            "withdrawable": withdrawable,
+            "applies_to": applies_to,
+            "redeemable_until": redeemable_until,
+            "credit_expires_at": credit_expires_at,
+            "credit_expiry_days": credit_expiry_days,
+            "max_redemptions": max_redemptions,
+            "once_per_customer": once_per_customer,
+            "description": description,
+            "metadata": metadata,
+        }
+        return self._client._call(call("POST /codes", body=body, idempotency_key=idempotency_key))
+
+    def retrieve(self, code_id: str) -> models.CodeOutput:
+        return self._client._call(call("GET /codes/{code_id}", code_id=code_id))
+
+    def disable(self, code_id: str, *, idempotency_key: str | None = None) -> models.CodeOutput:
+        return self._client._call(
+            call("POST /codes/{code_id}/disable", idempotency_key=idempotency_key, code_id=code_id)
+        )
+
+    def list(self, *, limit: int | None = None) -> Iterator[models.CodeOutput]:
+        """Every code, newest first, following `next_cursor` page by page."""
+        return self._client._iterate(call("GET /codes", query={"limit": limit}))
+
+    def list_page(self, *, limit: int | None = None, cursor: str | None = None) -> models.CodeList:
+        return self._client._call(call("GET /codes", query={"limit": limit, "cursor": cursor}))

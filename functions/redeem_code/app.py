@@ -1,0 +1,43 @@
+"""POST /wallets/{wallet_id}/redemptions: redeem a credit code into the wallet."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from wallets import codes
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.observability import logger, metrics
+from wallets.schemas import RedeemCodeRequest, TransactionOutput
+
+app = build_resolver()
+
+
+@app.post(
+    "/wallets/<wallet_id>/redemptions",
+    summary="Redeem a credit code",
+    description="Credits the code's amount in the wallet's currency as code_redemption credit, and "
+    "counts the redemption, in one transaction. The errors never tell whether another customer holds or "
+    "redeemed a code.",
+    responses={
+        201: {"description": "credited"},
+        404: error_doc("code_invalid (no such code, or none for this currency), not_found"),
+        409: error_doc(
+            "code_disabled, code_used_up, code_already_redeemed, wallet_frozen, wallet_closed, "
+            "limit_exceeded, idempotency_key_reused"
+        ),
+        410: error_doc("code_expired"),
+        **ERROR_RESPONSES,
+    },
+)
+def handle_redeem_code(wallet_id: str, request: Annotated[RedeemCodeRequest, Body()]) -> TransactionOutput:
+    return respond(  # type: ignore[return-value]
+        codes.redeem(require_id("wallet_id", wallet_id), request.code, idempotency(app))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
