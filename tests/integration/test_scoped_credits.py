@@ -83,3 +83,33 @@ def test_categories_are_validated_with_field_details(table: str) -> None:
     status, error = debit(wid, 5, category="")
     assert status == 422 and "category" in str(error["error"]["details"])
     assert wallet(wid)["balance"] == 0
+
+
+def test_racing_category_debits_spend_the_scoped_credit_exactly_once(table: str) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wallets import errors, ledger
+
+    wid = new_wallet("cus_scope_race")
+    credit(wid, 500, applies_to=["seat"])
+    credit(wid, 1000, funding_type="cash")
+    barrier = threading.Barrier(8)
+
+    def pay(n: int) -> str:
+        barrier.wait()
+        try:
+            ledger.debit(wid, 100, False, None, None, {}, None, "seat" if n % 2 == 0 else None)
+            return "paid"
+        except errors.WalletError as exc:
+            return exc.type
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(pay, range(8)))
+    assert outcomes == ["paid"] * 8
+    body = wallet(wid)
+    assert [(s["applies_to"], s["balance"]) for s in body["balances_by_scope"]] == [
+        (None, 600),  # four category-less debits: cash only
+        (["seat"], 100),  # four seat debits: the seat credit first
+    ]
+    check(wid)
