@@ -84,6 +84,9 @@ def test_wrong_used_up_expired_disabled_and_repeated_codes_are_distinct_errors(t
     clock.advance(1)
     status, error = redeem(wid, soon)
     assert (status, error["error"]["type"]) == (410, "code_expired")
+    spent = create(credit_expires_at=clock.to_iso(clock.now_ms() + 1000))["code"]
+    clock.advance(1)
+    assert redeem(wid, spent)[1]["error"]["type"] == "code_expired"  # its credit would expire at once
     off = create()
     assert call("disable_code", "POST", f"/codes/{off['id']}/disable")[1]["status"] == "disabled"
     status, error = redeem(wid, off["code"])

@@ -200,7 +200,8 @@ def _check(item: CodeItem | None, wallet: Wallet, redeemed: bool, now: int) -> i
         raise errors.CodeInvalid("No such code for this wallet's currency")
     if item.status != "active":
         raise errors.CodeDisabled("This code has been disabled")
-    if item.redeemable_until is not None and now >= int(item.redeemable_until):
+    ends = [int(at) for at in (item.redeemable_until, item.credit_expires_at) if at is not None]
+    if ends and now >= min(ends):  # past its last day, or the credit it grants has already expired
         raise errors.CodeExpired("This code can no longer be redeemed")
     if redeemed:
         raise errors.CodeAlreadyRedeemed("This customer has already redeemed this code")
