@@ -86,3 +86,18 @@ def test_an_event_for_an_unknown_wallet_is_counted_not_raised(table: str) -> Non
     event = {"detail-type": "wallet.auto_top_up_due", "source": "wallets", "detail": {"wallet_id": "x"}}
     assert runtime.invoke(FUNCTION, event)["outcome"] == "errors"
     assert jobs.SCHEDULER == "scheduler"
+
+
+def test_a_redelivered_event_after_a_top_up_that_stays_below_charges_nothing(bus: RecordingBus) -> None:
+    """The top-up does not lift the wallet over its threshold: the crossing is served all the same,
+    so a redelivered event (or a later job) must not charge again."""
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wid = auto_wallet(amount=100, cooldown_seconds=60, max_per_day=24)
+    ledger.debit(wid, 900, False, None, None, {}, None)  # 100 < 500
+    publish(stream.read())
+    (due,) = due_events(bus)
+    outcomes = [runtime.invoke(FUNCTION, envelope(due))["outcome"] for _ in range(3)]
+    assert outcomes == ["succeeded", "skipped", "skipped"]
+    clock.advance(61)
+    jobs.run_top_up_job({}, None)
+    assert len(top_ups(wid)) == 1 and ledger.get_wallet(wid)["available"] == 200

@@ -136,3 +136,8 @@ def test_one_customer_racing_itself_redeems_once(table: str) -> None:
     assert outcomes.count("credited") == 1 and set(outcomes) == {"credited", "code_already_redeemed"}
     assert wallet(wid)["balance"] == 500
     check(wid)
+
+
+def test_a_custom_code_needs_six_letters_or_digits_whatever_its_dashes(table: str) -> None:
+    status, error = call("create_code", "POST", "/codes", {"amounts": {"USD": 5}, "code": "A----------B"})
+    assert status == 422 and "code" in error["error"]["details"]

@@ -63,15 +63,22 @@ def stale_once(monkeypatch: pytest.MonkeyPatch, stale: Any) -> None:
 
 
 def bulk_credit(
-    wallet_id: str, amounts_and_expiries: list[tuple[int, int | None]], funding_type: str
+    wallet_id: str,
+    amounts_and_expiries: list[tuple[int, int | None]],
+    funding_type: str,
+    scopes: list[tuple[str, ...] | None] | None = None,
 ) -> None:
-    """Many small credits in few transactions (50 entries each): a big wallet without 1,000 requests."""
+    """Many small credits in few transactions (50 entries each): a big wallet without 1,000 requests.
+    With `scopes`, the n-th credit applies to scopes[n % len(scopes)]."""
     for start in range(0, len(amounts_and_expiries), 50):
         chunk = amounts_and_expiries[start : start + 50]
 
-        def action(work: Any, now: int, chunk: list[tuple[int, int | None]] = chunk) -> ledger.Outcome:
-            for amount, expires_at in chunk:
-                work.credit(amount, now, funding_type, expires_at)
+        def action(
+            work: Any, now: int, chunk: list[tuple[int, int | None]] = chunk, start: int = start
+        ) -> ledger.Outcome:
+            for n, (amount, expires_at) in enumerate(chunk, start):
+                scope = scopes[n % len(scopes)] if scopes else None
+                work.credit(amount, now, funding_type, expires_at, applies_to=scope)
             return ledger.Outcome(201, {})
 
         ledger.run(lambda: repository.get_wallet(wallet_id), action)

@@ -50,11 +50,14 @@ class WalletMachine(RuleBasedStateMachine):
     def open_wallet(self) -> None:
         _, body = ledger.create_wallet("cus_prop", "USD", {}, {"credit_expiry_days": 1})
         self.wallet_id = body["id"]
-        # A code it may redeem a few times: withdrawable, scoped, its credit expiring in a day.
+        self.make_code(("a",))
+
+    def make_code(self, scope: tuple[str, ...]) -> None:
+        """A code the wallet may redeem a few times: withdrawable, scoped, its credit expiring in a day."""
         _, code = codes.create(
             {"USD": 300},
             withdrawable=True,
-            applies_to=("a",),
+            applies_to=scope,
             credit_expiry_days=1,
             max_redemptions=3,
             once_per_customer=False,

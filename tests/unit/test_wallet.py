@@ -346,3 +346,19 @@ def test_a_wallet_holds_at_most_max_scopes_distinct_scopes() -> None:
         book.do("credit", 10, T0, "promotional", applies_to=("new",))
     book.do("debit", 20, T0 + 1, category="p0")  # p0's lots spent: its place is free again
     book.do("credit", 10, T0 + 2, "promotional", applies_to=("new",))
+
+
+def test_an_expired_wallet_with_many_expired_lots_and_a_hold_closes_before_any_write() -> None:
+    """Expired lots leave in one entry: they must not use up the per-write limit of holds released,
+    or the close would wait while the command itself ran on an open wallet."""
+    book = Book()
+    book.wallet.expires_at = T0 + 5000
+    book.do("credit", 10_000, T0, "cash")
+    for i in range(30):
+        book.do("credit", 10, T0, "promotional", T0 + 1000 + i)
+    book.do("hold", 100, T0)
+    assert book.wallet.due_count(T0 + 5000) <= 20
+    with pytest.raises(errors.WalletClosed):
+        book.do("debit", 500, T0 + 5000)
+    book.do("settle", T0 + 5000)
+    assert book.wallet.status == "closed"

@@ -97,6 +97,8 @@ def create(
             raise errors.field_error(name, "must be in the future")
     secret = code if code is not None else generate()
     plain_code = normalize(secret)
+    if len(plain_code) < 6:  # dashes and spaces do not count when redeemed, so not here either
+        raise errors.field_error("code", "must have at least 6 letters or digits")
     item = CodeItem(
         f"CODE#{ids.new_id('code', now)}",
         "CODE",

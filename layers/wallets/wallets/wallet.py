@@ -337,13 +337,13 @@ class Wallet:
         while `due_count(now)` is above it. The expiry entry has one allocation per lot, so however
         many lots expire together they cost one item.
         """
-        done = 0
+        released = 0  # the limit counts holds released (two items each); lots leave in one entry
         for hold in sorted(self.holds.values(), key=lambda h: (h.expires_at, h.id)):
-            if limit is not None and done >= limit:
+            if limit is not None and released >= limit:
                 break
             if hold.expired(now):
                 self._release(hold, now, "expired", reason="expired")
-                done += 1
+                released += 1
         held = self.held_by_lot()
         expired = [
             lot.portion(lot.remaining - held.get(lot.id, 0))
@@ -353,18 +353,17 @@ class Wallet:
         if expired:
             self._take(expired)
             self._record("expiry", total(expired), now, allocations=expired, reason="expired")
-        done += len(expired)
         if self.expired(now):
             # The wallet's own expiry: it closes as `close` would, its holds released first (at most
             # `limit` of them per write, like expired holds; the close waits for the last one).
             for hold in sorted(self.holds.values(), key=lambda h: h.id):
-                if limit is not None and done >= limit:
-                    return done
+                if limit is not None and released >= limit:
+                    return released + len(expired)
                 self._release(hold, now, "released", reason="wallet_expired")
-                done += 1
+                released += 1
             self._close_out(now, "expired")
-            done += 1
-        return done
+            return released + len(expired) + 1
+        return released + len(expired)
 
     def in_warning_window(self, lot: Lot, now: int) -> bool:
         warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
@@ -423,6 +422,11 @@ class Wallet:
         then re-armed for when they allow it).
         """
         state = self.auto_top_up_state
+        due = state.get("due_at")
+        if due is None or int(due) > now:
+            # Not due: the crossing was served (a top-up that left the wallet below still serves
+            # it), or a backoff or cooldown runs. A late or repeated trigger event changes nothing.
+            return None
         cfg = self.auto_top_up_config()
         state.pop("due_at", None)
         if cfg is None or state.get("suspended") or state.get("pending_top_up"):
@@ -431,10 +435,6 @@ class Wallet:
             return None
         if len(self.lots) >= MAX_LIVE_LOTS:
             return None  # the credit could not land; a later write that frees a lot re-arms it
-        retry_at = int(state.get("next_attempt_at") or 0)
-        if retry_at > now:  # a failed attempt's backoff, whoever asks early (a late trigger event)
-            state["due_at"] = retry_at
-            return None
         day = now // DAY_MS
         if state.get("day") != day:
             state["day"], state["count_today"] = day, 0
