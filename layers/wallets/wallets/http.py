@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.metrics import MetricUnit
 
-from wallets import errors
+from wallets import errors, priming
 from wallets.ledger import ACTOR, Idempotency, acting_as
 from wallets.observability import logger, metrics
 from wallets.schemas import ErrorOutput, GatewayMessage
@@ -152,7 +152,24 @@ def build_resolver() -> APIGatewayRestResolver:
     def _not_found(exc: NotFoundError) -> Response:
         return error_response(404, "not_found", "No such route")
 
+    # On SnapStart: build the DynamoDB clients and run the resolver once (a request no route takes)
+    # before the snapshot. The lambda runs then, when the handler module has registered its routes.
+    priming.register(lambda: app.resolve(PRIMING_EVENT, None))
     return app
+
+
+PRIMING_EVENT: dict[str, Any] = {
+    "resource": "/_priming",
+    "path": "/_priming",
+    "httpMethod": "GET",
+    "headers": {},
+    "multiValueHeaders": {},
+    "queryStringParameters": None,
+    "pathParameters": None,
+    "body": None,
+    "isBase64Encoded": False,
+    "requestContext": {"resourcePath": "/_priming", "httpMethod": "GET", "stage": "prime", "identity": {}},
+}
 
 
 def require_id(name: str, value: str) -> str:

@@ -320,6 +320,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     ReferenceItem,
     IdempotencyItem,
     TopUpItem,
+    PayoutItem,
     SandboxChargeItem,
     CodeItem,
     CodeHashItem,

@@ -73,6 +73,12 @@ def bind() -> None:
         model.Meta.host = s.dynamodb_endpoint_url  # type: ignore[attr-defined]
         model.Meta.region = s.region
         model._connection = None
+    # One connection (one botocore client) for every model's reads: PynamoDB would build one per
+    # model class on its first use, each with its own botocore session and service model, a cost
+    # every cold start paid several times over. WalletItem's schema names every index.
+    shared = WalletItem._get_connection()
+    for model in ALL_MODELS:
+        model._connection = shared
     # The transactions' client does not retry on its own: a retry botocore makes after a timeout
     # that then comes back throttled would look like "nothing written" when the first attempt may
     # have committed. commit() and ledger.run retry, knowing which failures are ambiguous.
@@ -93,6 +99,13 @@ def connection() -> Connection:
     bind()
     assert _connection is not None
     return _connection
+
+
+def prime() -> None:
+    """Build both DynamoDB clients (reads, and the transactions' one without botocore retries)
+    now rather than on the first request: the SnapStart hook runs this before the snapshot."""
+    connection().client  # noqa: B018 - building it is the point
+    WalletItem._get_connection().connection.client  # noqa: B018
 
 
 # ------------------------------------------------------------------ reads

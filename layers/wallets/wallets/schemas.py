@@ -191,7 +191,7 @@ def scope(applies_to: list[str] | None) -> tuple[str, ...] | None:
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # ------------------------------------------------------------------ settings
@@ -438,7 +438,7 @@ class RevokeBalanceRequest(_Request):
 
 # ------------------------------------------------------------------ responses
 class _Output(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class TypeBalanceOutput(_Output):
