@@ -9,7 +9,14 @@ from typing import Any
 
 import schemathesis
 
-TIMES = ("expires_at", "bonus_expires_at", "created_after", "created_before")
+TIMES = (
+    "expires_at",
+    "bonus_expires_at",
+    "created_after",
+    "created_before",
+    "redeemable_until",
+    "credit_expires_at",
+)
 # (fields it applies to, or None for any; the end of the message the server gives, or its pattern)
 NOT_IN_SCHEMA: tuple[tuple[tuple[str, ...] | None, str | re.Pattern[str]], ...] = (
     (("cursor",), "is not a cursor this API returned"),  # opaque and signed: only the API's own

@@ -389,13 +389,19 @@ class GrantBalanceRequest(_Request):
 
 
 class CreateCodeRequest(_Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        defer_build=True,
+        json_schema_extra={"not": {"required": ["credit_expires_at", "credit_expiry_days"]}},
+    )
+
     code: (
         Annotated[
             StrictStr,
             Field(
                 min_length=6,
                 max_length=64,
-                pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$",
+                pattern=r"^[A-Za-z0-9](?:[ -]*[A-Za-z0-9]){5,}$",  # at least 6 letters or digits
                 description="Your own code (letters, digits, spaces and dashes, which do not count when "
                 "redeemed); omitted: a generated 16-character one. Answered in full only in this response.",
             ),

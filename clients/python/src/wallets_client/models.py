@@ -244,7 +244,7 @@ class Code(RootModel[str]):
             description='Your own code (letters, digits, spaces and dashes, which do not count when redeemed); omitted: a generated 16-character one. Answered in full only in this response.',
             max_length=64,
             min_length=6,
-            pattern='^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$',
+            pattern='^[A-Za-z0-9](?:[ -]*[A-Za-z0-9]){5,}$',
             title='Code',
         ),
     ]
