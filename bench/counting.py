@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -16,8 +15,11 @@ WRITE_OPS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "Batch
 
 
 def _size(item: dict[str, Any]) -> int:
-    """Approximate DynamoDB item size: attribute names plus serialized values."""
-    return sum(len(k) + len(json.dumps(v, separators=(",", ":"))) for k, v in item.items())
+    """DynamoDB's item size, by its published rules (the same function checks the hard limits in
+    the tests)."""
+    from tests.limits import item_size
+
+    return item_size(item)
 
 
 @dataclass
