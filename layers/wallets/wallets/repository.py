@@ -83,6 +83,9 @@ def bind() -> None:
     # that then comes back throttled would look like "nothing written" when the first attempt may
     # have committed. commit() and ledger.run retry, knowing which failures are ambiguous.
     _connection = Connection(region=s.region, host=s.dynamodb_endpoint_url, max_retry_attempts=0)
+    # Both clients come from one botocore session per thread: a session loads DynamoDB's service
+    # model and endpoints once, so the second client costs milliseconds, not a second load.
+    shared.connection._local = _connection._local
     _bound = target
 
 
