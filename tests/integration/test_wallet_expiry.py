@@ -88,3 +88,13 @@ def test_status_changes_after_expiry_find_the_wallet_closed(table: str, verb: st
 
 def _path(wallet_id: str, verb: str) -> str:
     return f"/wallets/{wallet_id}" if verb == "close" else f"/wallets/{wallet_id}/{verb}"
+
+
+def test_an_expired_wallet_is_not_listed_as_active_before_the_sweep(table: str) -> None:
+    wid = new_wallet("cus_listed")
+    set_expiry(wid, iso(clock.now_ms() + 1000))
+    clock.advance(1)
+    listed = call("list_wallets", "GET", "/wallets", query={"status": "active"})[1]["data"]
+    assert wid not in [w["id"] for w in listed]
+    everything = call("list_wallets", "GET", "/wallets")[1]["data"]
+    assert [w["status"] for w in everything if w["id"] == wid] == ["closed"]

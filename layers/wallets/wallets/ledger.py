@@ -434,8 +434,11 @@ def list_wallets(
             (WalletItem.status == status) if condition is None else condition & (WalletItem.status == status)
         )
     result = repository.wallets_page(limit, cursor, condition)
-    wallets = repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])
-    return views.page([views.wallet_body(w.view(now), now) for w in wallets], result.next_cursor)
+    wallets = [w.view(now) for w in repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])]
+    # A wallet past its expires_at is stored active until a write or the sweep closes it (within a
+    # minute), but reads show it closed: it is not listed as active meanwhile.
+    shown = [w for w in wallets if status is None or w.status == status]
+    return views.page([views.wallet_body(w, now) for w in shown], result.next_cursor)
 
 
 def _load(wallet_id: str) -> Callable[[], Wallet]:
