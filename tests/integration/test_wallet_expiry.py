@@ -98,3 +98,12 @@ def test_an_expired_wallet_is_not_listed_as_active_before_the_sweep(table: str) 
     assert wid not in [w["id"] for w in listed]
     everything = call("list_wallets", "GET", "/wallets")[1]["data"]
     assert [w["status"] for w in everything if w["id"] == wid] == ["closed"]
+
+
+def test_a_page_of_active_wallets_is_filled_past_an_expired_one(table: str) -> None:
+    older = new_wallet("cus_page_a")
+    expired = new_wallet("cus_page_b")  # newer: listed first
+    set_expiry(expired, iso(clock.now_ms() + 1000))
+    clock.advance(1)
+    page = call("list_wallets", "GET", "/wallets", query={"status": "active", "limit": "1"})[1]
+    assert [w["id"] for w in page["data"]] == [older]

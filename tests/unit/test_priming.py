@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from wallets import priming, repository
+from wallets import priming, repository, schemas
 
 from tests.conftest import FUNCTIONS
 
@@ -40,3 +40,4 @@ def test_a_handler_registers_one_hook_that_builds_the_clients_and_runs_its_resol
     reads = repository.WalletItem._get_connection().connection
     assert reads._client is not None
     assert all(m._get_connection() is repository.WalletItem._get_connection() for m in repository.ALL_MODELS)
+    assert schemas.CodeOutput.__pydantic_complete__  # a model this handler never uses: built anyway

@@ -433,12 +433,18 @@ def list_wallets(
         condition = (
             (WalletItem.status == status) if condition is None else condition & (WalletItem.status == status)
         )
-    result = repository.wallets_page(limit, cursor, condition)
-    wallets = [w.view(now) for w in repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])]
     # A wallet past its expires_at is stored active until a write or the sweep closes it (within a
-    # minute), but reads show it closed: it is not listed as active meanwhile.
-    shown = [w for w in wallets if status is None or w.status == status]
-    return views.page([views.wallet_body(w, now) for w in shown], result.next_cursor)
+    # minute), but reads show it closed: it is not listed as active meanwhile, and the page is
+    # filled from the next ones.
+    shown: list[Wallet] = []
+    next_cursor = cursor
+    while True:
+        result = repository.wallets_page(limit - len(shown), next_cursor, condition)
+        read = repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])
+        shown += [w for w in (stored.view(now) for stored in read) if status is None or w.status == status]
+        next_cursor = result.next_cursor
+        if len(shown) >= limit or next_cursor is None:
+            return views.page([views.wallet_body(w, now) for w in shown], next_cursor)
 
 
 def _load(wallet_id: str) -> Callable[[], Wallet]:
