@@ -32,7 +32,10 @@ SCOPES: list[tuple[str, ...] | None] = [
         sorted(
             [
                 "all",
-                *(f"s{s:02d}c{c:02d}".ljust(64, "x") for c in range(wallet_module.MAX_SCOPE_CATEGORIES - 1)),
+                *(
+                    f"s{s:02d}c{c:02d}".ljust(wallet_module.MAX_CATEGORY_LENGTH, "x")
+                    for c in range(wallet_module.MAX_SCOPE_CATEGORIES - 1)
+                ),
             ]
         )
     )

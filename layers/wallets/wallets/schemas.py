@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from wallets.money import MAX_AMOUNT, active_currencies, is_active_currency
+from wallets.wallet import MAX_CATEGORY_LENGTH, MAX_SCOPE_CATEGORIES
 
 FundingType = Literal["cash", "promotional", "code_redemption", "refund", "manual_adjustment"]
 TransactionType = Literal[
@@ -168,7 +169,7 @@ Category = Annotated[
     StrictStr,
     Field(
         min_length=1,
-        max_length=64,
+        max_length=MAX_CATEGORY_LENGTH,
         json_schema_extra={"pattern": _CATEGORY_CHARS.pattern},
         description="A charge category, e.g. a product id",
     ),
@@ -178,7 +179,7 @@ AppliesTo = Annotated[
     list[Category],
     Field(
         min_length=1,
-        max_length=20,
+        max_length=MAX_SCOPE_CATEGORIES,
         description="The charge categories this credit pays for (debits and holds naming one); "
         "omitted: it pays for anything",
     ),

@@ -52,6 +52,7 @@ MAX_HOLD_ALLOCATIONS = 1000  # lots reserved by all pending holds together (they
 # item stores each scope once and its lots name it (items.py), so this bounds what scopes add to it.
 MAX_SCOPES = 20
 MAX_SCOPE_CATEGORIES = 20
+MAX_CATEGORY_LENGTH = 64
 # Expired holds one write releases (2 items each); expired lots always leave in ONE expiry entry.
 MAX_SETTLED_PER_WRITE = 20
 # Items (entries, hold records, refund counters) one command may add to its transaction: the rest of
