@@ -16,7 +16,7 @@ from typing import Any
 
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets.clock import DAY_MS, to_iso
-from wallets.items import CodeHashItem, CodeItem, IdempotencyItem, RedemptionItem, plain
+from wallets.items import CodeHashItem, CodeItem, RedemptionItem, plain
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.lots import Scope
 from wallets.money import format_amount
@@ -123,10 +123,6 @@ def create(
     item.code_id = item.pk.removeprefix("CODE#")
     item.list_sk = item.code_id
     stored = view(item)  # what a replay of this request answers: never the code
-    if idem is not None:
-        replay = repository.get_idempotency(idem.key)
-        if replay is not None:
-            return ledger.from_record(replay, idem)
     puts: list[tuple[str, Any, Any]] = [
         ("code_new", item, CodeItem.pk.does_not_exist()),
         (
@@ -135,24 +131,14 @@ def create(
             CodeHashItem.pk.does_not_exist(),
         ),
     ]
-    if idem is not None:
-        puts.append(
-            (
-                "idempotency",
-                repository.idempotency_item(idem.key, idem.fingerprint, 201, stored, now),
-                IdempotencyItem.pk.does_not_exist(),
-            )
-        )
     try:
-        repository.write(puts, [])
+        earlier = ledger.write_new(puts, idem, 201, stored, now)
     except repository.ExistingRecord as existing:
-        if existing.kind == "idempotency" and idem is not None:
-            record = existing.item or repository.get_idempotency(idem.key)
-            if record is not None:
-                return ledger.from_record(record, idem)
         if existing.kind == "code_hash":
             raise errors.ConflictingCode("This code already exists; choose another") from None
         raise
+    if earlier is not None and idem is not None:  # a replay: the first answer, the code redacted
+        return ledger.from_record(earlier, idem)
     return 201, {**stored, "code": secret}
 
 

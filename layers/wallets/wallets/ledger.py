@@ -336,6 +336,27 @@ def _answer_existing(
     return None
 
 
+def write_new(
+    puts: list[tuple[str, Any, Any]], idem: Idempotency | None, status: int, body: dict[str, Any], now: int
+) -> Any | None:
+    """Write new records that touch no wallet (a pending top-up, a code) in one transaction with the
+    request's idempotency record answering `status`/`body`. Returns None once written, or the record
+    of an earlier request with the same key (then nothing was written)."""
+    if idem is not None:
+        record = repository.idempotency_item(idem.key, idem.fingerprint, status, body, now)
+        puts = [*puts, ("idempotency", record, IdempotencyItem.pk.does_not_exist())]
+    try:
+        repository.write(puts, [])
+    except ExistingRecord as existing:
+        earlier = existing.item if existing.kind == "idempotency" and idem is not None else None
+        if existing.kind == "idempotency" and idem is not None and earlier is None:
+            earlier = repository.get_idempotency(idem.key)
+        if earlier is None:
+            raise
+        return earlier
+    return None
+
+
 class TopUpResolved(Exception):
     """The top-up this write would settle was already settled or failed by another run."""
 

@@ -38,7 +38,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets import gateway as payments
 from wallets.gateway import Charge, GatewayRefused, GatewayTimeout, PaymentGateway, get_gateway
-from wallets.items import DUE_SHARDS, IdempotencyItem, TopUpItem, plain, shard_of, sortable_ms, wallet_pk
+from wallets.items import DUE_SHARDS, TopUpItem, plain, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
 from wallets.observability import logger, metrics
@@ -195,21 +195,9 @@ def create(
         description=description,
     )
     puts: list[tuple[str, Any, Any]] = [("top_up_new", item, TopUpItem.pk.does_not_exist())]
-    if idem is not None:
-        pending = top_up_body(item, wallet.currency, None)
-        puts.append(
-            (
-                "idempotency",
-                repository.idempotency_item(idem.key, idem.fingerprint, 202, pending, now),
-                IdempotencyItem.pk.does_not_exist(),
-            )
-        )
-    try:
-        repository.write(puts, [])
-    except repository.ExistingRecord as existing:
-        if existing.kind == "idempotency" and idem is not None:
-            return _resume(existing.item or repository.get_idempotency(idem.key), idem, wallet.currency)
-        raise
+    earlier = ledger.write_new(puts, idem, 202, top_up_body(item, wallet.currency, None), now)
+    if earlier is not None and idem is not None:
+        return _resume(earlier, idem, wallet.currency)
     return _charge(item, wallet.currency, idem, gateway or get_gateway())
 
 

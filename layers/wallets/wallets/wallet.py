@@ -595,7 +595,8 @@ class Wallet:
         self, now: int, amount: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
     ) -> None:
         """Refuse, before anything is charged, a top-up this wallet could not credit now."""
-        self.view(now).require_open()
+        settled = self.view(now)
+        settled.require_open()
         if not automatic and not self.settings.get("allow_top_up", True):
             raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet (allow_top_up is false)")
         _require_future("bonus_expires_at", bonus_expires_at, now)
@@ -604,7 +605,7 @@ class Wallet:
             raise errors.field_error(
                 "bonus_amount", f"must be at most {percent}% of amount (the wallet's max_bonus_percent)"
             )
-        _require_room_for_lots(len(self.view(now).lots), 2 if bonus_amount else 1)
+        _require_room_for_lots(len(settled.lots), 2 if bonus_amount else 1)
 
     def top_up(
         self,
