@@ -96,6 +96,15 @@ def test_wrong_used_up_expired_disabled_and_repeated_codes_are_distinct_errors(t
     assert wallet(wid)["balance"] == 500 + 1000
 
 
+def outcome(wallet_id: str, code: str) -> str:
+    """What one redemption did: "credited", or the type of the error it got."""
+    try:
+        codes.redeem(wallet_id, code, None)
+        return "credited"
+    except errors.WalletError as exc:
+        return exc.type
+
+
 def test_a_hundred_racing_redemptions_of_a_code_limited_to_ten_credit_exactly_ten(table: str) -> None:
     made = create(max_redemptions=10)
     wallets = [ledger.create_wallet(f"cus_race_{n}", "USD", {}, None)[1]["id"] for n in range(100)]
@@ -104,11 +113,7 @@ def test_a_hundred_racing_redemptions_of_a_code_limited_to_ten_credit_exactly_te
     def attempt(wallet_id: str) -> str:
         if wallets.index(wallet_id) < 20:
             barrier.wait()
-        try:
-            codes.redeem(wallet_id, made["code"], None)
-            return "credited"
-        except errors.WalletError as exc:
-            return exc.type
+        return outcome(wallet_id, made["code"])
 
     with ThreadPoolExecutor(20) as pool:
         outcomes = list(pool.map(attempt, wallets))
@@ -125,11 +130,7 @@ def test_one_customer_racing_itself_redeems_once(table: str) -> None:
 
     def attempt(_: int) -> str:
         barrier.wait()
-        try:
-            codes.redeem(wid, made["code"], None)
-            return "credited"
-        except errors.WalletError as exc:
-            return exc.type
+        return outcome(wid, made["code"])
 
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(attempt, range(8)))
