@@ -158,8 +158,9 @@ def sweep_cost(sizes: tuple[int, ...], due_share: float) -> list[tuple[int, int,
     return out
 
 
-def wcu_per_debit(lot_counts: tuple[int, ...]) -> list[tuple[int, int, float]]:
-    """A debit's estimated write units and the wallet item's size, by the number of live lots."""
+def wcu_per_debit(lot_counts: tuple[int, ...]) -> list[tuple[int, int, float, float, float]]:
+    """A debit's estimated write units and the wallet item's size, by the number of live lots; then
+    the mean write units and reads of debits that each spend a whole lot (up to 40 of them)."""
     from wallets import ledger, repository
     from wallets.items import wallet_to_item
 
@@ -181,7 +182,12 @@ def wcu_per_debit(lot_counts: tuple[int, ...]) -> list[tuple[int, int, float]]:
         size = item_size(wallet_to_item(repository.get_wallet(wallet_id)).serialize())
         with tally() as t:
             ledger.debit(wallet_id, 5, False, None, None, {}, None)
-        out.append((lots, size, t.write_units))
+        # then debits that each spend a whole lot, so the head runs out and cold lots come in
+        runs = min(lots - 1, 40)
+        with tally() as spent:
+            for _ in range(runs):
+                ledger.debit(wallet_id, 10, False, None, None, {}, None)
+        out.append((lots, size, t.write_units, spent.write_units / max(runs, 1), spent.reads / max(runs, 1)))
     return out
 
 
@@ -416,10 +422,13 @@ def print_requests() -> None:
 
 def print_wcu() -> None:
     print("\n## A debit's write units vs live lots (goal: <= 8 WCU whatever the number of live lots)\n")
-    print("| live lots | wallet item bytes | est. WCU of the debit | goal met |")
-    print("|---|---|---|---|")
-    for lots, size, wcu in wcu_per_debit((1, 100, 1000)):
-        print(f"| {lots} | {size:,} | {wcu:g} | {'yes' if wcu <= 8 else 'no'} |")
+    print(
+        "| live lots | wallet item bytes | est. WCU of a debit | goal met "
+        "| mean WCU of debits spending a lot each | mean read requests of those |"
+    )
+    print("|---|---|---|---|---|---|")
+    for lots, size, wcu, mean, reads in wcu_per_debit((1, 100, 1000)):
+        print(f"| {lots} | {size:,} | {wcu:g} | {'yes' if wcu <= 8 else 'no'} | {mean:.1f} | {reads:.2f} |")
 
 
 def print_imports(repeat: int) -> None:

@@ -3,11 +3,40 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
+from wallets import items
+from wallets.items import LotPageItem, WalletItem, wallet_pk
+from wallets.lots import summarize
 from wallets.wallet import Entry, Wallet
 
 IN = {"credit", "top_up", "refund"}
 OUT = {"debit", "void", "expiry", "capture", "close"}
+
+
+def stored_wallet(wallet_id: str) -> Wallet:
+    """The stored wallet with every lot, once how its lots are stored checks out: the item's totals
+    are those of the lots in its pages, held lots are in the item, the item holds at most HEAD_MAX
+    unheld lots, and the pages are within PAGE_LOTS and MAX_PAGES (decision 40)."""
+    item = WalletItem.get(wallet_pk(wallet_id), "WALLET", consistent_read=True)
+    pages = list(
+        LotPageItem.query(wallet_pk(wallet_id), LotPageItem.sk.startswith("LOTS#"), consistent_read=True)
+    )
+    head = items.wallet_from_item(item)
+    wallet = items.with_pages(head, pages)
+    assert wallet is not None, "the pages are not the ones the wallet item names"
+    cold = [lot for lot_id, lot in wallet.lots.items() if lot_id not in head.lots]
+    assert len(cold) + len(head.lots) == len(wallet.lots)
+    if head.cold is None:
+        assert not pages and not cold
+    else:
+        assert replace(summarize(cold, 0), version=head.cold.version, pages=len(pages)) == head.cold  # type: ignore[arg-type]
+    held = head.held_by_lot()
+    assert set(held) <= set(head.lots), "a held lot is cold"
+    assert sum(1 for lot_id in head.lots if lot_id not in held) <= items.HEAD_MAX
+    assert all(len(page.lots.as_dict()) <= items.PAGE_LOTS for page in pages)
+    assert len(pages) <= max(items.MAX_PAGES, -(-len(cold) // items.PAGE_LOTS)), "pages are never repacked"
+    return wallet
 
 
 def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from wallets import clock, jobs, repository
 
 from tests.conftest import call
-from tests.invariants import assert_invariants
+from tests.invariants import assert_invariants, stored_wallet
 
 
 def new_wallet(customer: str = "cus_1", currency: str = "USD", **settings: Any) -> str:
@@ -47,7 +47,7 @@ def wallet(wallet_id: str) -> dict[str, Any]:
 
 
 def check(wallet_id: str) -> None:
-    assert_invariants(repository.get_wallet(wallet_id), repository.all_entries(wallet_id))
+    assert_invariants(stored_wallet(wallet_id), repository.all_entries(wallet_id))
     assert jobs.audit(wallet_id) == []  # and reconcile finds no drift
 
 

@@ -497,7 +497,7 @@ def test_payments_at_the_maxima_fit_dynamodb(ddb_only: str) -> None:
     status, paid = ledger.debit(wid, balance, False, "d" * 500, "p" * 255, METADATA, key("debit"))
     assert status == 201 and len(paid["lots"]) == wallet_module.MAX_LIVE_LOTS
     assert ledger.refund(wid, paid["id"], None, "r" * 500, METADATA, key("refund"))[0] == 201
-    assert len(repository.get_wallet(wid).lots) == wallet_module.MAX_LIVE_LOTS
+    assert repository.get_wallet(wid).live_lots() == wallet_module.MAX_LIVE_LOTS
     # the same payment again; every lot expires; the refund restores them already expired
     status, paid = ledger.debit(wid, balance - 5, False, None, None, {}, None)
     assert status == 201

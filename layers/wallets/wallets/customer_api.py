@@ -31,13 +31,13 @@ def owned(customer_id: str, wallet_id: str) -> Wallet:
 def wallets(customer_id: str) -> dict[str, Any]:
     now = clock.now_ms()
     found = repository.get_wallets(sorted(repository.customer_wallet_ids(customer_id), reverse=True))
-    data = [masked(views.wallet_body(w.view(now), now)) for w in found]
+    data = [masked(views.wallet_body(ledger.shown(w, now), now)) for w in found]
     return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
 
 
 def wallet(customer_id: str, wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return masked(views.wallet_body(owned(customer_id, wallet_id).view(now), now))
+    return masked(views.wallet_body(ledger.shown(owned(customer_id, wallet_id), now), now))
 
 
 def top_up(

@@ -13,7 +13,15 @@ from typing import Any
 
 from wallets import stream
 from wallets.clock import to_iso
-from wallets.items import TableItem, TopUpItem, TransactionItem, WalletItem, entry_from_item, wallet_from_item
+from wallets.items import (
+    TableItem,
+    TopUpItem,
+    TransactionItem,
+    WalletItem,
+    entry_from_item,
+    plain,
+    wallet_from_item,
+)
 from wallets.lots import by_scope
 from wallets.money import format_amount
 from wallets.observability import logger
@@ -110,6 +118,7 @@ def events_from_record(record: dict[str, Any]) -> list[Event]:
             wallet_from_item(new),
             int(old.available) if isinstance(old, WalletItem) else None,
             int(new.available),
+            plain(new.warned) or {},
         )
     if isinstance(new, TopUpItem) and isinstance(old, TopUpItem):
         return _top_up_events(old, new)
@@ -194,8 +203,14 @@ def _transaction_events(item: TransactionItem) -> list[Event]:
 
 
 def _wallet_events(
-    old: Wallet | None, new: Wallet, old_available: int | None, new_available: int
+    old: Wallet | None,
+    new: Wallet,
+    old_available: int | None,
+    new_available: int,
+    warned: dict[str, dict[str, Any]],
 ) -> list[Event]:
+    """Events of a wallet item's write; `warned`: the lots it warned of (stored with the item, as
+    the lots themselves may be in the item or in its cold pages)."""
     key = (new.id, new.version)
     at = new.updated_at
 
@@ -231,23 +246,18 @@ def _wallet_events(
                 available_formatted=format_amount(new_available, new.currency),
             )
         )
-    held = new.held_by_lot()
-    for lot in new.lots.values():
-        before = old.lots.get(lot.id)
-        if lot.warned and before is not None and not before.warned:
-            out.append(
-                ev(
-                    "wallet.credit_expiring",
-                    lot.id,
-                    lot_id=lot.id,
-                    funding_type=lot.funding_type,
-                    expires_at=to_iso(lot.expires_at),
-                    # What expires unless spent; what pending holds reserve expires too if released.
-                    **_amounts(
-                        lot.remaining - held.get(lot.id, 0), new.currency, held_amount=held.get(lot.id, 0)
-                    ),
-                )
+    for lot_id, lot in sorted(warned.items()):
+        out.append(
+            ev(
+                "wallet.credit_expiring",
+                lot_id,
+                lot_id=lot_id,
+                funding_type=lot["t"],
+                expires_at=to_iso(lot["e"]),
+                # What expires unless spent; what pending holds reserve expires too if released.
+                **_amounts(lot["r"] - lot["h"], new.currency, held_amount=lot["h"]),
             )
+        )
     old_state, new_state = old.auto_top_up_state, new.auto_top_up_state
     due_at = new_state.get("due_at")
     if due_at is not None and old_state.get("due_at") is None and int(due_at) <= new.updated_at:

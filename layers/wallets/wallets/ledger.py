@@ -27,12 +27,13 @@ from wallets.items import (
     ReferenceItem,
     TransactionItem,
     entry_from_item,
+    head_overflows,
     plain,
     wallet_pk,
 )
 from wallets.lots import Scope
 from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged, backoff
-from wallets.wallet import MAX_SETTLED_PER_WRITE, Entry, Wallet
+from wallets.wallet import MAX_SETTLED_PER_WRITE, ColdLotsNeeded, Entry, Wallet
 
 MAX_ATTEMPTS = 25
 
@@ -259,6 +260,9 @@ def run(
             outcome = action(_settled(wallet, now), now) if backlog else action(work, now)
             if not backlog:
                 work.arm_auto_top_up(now)
+        except ColdLotsNeeded:
+            wallet = repository.with_cold(wallet)  # not an attempt: nothing was sent
+            continue
         except errors.WalletError:
             prior = _replay(idem, wallet_id, reference)
             if prior is not None:
@@ -269,6 +273,9 @@ def run(
             outcome = Outcome(200, {}, step=True)
         if outcome is None:
             return 200, {}
+        if head_overflows(work):
+            wallet = repository.with_cold(wallet)  # place the lots again, cold ones included
+            continue
         plan = (
             _plan(wallet, work, outcome, now, None, None, False)
             if outcome.step
@@ -399,12 +406,23 @@ def create_wallet(
         if record is not None:
             return from_record(record, idem)
     now = clock.now_ms()
-    return 200, views.wallet_body(repository.get_wallet(existing or "").view(now), now)
+    return 200, views.wallet_body(shown(repository.get_wallet(existing or ""), now), now)
+
+
+def shown(stored: Wallet, now: int) -> Wallet:
+    """What a read shows of a stored wallet (`Wallet.view`), its cold lots read when it needs them."""
+
+    def view(wallet: Wallet) -> Wallet:
+        seen = wallet.view(now)
+        seen.expiring_soon(now)  # the lots it needs are read now, not while it is rendered
+        return seen
+
+    return repository.loaded(stored, view)
 
 
 def get_wallet(wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return views.wallet_body(repository.get_wallet(wallet_id).view(now), now)
+    return views.wallet_body(shown(repository.get_wallet(wallet_id), now), now)
 
 
 def get_wallet_by_customer(customer_id: str, currency: str) -> dict[str, Any]:
@@ -431,7 +449,7 @@ def list_wallets(
         # A customer has at most one wallet per currency: read them all from the customer's partition.
         wallets = [
             w
-            for w in (stored.view(now) for stored in _customer_wallets(customer_id))
+            for w in (shown(stored, now) for stored in _customer_wallets(customer_id))
             if (currency is None or w.currency == currency) and (status is None or w.status == status)
         ]
         scope = f"customer|{customer_id}|{currency}|{status}"
@@ -457,15 +475,15 @@ def list_wallets(
     # A wallet past its expires_at is stored active until a write or the sweep closes it (within a
     # minute), but reads show it closed: it is not listed as active meanwhile, and the page is
     # filled from the next ones.
-    shown: list[Wallet] = []
+    listed: list[Wallet] = []
     next_cursor = cursor
     while True:
-        result = repository.wallets_page(limit - len(shown), next_cursor, condition)
+        result = repository.wallets_page(limit - len(listed), next_cursor, condition)
         read = repository.get_wallets([i.pk.split("#", 1)[1] for i in result.items])
-        shown += [w for w in (stored.view(now) for stored in read) if status is None or w.status == status]
+        listed += [w for w in (shown(stored, now) for stored in read) if status is None or w.status == status]
         next_cursor = result.next_cursor
-        if len(shown) >= limit or next_cursor is None:
-            return views.page([views.wallet_body(w, now) for w in shown], next_cursor)
+        if len(listed) >= limit or next_cursor is None:
+            return views.page([views.wallet_body(w, now) for w in listed], next_cursor)
 
 
 def _load(wallet_id: str) -> Callable[[], Wallet]:
@@ -673,7 +691,7 @@ def customer_balances(customer_id: str) -> dict[str, Any]:
     wallets = sorted(_customer_wallets(customer_id), key=lambda w: w.currency)
     return {
         "object": "list",
-        "data": [views.balance_body(w.view(now)) for w in wallets],
+        "data": [views.balance_body(shown(w, now)) for w in wallets],
         "has_more": False,
         "next_cursor": None,
     }
@@ -683,12 +701,12 @@ def customer_balance(customer_id: str, currency: str) -> dict[str, Any]:
     wallet_id = repository.find_wallet_id(customer_id, currency)
     if wallet_id is None:
         raise errors.NotFound(f"Customer {customer_id} has no {currency} balance")
-    return views.balance_body(repository.get_wallet(wallet_id).view(clock.now_ms()))
+    return views.balance_body(shown(repository.get_wallet(wallet_id), clock.now_ms()))
 
 
 def list_lots(wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return views.lots_body(repository.get_wallet(wallet_id).view(now), now)
+    return views.lots_body(repository.with_cold(repository.get_wallet(wallet_id)).view(now), now)
 
 
 def get_transaction(wallet_id: str, transaction_id: str) -> dict[str, Any]:

@@ -73,6 +73,58 @@ def consumption_order(lots: Iterable[Lot]) -> list[Lot]:
     return sorted(lots, key=consumption_key)
 
 
+ConsumptionKey = tuple[bool, int, bool, bool, int, str]
+
+
+@dataclass
+class ColdLots:
+    """What a wallet needs to know about the live lots it has not read (its cold lots): their totals,
+    where they start in the consumption order, and when one of them next needs the sweep.
+
+    A wallet keeps the head of its consumption order in its own item and the rest in pages it reads
+    only when a command reaches them (decision 40); these totals keep balances, the due time and the
+    consumption order exact without reading them. Cold lots are never held (held lots stay loaded).
+    """
+
+    count: int
+    by_type: dict[str, int]
+    by_scope: dict[Scope, int]
+    withdrawable: int
+    first_key: ConsumptionKey  # every cold lot comes at or after this in the consumption order
+    next_expiry: int | None  # the earliest expiry among them
+    next_unwarned: int | None  # the earliest expiry among those not warned yet
+    version: int  # the wallet version that last wrote them (a read of the pages checks it)
+    pages: int = 0  # how many pages of the table hold them
+
+    @property
+    def balance(self) -> int:
+        return sum(self.by_type.values())
+
+
+def summarize(lots: Iterable[Lot], version: int) -> ColdLots | None:
+    """The totals of `lots` (None when there are none)."""
+    ordered = consumption_order(lots)
+    if not ordered:
+        return None
+    by_type: dict[str, int] = {}
+    by_scope: dict[Scope, int] = {}
+    for lot in ordered:
+        by_type[lot.funding_type] = by_type.get(lot.funding_type, 0) + lot.remaining
+        by_scope[lot.applies_to] = by_scope.get(lot.applies_to, 0) + lot.remaining
+    expiries = [lot.expires_at for lot in ordered if lot.expires_at is not None]
+    unwarned = [lot.expires_at for lot in ordered if lot.expires_at is not None and not lot.warned]
+    return ColdLots(
+        count=len(ordered),
+        by_type=by_type,
+        by_scope=by_scope,
+        withdrawable=sum(lot.remaining for lot in ordered if lot.can_withdraw()),
+        first_key=consumption_key(ordered[0]),
+        next_expiry=min(expiries, default=None),
+        next_unwarned=min(unwarned, default=None),
+        version=version,
+    )
+
+
 @dataclass(frozen=True)
 class Allocation:
     lot_id: str

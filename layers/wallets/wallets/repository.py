@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (
@@ -34,6 +34,7 @@ from wallets.items import (
     DUE_SHARDS,
     CustomerWalletItem,
     IdempotencyItem,
+    LotPageItem,
     ReferenceItem,
     TableItem,
     TransactionItem,
@@ -42,11 +43,15 @@ from wallets.items import (
     entry_to_item,
     sortable_ms,
     wallet_from_item,
+    wallet_items,
     wallet_pk,
     wallet_to_item,
+    with_pages,
 )
 from wallets.settings import get_settings
-from wallets.wallet import Entry, Wallet
+from wallets.wallet import ColdLotsNeeded, Entry, Wallet
+
+T = TypeVar("T")
 
 RESENDS = 8  # identical re-sends after an ambiguous failure
 BACKOFF_BASE_S = 0.01
@@ -119,6 +124,30 @@ def get_wallet(wallet_id: str) -> Wallet:
     except DoesNotExist:
         raise errors.NotFound(f"No such wallet: {wallet_id}") from None
     return wallet_from_item(item)
+
+
+def with_cold(wallet: Wallet) -> Wallet:
+    """The wallet with its cold lots read (one Query of its lot pages). When a write moved them since
+    the wallet was read, both are read again: the answer is always one version of the wallet."""
+    for _ in range(RESENDS):
+        if wallet.cold is None:
+            return wallet
+        pages = list(
+            LotPageItem.query(wallet_pk(wallet.id), LotPageItem.sk.startswith("LOTS#"), consistent_read=True)
+        )
+        full = with_pages(wallet, pages)
+        if full is not None:
+            return full
+        wallet = get_wallet(wallet.id)
+    raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
+
+
+def loaded(wallet: Wallet, use: Callable[[Wallet], T]) -> T:
+    """`use(wallet)`, or `use` of the whole wallet when it reaches lots the item does not hold."""
+    try:
+        return use(wallet)
+    except ColdLotsNeeded:
+        return use(with_cold(wallet))
 
 
 def get_wallet_with(wallet_id: str, *sort_keys: str) -> tuple[Wallet, dict[str, TableItem]]:
@@ -231,7 +260,7 @@ def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any
         found, want = getattr(item, name), getattr(expected, name)
         if found != want:
             differ[name] = (found, want)
-    return wallet, differ
+    return with_cold(wallet), differ
 
 
 def due_wallets(index: str, now: int, page: int = 100) -> Iterator[str]:
@@ -477,7 +506,6 @@ class Plan:
     entries: list[Entry] = field(default_factory=list)
     puts: list[tuple[str, TableItem, Any]] = field(default_factory=list)  # (kind, item, condition)
     updates: list[tuple[str, TableItem, list[Any], Any]] = field(default_factory=list)
-    wallet_item: WalletItem | None = None
 
 
 def commit(plan: Plan, client_request_token: str | None = None) -> None:
@@ -488,7 +516,7 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
     token = client_request_token or ids.ulid()
     wallet = plan.wallet
     wallet.version = (plan.expected_version or 0) + 1
-    item = plan.wallet_item or wallet_to_item(wallet)
+    item, placement = wallet_items(wallet)
     item.commit_token = token
     with_wallet_condition = (
         WalletItem.pk.does_not_exist()
@@ -502,6 +530,13 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
         for n, entry in enumerate(plan.entries):
             tx.save(entry_to_item(wallet, entry), condition=TransactionItem.pk.does_not_exist())
             order.append("entry" if n == 0 else "entry+")
+        # The wallet's version condition covers its lot pages: nothing else writes them.
+        for page in placement.puts:
+            tx.save(page)
+            order.append("lot_page")
+        for sk in placement.deletes:
+            tx.delete(LotPageItem(wallet_pk(wallet.id), sk))
+            order.append("lot_page")
         _fill(tx, order, plan.puts, plan.updates)
 
     try:
@@ -512,6 +547,8 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
     except Exception:
         wallet.version = plan.expected_version or 0
         raise
+    if placement.layout is not None:  # the next step of a command plans on this wallet
+        wallet.stored = placement.layout
 
 
 def write(

@@ -26,13 +26,8 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
     """`wallet` must be settled as of `now` (a command's working copy, or `Wallet.view(now)`)."""
     b = wallet.balances()
     cur = wallet.currency
-    warn_ms = int(wallet.settings.get("expiry_warning_days") or 0) * DAY_MS
-    soon = sum(
-        lot.remaining
-        for lot in wallet.lots.values()
-        if lot.expires_at is not None and lot.expires_at - warn_ms <= now < lot.expires_at
-    )
-    next_expiry = min((lot.expires_at for lot in wallet.lots.values() if lot.expires_at), default=None)
+    soon = wallet.expiring_soon(now)
+    next_expiry = wallet.next_expiry()
     auto = wallet.settings.get("auto_top_up")
     return {
         "id": wallet.id,

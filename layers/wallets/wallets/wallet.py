@@ -14,7 +14,7 @@ from typing import Any
 
 from wallets import errors, ids
 from wallets.clock import DAY_MS
-from wallets.lots import Allocation, Lot, Scope, allocate, by_type, consumption_key, total
+from wallets.lots import Allocation, ColdLots, Lot, Scope, allocate, by_type, consumption_key, total
 
 ACTIVE, FROZEN, CLOSED = "active", "frozen", "closed"
 STATUSES = (ACTIVE, FROZEN, CLOSED)
@@ -56,8 +56,9 @@ MAX_CATEGORY_LENGTH = 64
 # Expired holds one write releases (2 items each); expired lots always leave in ONE expiry entry.
 MAX_SETTLED_PER_WRITE = 20
 # Items (entries, hold records, refund counters) one command may add to its transaction: the rest of
-# DynamoDB's 100 is the wallet item and the request's own records (idempotency, reference, top-up).
-MAX_EFFECTS_PER_WRITE = 90
+# DynamoDB's 100 is the wallet item, the pages of its cold lots (at most 30: items.MAX_PAGES) and the
+# request's own records (idempotency, reference, top-up).
+MAX_EFFECTS_PER_WRITE = 60
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "low_balance_threshold": None,
@@ -68,6 +69,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_bonus_percent": 100,
     "auto_top_up": None,
 }
+
+
+class ColdLotsNeeded(Exception):
+    """The command reached lots this wallet has not read (its cold lots: `Wallet.cold`). The caller
+    reads them (`repository.with_cold`) and runs the command again on the whole wallet."""
 
 
 @dataclass
@@ -125,6 +131,7 @@ class Effects:
     new_holds: list[PendingHold] = field(default_factory=list)
     hold_changes: list[HoldChange] = field(default_factory=list)
     refunded: list[tuple[str, int]] = field(default_factory=list)  # (original txn id, new refunded total)
+    warned: list[Lot] = field(default_factory=list)  # lots entering the expiry warning window
 
     def items(self) -> int:
         """DynamoDB items these effects write besides the wallet item itself."""
@@ -152,7 +159,10 @@ class Wallet:
     version: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_SETTINGS))
+    # The live lots read: all of them, or the head of the consumption order when `cold` is set.
     lots: dict[str, Lot] = field(default_factory=dict)
+    # The totals of the live lots not read (None: every live lot is in `lots`).
+    cold: ColdLots | None = None
     holds: dict[str, PendingHold] = field(default_factory=dict)
     last_transaction_id: str | None = None
     auto_top_up_state: dict[str, Any] = field(default_factory=dict)
@@ -163,6 +173,8 @@ class Wallet:
     effects: Effects = field(default_factory=Effects, compare=False, repr=False)
     # Who the current command acts for; stamped on the entries it records (not stored on the wallet).
     actor: str = field(default="system", compare=False, repr=False)
+    # How storage found this wallet (items.py's notes on where its lots were); never read here.
+    stored: Any = field(default=None, compare=False, repr=False)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -197,9 +209,39 @@ class Wallet:
 
     def fork(self) -> Wallet:
         """A working copy for one command attempt; the original stays as read."""
+        stored, self.stored = self.stored, None
         clone = copy.deepcopy(self)
+        self.stored = clone.stored = stored
         clone.effects = Effects()
         return clone
+
+    def live_lots(self) -> int:
+        return len(self.lots) + (self.cold.count if self.cold is not None else 0)
+
+    def _need_cold(self) -> None:
+        if self.cold is not None:
+            raise ColdLotsNeeded()
+
+    def _allocate(
+        self,
+        amount: int,
+        now: int,
+        funding_type: str | None = None,
+        category: str | None = None,
+        any_scope: bool = False,
+    ) -> list[Allocation]:
+        """`allocate` over the live lots: from the lots read that come before every cold lot, and
+        when they do not cover `amount`, from all of them once the cold lots are read."""
+        cold = self.cold
+        lots = (
+            self.lots.values()
+            if cold is None
+            else [lot for lot in self.lots.values() if consumption_key(lot) < cold.first_key]
+        )
+        out = allocate(lots, amount, now, self.held_by_lot(), funding_type, category, any_scope)
+        if total(out) < amount:
+            self._need_cold()
+        return out
 
     # ---------------------------------------------------------------- derived balances
     def held_by_lot(self) -> dict[str, int]:
@@ -224,6 +266,16 @@ class Wallet:
             scopes[lot.applies_to] = (in_scope[0] + lot.remaining, in_scope[1] + free)
             if lot.can_withdraw():
                 withdrawable += free
+        if self.cold is not None:  # cold lots are never held: all of them is available
+            cold = self.cold
+            balance += cold.balance
+            available += cold.balance
+            withdrawable += cold.withdrawable
+            for funding_type, amount in cold.by_type.items():
+                types[funding_type] = types.get(funding_type, 0) + amount
+            for scope, amount in cold.by_scope.items():
+                in_scope = scopes.get(scope, (0, 0))
+                scopes[scope] = (in_scope[0] + amount, in_scope[1] + amount)
         pending = sum(h.amount for h in self.holds.values())
         return Balances(balance, pending, available, withdrawable, types, scopes)
 
@@ -232,6 +284,26 @@ class Wallet:
         clone = self.fork()
         clone.settle(now, limit=None)
         return clone
+
+    def expiring_soon(self, now: int) -> int:
+        """Credit inside the expiry warning window (of a settled wallet): cold lots inside it are
+        read for it (the totals do not say when each cold lot expires)."""
+        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        cold = self.cold
+        if cold is not None and cold.next_expiry is not None and now >= cold.next_expiry - warn_ms:
+            raise ColdLotsNeeded()
+        return sum(
+            lot.remaining
+            for lot in self.lots.values()
+            if lot.expires_at is not None and lot.expires_at - warn_ms <= now < lot.expires_at
+        )
+
+    def next_expiry(self) -> int | None:
+        """When credit next expires (the cold lots expire no earlier than their `next_expiry`)."""
+        expiries = [lot.expires_at for lot in self.lots.values() if lot.expires_at is not None]
+        if self.cold is not None and self.cold.next_expiry is not None:
+            expiries.append(self.cold.next_expiry)
+        return min(expiries, default=None)
 
     def next_due_at(self) -> int | None:
         """When this wallet next needs the sweep (lot expiry, expiry warning or hold expiry)."""
@@ -249,6 +321,11 @@ class Wallet:
                 # write recomputes this time. Counting it now would keep the wallet due for nothing.
                 if not lot.warned and warn_ms:
                     times.append(lot.expires_at - warn_ms)
+        if self.cold is not None:
+            if self.cold.next_expiry is not None:
+                times.append(self.cold.next_expiry)
+            if self.cold.next_unwarned is not None and warn_ms:
+                times.append(self.cold.next_unwarned - warn_ms)
         return min(times) if times else None
 
     def due_count(self, now: int) -> int:
@@ -300,8 +377,10 @@ class Wallet:
         applies_to: Scope = None,
         withdrawable: bool | None = None,
     ) -> Lot:
-        _require_room_for_lots(len(self.lots), 1)
+        _require_room_for_lots(self.live_lots(), 1)
         scopes = {lot.applies_to for lot in self.lots.values() if lot.applies_to is not None}
+        if self.cold is not None:
+            scopes.update(scope for scope in self.cold.by_scope if scope is not None)
         if applies_to is not None and applies_to not in scopes and len(scopes) >= MAX_SCOPES:
             raise errors.LimitExceeded(
                 f"A wallet's live credit has at most {MAX_SCOPES} distinct applies_to lists",
@@ -338,6 +417,8 @@ class Wallet:
         while `due_count(now)` is above it. The expiry entry has one allocation per lot, so however
         many lots expire together they cost one item.
         """
+        if self.cold is not None and self.cold.next_expiry is not None and now >= self.cold.next_expiry:
+            raise ColdLotsNeeded()
         released = 0  # the limit counts holds released (two items each); lots leave in one entry
         for hold in sorted(self.holds.values(), key=lambda h: (h.expires_at, h.id)):
             if limit is not None and released >= limit:
@@ -372,6 +453,15 @@ class Wallet:
 
     def mark_warned(self, now: int) -> list[Lot]:
         """Lots entering the expiry warning window; each is warned once (wallet.credit_expiring)."""
+        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        cold = self.cold
+        if (
+            cold is not None
+            and cold.next_unwarned is not None
+            and warn_ms
+            and now >= cold.next_unwarned - warn_ms
+        ):
+            raise ColdLotsNeeded()
         held = self.held_by_lot()
         out = []
         for lot in self.lots.values():
@@ -385,6 +475,7 @@ class Wallet:
                 out.append(lot)
         if out:
             self.updated_at = now
+            self.effects.warned.extend(out)
         return out
 
     # ---------------------------------------------------------------- automatic top-up state
@@ -434,7 +525,7 @@ class Wallet:
             return None
         if self.balances().available >= int(cfg["threshold"]) or self.status != ACTIVE:
             return None
-        if len(self.lots) >= MAX_LIVE_LOTS:
+        if self.live_lots() >= MAX_LIVE_LOTS:
             return None  # the credit could not land; a later write that frees a lot re-arms it
         day = now // DAY_MS
         if state.get("day") != day:
@@ -552,6 +643,7 @@ class Wallet:
 
     def _close_out(self, now: int, reason: str | None) -> Entry:
         """Forfeit the non-withdrawable credit of a wallet without holds, report `refund_due`, close."""
+        self._need_cold()
         allocations = [lot.portion(lot.remaining) for lot in sorted(self.lots.values(), key=lambda x: x.id)]
         refund_due = sum(a.amount for a in allocations if a.can_withdraw())
         amount = total(allocations)
@@ -605,7 +697,7 @@ class Wallet:
             raise errors.field_error(
                 "bonus_amount", f"must be at most {percent}% of amount (the wallet's max_bonus_percent)"
             )
-        _require_room_for_lots(len(settled.lots), 2 if bonus_amount else 1)
+        _require_room_for_lots(settled.live_lots(), 2 if bonus_amount else 1)
 
     def top_up(
         self,
@@ -660,7 +752,7 @@ class Wallet:
         `category`, in the consumption order."""
         self.settle(now)
         self.require_active()
-        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), category=category)
+        allocations = self._allocate(amount, now, category=category)
         applied = total(allocations)
         if applied < amount and not allow_partial:
             raise errors.InsufficientFunds(
@@ -688,15 +780,14 @@ class Wallet:
 
     def available_for(self, category: str | None, now: int) -> int:
         """What a debit or hold naming `category` could take now (unscoped and matching lots)."""
-        return total(allocate(self.lots.values(), 10**18, now, self.held_by_lot(), category=category))
+        return total(self._allocate(10**18, now, category=category))
 
     def void(self, amount: int, now: int, funding_type: str | None = None, **fields: Any) -> Entry:
         self.settle(now)
         self.require_active()
-        held = self.held_by_lot()
-        allocations = allocate(self.lots.values(), amount, now, held, funding_type, any_scope=True)
+        allocations = self._allocate(amount, now, funding_type, any_scope=True)
         if total(allocations) < amount:
-            available = total(allocate(self.lots.values(), 10**18, now, held, funding_type, any_scope=True))
+            available = total(self._allocate(10**18, now, funding_type, any_scope=True))
             raise errors.InsufficientFunds(
                 "Not enough available credit to void",
                 {"requested": amount, "available": available, "funding_type": funding_type},
@@ -723,7 +814,7 @@ class Wallet:
             )
             lot.source_transaction_id = entry.id
             return entry
-        allocations = allocate(self.lots.values(), -amount, now, self.held_by_lot(), any_scope=True)
+        allocations = self._allocate(-amount, now, any_scope=True)
         if total(allocations) < -amount:
             raise errors.InsufficientFunds(
                 "Not enough available credit to adjust down",
@@ -759,7 +850,7 @@ class Wallet:
             raise errors.LimitExceeded(
                 f"A wallet has at most {MAX_PENDING_HOLDS} pending holds", {"pending_holds": len(self.holds)}
             )
-        allocations = allocate(self.lots.values(), amount, now, self.held_by_lot(), category=category)
+        allocations = self._allocate(amount, now, category=category)
         if total(allocations) < amount:
             raise errors.InsufficientFunds(
                 "Insufficient available balance",
@@ -904,6 +995,8 @@ class Wallet:
             raise errors.field_error("transaction_id", "must be a debit or a capture")
         refundable = original.amount - already_refunded
         amount = refundable if amount is None else amount
+        if any(a.lot_id not in self.lots for a in original.allocations):
+            self._need_cold()  # a lot it took from may be cold: it goes back into that lot
         if amount <= 0 or amount > refundable:
             raise errors.RefundExceedsOriginal(
                 "Refunds would exceed the original amount",
