@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wallets import clock, jobs, ledger, repository
+from wallets.items import wallet_id_of
 
 from local import runtime
 from local.background import RecordingBus, StreamReader, envelope, matches
@@ -79,7 +80,7 @@ def test_a_failed_top_up_waits_for_its_backoff_even_when_the_event_comes_again(b
     assert runtime.invoke(FUNCTION, envelope(due))["outcome"] == "skipped"
     assert ledger.get_wallet(wid)["available"] == 400
     clock.advance(5 * 60 + 1)
-    assert list(repository.due_wallets("work", clock.now_ms())) == [wid]
+    assert [wallet_id_of(i) for i in repository.due_wallets("work", clock.now_ms())] == [wid]
 
 
 def test_an_event_for_an_unknown_wallet_is_counted_not_raised(table: str) -> None:

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 from wallets import clock, jobs, ledger, repository
-from wallets.items import TransactionItem, WalletItem, shard_of, sortable_ms, wallet_pk, wallet_to_item
+from wallets.items import (
+    TransactionItem,
+    WalletItem,
+    shard_of,
+    sortable_ms,
+    wallet_id_of,
+    wallet_pk,
+    wallet_to_item,
+)
 
 from bench.counting import tally
 from tests.integration.helpers import check, early_in_a_day
@@ -122,9 +130,9 @@ def auto_wallet(**overrides: object) -> str:
 
 def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) -> None:
     wid = auto_wallet()
-    assert list(repository.due_wallets("work", clock.now_ms())) == []
+    assert [wallet_id_of(i) for i in repository.due_wallets("work", clock.now_ms())] == []
     ledger.debit(wid, 600, False, None, None, {}, None)  # 400 < 500: crossing
-    assert list(repository.due_wallets("work", clock.now_ms())) == [wid]
+    assert [wallet_id_of(i) for i in repository.due_wallets("work", clock.now_ms())] == [wid]
     barrier = threading.Barrier(2)
 
     def job(_: int) -> dict:
@@ -137,7 +145,7 @@ def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) 
     top_ups = [e for e in repository.all_entries(wid) if e.type == "top_up"]
     assert len(top_ups) == 1 and ledger.get_wallet(wid)["available"] == 2400
     ledger.debit(wid, 100, False, None, None, {}, None)  # still above: nothing due
-    assert list(repository.due_wallets("work", clock.now_ms())) == []
+    assert [wallet_id_of(i) for i in repository.due_wallets("work", clock.now_ms())] == []
     check(wid)
 
 
@@ -209,7 +217,9 @@ def test_shards_take_turns_when_a_run_stops_at_its_deadline(
     clock.advance(11)
     settled: list[str] = []
     settle = jobs._settle_wallet
-    monkeypatch.setattr(jobs, "_settle_wallet", lambda wid, stats: settled.append(wid) or settle(wid, stats))
+    monkeypatch.setattr(
+        jobs, "_settle_wallet", lambda due, stats: settled.append(wallet_id_of(due)) or settle(due, stats)
+    )
 
     class Clock:  # the deadline passes once four wallets were settled
         @staticmethod

@@ -25,6 +25,7 @@ from local.template import Function
 from tests import iam
 from tests.conftest import FUNCTIONS, ROOT, call, fresh_table
 from tests.integration.helpers import stripe_signature
+from tests.integration.test_edges import bulk_credit
 from tests.integration.test_events import (
     DEMO_CODE,
     DEMO_CODE_SECRET,
@@ -85,8 +86,10 @@ def sample(fn: Function, ids: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def seed() -> dict[str, str]:
-    """The demo customer's USD wallet: cash, a pending hold, a debit, and a hold that has just expired
-    (so whatever command comes next also releases it), and an EUR wallet whose auto top-up is due and
+    """The demo customer's USD wallet: cash, a pending hold, a debit, and a hold and 20 small grants
+    that have just expired (so whatever command comes next also releases and expires them: 12 of
+    the grants are stored outside the wallet item, decision 40, so it reads their page and deletes
+    it), and an EUR wallet whose auto top-up is due and
     whose promotional credit has just expired."""
     _, demo = ledger.create_wallet("cus_demo", "USD", {}, {"auto_top_up": {**AUTO, "enabled": False}})
     ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
@@ -94,10 +97,12 @@ def seed() -> dict[str, str]:
     _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
     _, paid = topups.create(demo["id"], 1000, "pm_card_visa")
     ledger.create_hold(demo["id"], 100, clock.now_ms() + 1_000, None, None, {}, None)
+    bulk_credit(demo["id"], [(1, clock.now_ms() + 1_000)] * 20, "promotional")
     _, auto = ledger.create_wallet("cus_demo", "EUR", {}, {"auto_top_up": AUTO})
     ledger.credit(auto["id"], 1000, "promotional", clock.now_ms() + 1_000, None, None, {}, None)
     ledger.credit(auto["id"], 1000, "cash", None, None, None, {}, None)
     ledger.debit(auto["id"], 1600, False, None, None, {}, None)  # below its threshold: top-up due
+    bulk_credit(auto["id"], [(1, clock.now_ms() + 1_000)] * 20, "promotional")
     _, code = codes.create({"USD": 500}, code=DEMO_CODE_SECRET, max_redemptions=1000)
     clock.advance(2)
     return {
@@ -223,6 +228,16 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
         assert (status, answer["outcome"]) == (200, "settled"), answer
 
 
+def stale_index_copies(ids: dict[str, str]) -> None:
+    """The sweep given index copies that lag the table: the demo wallet's names a page that a later
+    write deleted, so the sweep reads the wallet itself (GetItem) and finds nothing left to do."""
+    stale = list(repository.due_wallets("due", clock.now_ms()))
+    ledger.debit(ids[DEMO_WALLET], 1, False, None, None, {}, None)  # expires the grants, deletes the page
+    sweep = next(f for f in FUNCTIONS.values() if f.logical_id == "ExpirySweepFunction")
+    with mock.patch.object(repository, "due_wallets", lambda *_a, **_k: iter(stale)):
+        runtime.invoke(sweep, sample(sweep, ids), timeout_s=30)
+
+
 def drive(fn: Function) -> None:
     """Run the function's sample event on an empty table and on a seeded one (each path it has)."""
     if fn.logical_id == "CustomerAuthorizerFunction":  # no AWS calls; its sample token is a placeholder
@@ -231,6 +246,9 @@ def drive(fn: Function) -> None:
         return
     with moto_table() as table:
         runtime.invoke(fn, sample(fn), timeout_s=30)
+    if fn.logical_id == "ExpirySweepFunction":
+        with moto_table():
+            stale_index_copies(seed())
     with moto_table() as table:
         stream = StreamReader(table)
         ids = seed()

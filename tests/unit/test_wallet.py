@@ -362,3 +362,58 @@ def test_an_expired_wallet_with_many_expired_lots_and_a_hold_closes_before_any_w
         book.do("debit", 500, T0 + 5000)
     book.do("settle", T0 + 5000)
     assert book.wallet.status == "closed"
+
+
+# ------------------------------------------------------------------ cold lots (decision 40)
+def split(wallet: Wallet, head: int) -> Wallet:
+    """The wallet as read from its item alone: the first `head` lots, and the totals of the rest."""
+    from wallets.lots import consumption_order, summarize
+
+    ordered = consumption_order(wallet.lots.values())
+    out = wallet.fork()
+    out.lots = {lot.id: lot for lot in ordered[:head]}
+    out.cold = summarize(ordered[head:], wallet.version)
+    return out
+
+
+def ten_lots() -> Wallet:
+    book = Book(expiry_warning_days=1)
+    for n in range(10):
+        book.do("credit", 100, T0 + n, "promotional", T0 + (n + 5) * DAY_MS)
+    return book.wallet
+
+
+def test_the_totals_of_cold_lots_give_the_same_balances_and_due_time() -> None:
+    whole = ten_lots()
+    head = split(whole, 3)
+    assert head.balances() == whole.balances()
+    assert head.next_due_at() == whole.next_due_at()
+    assert head.next_expiry() == whole.next_expiry() and head.live_lots() == 10
+
+
+def test_a_command_that_reaches_cold_lots_asks_for_them_and_one_that_does_not_never_does() -> None:
+    from wallets.wallet import ColdLotsNeeded
+
+    head = split(ten_lots(), 3)
+    now = T0 + 100
+    head.fork().debit(300, now)  # the head pays: nothing more is read
+    for command in (
+        lambda w: w.debit(301, now),  # past the head
+        lambda w: w.debit(2_000, now, allow_partial=True),  # as much as there is: all of it
+        lambda w: w.settle(T0 + 8 * DAY_MS),  # a cold lot expires
+        lambda w: w.mark_warned(T0 + 7 * DAY_MS),  # a cold lot enters its warning window
+        lambda w: w.expiring_soon(T0 + 7 * DAY_MS),  # a read of credit expiring soon
+        lambda w: w.close(now),  # closing takes every lot
+    ):
+        with pytest.raises(ColdLotsNeeded):
+            command(head.fork())
+
+
+def test_a_transaction_has_room_for_the_effects_the_pages_and_the_request_records() -> None:
+    from wallets import items
+    from wallets.wallet import MAX_EFFECTS_PER_WRITE, MAX_LIVE_LOTS
+
+    request_records = 5  # idempotency, reference, customer, top-up, code at most
+    assert 1 + MAX_EFFECTS_PER_WRITE + items.MAX_PAGES + request_records <= 100
+    # and the most lots a wallet may have fit in MAX_PAGES pages, so a packed wallet never needs more
+    assert -(-MAX_LIVE_LOTS // items.PAGE_LOTS) <= items.MAX_PAGES

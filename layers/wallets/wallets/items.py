@@ -21,7 +21,8 @@ Keys (pk / sk):
 Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is projected because
 PyNamoDB filters polymorphic queries on it):
   wallets: list_pk / list_sk       every wallet (list_pk WALLETS), every code (CODES), newest first
-  due:     due_shard / due_at      wallets with scheduled work (expiry, warnings, holds), sharded
+  sweep:   due_shard / due_at      wallets with scheduled work (expiry, warnings, holds), sharded,
+                                   each with a copy of its item (the sweep reads nothing else)
   topups:  work_shard / work_at    wallets due for auto top-up, top-ups left pending, payouts to resume
 """
 
@@ -43,7 +44,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from wallets.lots import Allocation, ColdLots, Lot, Scope, consumption_order, summarize
@@ -68,6 +69,11 @@ def wallet_pk(wallet_id: str) -> str:
     return f"WAL#{wallet_id}"
 
 
+def wallet_id_of(item: TableItem) -> str:
+    """The wallet an item of its partition belongs to (from its key: index copies may have no more)."""
+    return item.pk.split("#", 1)[1]
+
+
 def sortable_ms(ms: int) -> str:
     return f"{ms:015d}"
 
@@ -82,9 +88,13 @@ class WalletsIndex(GlobalSecondaryIndex["TableItem"]):
 
 
 class DueIndex(GlobalSecondaryIndex["TableItem"]):
+    """Wallets with scheduled work, each with a copy of its whole item: the sweep settles a due
+    wallet from the index alone (its write is conditioned on the version, so a copy that lags the
+    table costs a retry, never a wrong write). Decision 41."""
+
     class Meta:
-        index_name = "due"
-        projection = IncludeProjection(["kind"])
+        index_name = "sweep"
+        projection = AllProjection()
 
     due_shard = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
@@ -441,9 +451,10 @@ def _lot_in(lot_id: str, raw: dict[str, Any], scopes: dict[str, Any]) -> Lot:
 
 @dataclass
 class Layout:
-    """Where a wallet's cold lots were, as read: each page's lots (empty: the wallet had none)."""
+    """Where a wallet's lots were, as read: the item's (`head`) and each page's."""
 
     pages: dict[str, dict[str, Lot]]
+    head: dict[str, Lot]
 
 
 @dataclass
@@ -469,6 +480,16 @@ def place_lots(wallet: Wallet) -> Placement:
     if not isinstance(layout, Layout):
         return Placement(list(wallet.lots.values()), wallet.cold, [], [], None)
     held = wallet.held_by_lot()
+    cold_before = {lot_id: lot for lots in layout.pages.values() for lot_id, lot in lots.items()}
+    if (
+        wallet.lots == {**layout.head, **cold_before}
+        and set(held) <= set(layout.head)
+        and sum(1 for lot_id in layout.head if lot_id not in held) <= HEAD_MAX
+    ):  # the command changed no lot: they stay where they are
+        summary = summarize(cold_before.values(), wallet.version)
+        if summary is not None:
+            summary.pages = len(layout.pages)
+        return Placement([wallet.lots[lot_id] for lot_id in layout.head], summary, [], [], layout)
     head: list[Lot] = []
     cold: list[Lot] = []
     unheld = 0
@@ -510,7 +531,7 @@ def place_lots(wallet: Wallet) -> Placement:
     summary = summarize(cold, wallet.version)
     if summary is not None:
         summary.pages = len(kept) + len(chunks)
-    return Placement(head, summary, puts, deletes, Layout(after))
+    return Placement(head, summary, puts, deletes, Layout(after, {lot.id: copy.copy(lot) for lot in head}))
 
 
 def _cold_out(cold: ColdLots, scopes: dict[str, list[str]]) -> dict[str, Any]:
@@ -580,10 +601,11 @@ def with_pages(wallet: Wallet, pages: list[LotPageItem]) -> Wallet | None:
     ):
         return None
     full = wallet.fork()
+    head = dict(full.lots)
     for lot in found:
         full.lots[lot.id] = lot
     full.cold = None
-    full.stored = Layout(lots)
+    full.stored = Layout(lots, head)
     return full
 
 
@@ -669,7 +691,7 @@ def wallet_from_item(item: WalletItem) -> Wallet:
         settings=settings,
         lots=lots,
         cold=cold,
-        stored=Layout({}) if cold is None else None,
+        stored=Layout({}, {lot_id: copy.copy(lot) for lot_id, lot in lots.items()}) if cold is None else None,
         holds=holds,
         last_transaction_id=item.last_transaction_id,
         auto_top_up_state=plain(item.auto_top_up_state),

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ledger, payouts, repository, topups
+from wallets.items import TableItem, WalletItem, wallet_from_item, wallet_id_of
 from wallets.observability import logger, metrics
 from wallets.wallet import Entry, Wallet, balance_sign
 
@@ -43,9 +44,10 @@ def _top_up_job(deadline: float) -> dict[str, Any]:
     if failures:
         metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=failures)
     automatic: dict[str, int] = {}
-    for wallet_id in repository.due_wallets("work", clock.now_ms()):
+    for due in repository.due_wallets("work", clock.now_ms()):
         if time.monotonic() > deadline:
             break
+        wallet_id = wallet_id_of(due)
         try:
             outcome = topups.run_automatic(wallet_id)
         except Exception:
@@ -100,15 +102,21 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
         "errors": 0,
         "stopped_early": 0,
     }
-    for wallet_id in repository.due_wallets("due", now, page):
+    for due in repository.due_wallets("due", now, page):
         if deadline is not None and time.monotonic() > deadline:
             stats["stopped_early"] = 1
             return stats
-        _settle_wallet(wallet_id, stats)
+        _settle_wallet(due, stats)
     return stats
 
 
-def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
+def _settle_wallet(due: TableItem, stats: dict[str, int]) -> None:
+    """Settle one due wallet, starting from the index's copy of it (decision 41)."""
+    wallet_id = wallet_id_of(due)
+
+    def read() -> Wallet:
+        return repository.get_wallet(wallet_id)
+
     counted: dict[str, int] = {}
 
     def action(work: Wallet, now: int) -> ledger.Outcome | None:
@@ -124,7 +132,9 @@ def _settle_wallet(wallet_id: str, stats: dict[str, int]) -> None:
         return ledger.Outcome(200, {}) if entries or warned else None
 
     try:
-        ledger.run(lambda: repository.get_wallet(wallet_id), action)
+        ledger.run(
+            ledger.prefetched(wallet_from_item(due), read) if isinstance(due, WalletItem) else read, action
+        )
     except Exception:
         job_item_failed(
             "sweep", "sweep failed for a wallet; it stays due for the next run", wallet_id=wallet_id

@@ -490,7 +490,7 @@ def _load(wallet_id: str) -> Callable[[], Wallet]:
     return lambda: repository.get_wallet(wallet_id)
 
 
-def _prefetched(first: Wallet, then: Callable[[], Wallet]) -> Callable[[], Wallet]:
+def prefetched(first: Wallet, then: Callable[[], Wallet]) -> Callable[[], Wallet]:
     """A loader that hands out a wallet read together with other records once, then reads afresh."""
     pending = [first]
     return lambda: pending.pop() if pending else then()
@@ -839,7 +839,7 @@ def settle_hold(
         body["transaction"] = views.transaction_body(work.id, work.currency, entry)
         return Outcome(200, body)
 
-    return run(_prefetched(wallet, _load(wallet_id)), action, idem=idem)
+    return run(prefetched(wallet, _load(wallet_id)), action, idem=idem)
 
 
 def get_hold(wallet_id: str, hold_id: str) -> dict[str, Any]:
@@ -899,4 +899,4 @@ def refund(
         entry = work.refund(original, state["refunded"], now, amount, reason=reason, metadata=metadata)
         return _entry_outcome(work, entry)
 
-    return run(_prefetched(wallet, load), action, idem=idem)
+    return run(prefetched(wallet, load), action, idem=idem)

@@ -263,9 +263,9 @@ def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any
     return with_cold(wallet), differ
 
 
-def due_wallets(index: str, now: int, page: int = 100) -> Iterator[str]:
-    """Ids of the wallets due at `now` in a sparse, sharded index: "due" (expiry sweep) or "work"
-    (automatic top-up).
+def due_wallets(index: str, now: int, page: int = 100) -> Iterator[TableItem]:
+    """The wallets due at `now` in a sparse, sharded index, as the index has them: "due" (the expiry
+    sweep; a copy of the whole item, eventually consistent) or "work" (automatic top-up; keys only).
 
     Lazily, one wallet from each shard in turn, starting at a shard that moves on every minute, and
     following every page: wallets that stay due cannot hold back the others of their shard, and no
@@ -277,14 +277,13 @@ def due_wallets(index: str, now: int, page: int = 100) -> Iterator[str]:
         else (WalletItem.work_index, WalletItem.work_at)
     )
 
-    def shard(number: int) -> Iterator[str]:
+    def shard(number: int) -> Iterator[TableItem]:
         start = None
         while True:
             result = source.query(
                 f"{number:02d}", due_at <= sortable_ms(now), limit=page, last_evaluated_key=start
             )
-            for key in result:
-                yield key.pk.split("#", 1)[1]
+            yield from result
             start = result.last_evaluated_key
             if not start:
                 return
@@ -293,9 +292,9 @@ def due_wallets(index: str, now: int, page: int = 100) -> Iterator[str]:
     shards = deque(shard((first + i) % DUE_SHARDS) for i in range(DUE_SHARDS))
     while shards:
         current = shards.popleft()
-        wallet_id = next(current, None)
-        if wallet_id is not None:
-            yield wallet_id
+        found = next(current, None)
+        if found is not None:
+            yield found
             shards.append(current)
 
 
