@@ -160,10 +160,10 @@ class WalletItem(TableItem, discriminator="wallet"):
 
 
 class LotPageItem(TableItem, discriminator="lot_page"):
-    """A page of a wallet's cold lots, written in the same transaction as the wallet item."""
+    """A page of a wallet's cold lots, written in the same transaction as the wallet item. Lots name
+    their scope by key; the wallet item's `scopes` holds each one (the cold totals name them all)."""
 
     lots = MapAttribute[str, Any](default=dict)
-    scopes = MapAttribute[str, Any](default=dict)
     version = NumberAttribute()  # the wallet version that wrote it
 
 
@@ -520,13 +520,8 @@ def place_lots(wallet: Wallet) -> Placement:
     after = dict(kept)
     for name, chunk in zip(names, chunks, strict=True):
         after[name] = {lot.id: copy.copy(lot) for lot in chunk}
-        scopes: dict[str, list[str]] = {}
-        lots = {lot.id: _lot_out(lot, scopes) for lot in chunk}
-        puts.append(
-            LotPageItem(
-                wallet_pk(wallet.id), f"LOTS#{name}", lots=lots, scopes=scopes, version=wallet.version
-            )
-        )
+        lots = {lot.id: _lot_out(lot, {}) for lot in chunk}
+        puts.append(LotPageItem(wallet_pk(wallet.id), f"LOTS#{name}", lots=lots, version=wallet.version))
     deletes = [f"LOTS#{name}" for name in free[len(chunks) :]]
     summary = summarize(cold, wallet.version)
     if summary is not None:
@@ -588,9 +583,9 @@ def with_pages(wallet: Wallet, pages: list[LotPageItem]) -> Wallet | None:
     cold = wallet.cold
     if cold is None:
         return wallet
+    scopes = {scope_key(scope): list(scope) for scope in cold.by_scope if scope is not None}
     lots: dict[str, dict[str, Lot]] = {}
     for page in pages:
-        scopes = plain(page.scopes) or {}
         lots[page.sk.split("#", 1)[1]] = {k: _lot_in(k, v, scopes) for k, v in plain(page.lots).items()}
     found = [lot for page_lots in lots.values() for lot in page_lots.values()]
     if (
