@@ -417,3 +417,20 @@ def test_a_transaction_has_room_for_the_effects_the_pages_and_the_request_record
     assert 1 + MAX_EFFECTS_PER_WRITE + items.MAX_PAGES + request_records <= 100
     # and the most lots a wallet may have fit in MAX_PAGES pages, so a packed wallet never needs more
     assert -(-MAX_LIVE_LOTS // items.PAGE_LOTS) <= items.MAX_PAGES
+
+
+def test_credit_that_expired_while_held_expires_before_an_expired_wallet_closes() -> None:
+    """A wallet expiring with more holds than one write releases: what the last holds free of a lot
+    that expired meanwhile leaves in an expiry entry, not as forfeited in the close."""
+    from wallets.wallet import MAX_SETTLED_PER_WRITE
+
+    book = Book()
+    book.do("credit", 1_000, T0, "promotional", T0 + DAY_MS)  # expires before the wallet does
+    for _ in range(MAX_SETTLED_PER_WRITE + 5):
+        book.do("hold", 10, T0 + 1, T0 + 20 * DAY_MS)
+    book.do("configure", T0 + 2, None, None, expires_at=T0 + 2 * DAY_MS)
+    while book.wallet.status != "closed":  # the sweep's steps
+        book.do("settle", T0 + 3 * DAY_MS)
+    close = next(e for e in book.entries if e.type == "close")
+    expired = sum(e.amount for e in book.entries if e.type == "expiry")
+    assert (expired, close.details["forfeited"], close.amount) == (1_000, 0, 0)

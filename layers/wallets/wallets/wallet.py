@@ -426,6 +426,22 @@ class Wallet:
             if hold.expired(now):
                 self._release(hold, now, "expired", reason="expired")
                 released += 1
+        expired = self._expire_lots(now)
+        if self.expired(now):
+            # The wallet's own expiry: it closes as `close` would, its holds released first (at most
+            # `limit` of them per write, like expired holds; the close waits for the last one).
+            for hold in sorted(self.holds.values(), key=lambda h: h.id):
+                if limit is not None and released >= limit:
+                    return released + expired
+                self._release(hold, now, "released", reason="wallet_expired")
+                released += 1
+            expired += self._expire_lots(now)  # what those holds freed of expired lots expires
+            self._close_out(now, "expired")
+            return released + expired + 1
+        return released + expired
+
+    def _expire_lots(self, now: int) -> int:
+        """Expire the unheld part of every expired lot in ONE entry; returns how many lots."""
         held = self.held_by_lot()
         expired = [
             lot.portion(lot.remaining - held.get(lot.id, 0))
@@ -435,17 +451,7 @@ class Wallet:
         if expired:
             self._take(expired)
             self._record("expiry", total(expired), now, allocations=expired, reason="expired")
-        if self.expired(now):
-            # The wallet's own expiry: it closes as `close` would, its holds released first (at most
-            # `limit` of them per write, like expired holds; the close waits for the last one).
-            for hold in sorted(self.holds.values(), key=lambda h: h.id):
-                if limit is not None and released >= limit:
-                    return released + len(expired)
-                self._release(hold, now, "released", reason="wallet_expired")
-                released += 1
-            self._close_out(now, "expired")
-            return released + len(expired) + 1
-        return released + len(expired)
+        return len(expired)
 
     def in_warning_window(self, lot: Lot, now: int) -> bool:
         warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
