@@ -424,11 +424,15 @@ def print_wcu() -> None:
     print("\n## A debit's write units vs live lots (goal: <= 8 WCU whatever the number of live lots)\n")
     print(
         "| live lots | wallet item bytes | est. WCU of a debit | goal met "
-        "| mean WCU of debits spending a lot each | mean read requests of those |"
+        "| + the sweep index's copy (decision 41) | mean WCU of debits spending a lot each "
+        "| mean read requests of those |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for lots, size, wcu, mean, reads in wcu_per_debit((1, 100, 1000)):
-        print(f"| {lots} | {size:,} | {wcu:g} | {'yes' if wcu <= 8 else 'no'} | {mean:.1f} | {reads:.2f} |")
+        copy = -(-size // 1024)  # a non-transactional write of the item's size, while it is due
+        print(
+            f"| {lots} | {size:,} | {wcu:g} | {'yes' if wcu <= 8 else 'no'} | {copy} | {mean:.1f} | {reads:.2f} |"
+        )
 
 
 def print_imports(repeat: int) -> None:
