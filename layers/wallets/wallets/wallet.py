@@ -209,9 +209,9 @@ class Wallet:
 
     def fork(self) -> Wallet:
         """A working copy for one command attempt; the original stays as read."""
-        stored, self.stored = self.stored, None
-        clone = copy.deepcopy(self)
-        self.stored = clone.stored = stored
+        # Storage's notes are shared, not copied (the memo maps them to themselves): no command
+        # changes them, and the pages they describe can be large.
+        clone = copy.deepcopy(self, {id(self.stored): self.stored})
         clone.effects = Effects()
         return clone
 
