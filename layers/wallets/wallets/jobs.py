@@ -87,7 +87,7 @@ def run_triggered_top_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def sweep(now: int | None = None, deadline: float | None = None, page: int = 100) -> dict[str, int]:
     """Expire due lots, release due holds and send expiry warnings, wallet by wallet.
 
-    Work is found through the sparse, sharded `due` index (wallets whose next scheduled item is due),
+    Work is found through the sparse, sharded `sweep` index (wallets whose next scheduled item is due),
     so the reads grow with the due items, not with the table; shards take turns (`due_wallets`).
     Each wallet is settled with the same code every write uses, in one conditional transaction: two
     sweeps at once settle each item once.

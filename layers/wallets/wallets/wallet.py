@@ -1,7 +1,9 @@
 """The wallet aggregate: status, settings, live lots, pending holds and the ledger entries a command adds.
 
-Everything a balance decision needs lives in this one object (stored as one DynamoDB item), so a
-command is: read the item, run a pure method here, write the result with a condition on `version`.
+Everything a balance decision needs lives in this one object (stored as one DynamoDB item, its
+colder lots summed in it and kept in pages: `cold`, decision 40), so a command is: read the item,
+run a pure method here (which asks for the cold lots, `ColdLotsNeeded`, when it reaches them),
+write the result with a condition on `version`.
 Every method takes `now` and first settles what is due (expired lots, expired holds), so the ledger
 always records expiry before anything that happens after it, and `balance_after` replays exactly.
 """
@@ -43,7 +45,7 @@ def balance_sign(entry: Entry) -> int | None:
 
 DEFAULT_HOLD_MS = 7 * DAY_MS
 MAX_HOLD_MS = 30 * DAY_MS
-# One wallet is one DynamoDB item (400 KB) and one transaction holds at most 100 items; see
+# A wallet item holds at most 400 KB and one transaction at most 100 items; see
 # docs/decisions.md ("Every command fits DynamoDB's limits") for how these maxima were chosen.
 MAX_LIVE_LOTS = 1000
 MAX_PENDING_HOLDS = 50
