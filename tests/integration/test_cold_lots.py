@@ -147,3 +147,15 @@ def test_racing_payments_on_cold_lots_never_overdraw(table: str) -> None:
     assert sum(paid) <= 1000 and ledger.get_wallet(wid)["balance"] == 1000 - sum(paid)
     assert sum(paid) > 500, "the race never went far into the cold lots"
     check(wid)
+
+
+def test_pages_moved_by_a_later_write_are_read_again_even_with_a_new_scope(table: str) -> None:
+    # GIVEN a wallet read before a write that pages lots of a scope its totals did not name yet
+    wid = hundred_lots("cus_moved")
+    stale = repository.get_wallet(wid)
+    later = clock.now_ms() + 60 * 86_400_000
+    bulk_credit(wid, [(5, later + n * MINUTE) for n in range(20)], "promotional", [("vip",)])
+    newer = list(LotPageItem.query(wallet_pk(wid), LotPageItem.sk.startswith("LOTS#"), consistent_read=True))
+    # WHEN its pages are read THEN the mismatch is seen (nothing raised) and both are read again
+    assert items.with_pages(stale, newer) is None
+    assert repository.with_cold(stale).balances().balance == 1_100

@@ -583,17 +583,15 @@ def with_pages(wallet: Wallet, pages: list[LotPageItem]) -> Wallet | None:
     cold = wallet.cold
     if cold is None:
         return wallet
+    if len(pages) != cold.pages or any(int(page.version) > cold.version for page in pages):
+        return None
     scopes = {scope_key(scope): list(scope) for scope in cold.by_scope if scope is not None}
-    lots: dict[str, dict[str, Lot]] = {}
-    for page in pages:
-        lots[page.sk.split("#", 1)[1]] = {k: _lot_in(k, v, scopes) for k, v in plain(page.lots).items()}
+    raw = [(page.sk.split("#", 1)[1], plain(page.lots)) for page in pages]
+    if any("p" in data and data["p"] not in scopes for _, lots_ in raw for data in lots_.values()):
+        return None  # a scope the totals do not name: a later write put it there
+    lots = {name: {k: _lot_in(k, v, scopes) for k, v in lots_.items()} for name, lots_ in raw}
     found = [lot for page_lots in lots.values() for lot in page_lots.values()]
-    if (
-        len(pages) != cold.pages
-        or any(int(page.version) > cold.version for page in pages)
-        or len(found) != cold.count
-        or sum(lot.remaining for lot in found) != cold.balance
-    ):
+    if len(found) != cold.count or sum(lot.remaining for lot in found) != cold.balance:
         return None
     full = wallet.fork()
     head = dict(full.lots)
