@@ -228,6 +228,23 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
         assert (status, answer["outcome"]) == (200, "settled"), answer
 
 
+@contextlib.contextmanager
+def pages_moved_once() -> Iterator[None]:
+    """The first read of a wallet's lot pages finds them moved by a write since the wallet was read
+    (as a race would): the function reads the wallet again (GetItem), then its pages."""
+    real = repository.with_pages
+    moved: list[bool] = []
+
+    def with_pages(wallet: Any, pages: Any) -> Any:
+        if not moved and wallet.cold is not None:
+            moved.append(True)
+            return None
+        return real(wallet, pages)
+
+    with mock.patch.object(repository, "with_pages", with_pages):
+        yield
+
+
 def stale_index_copies(ids: dict[str, str]) -> None:
     """The sweep given index copies that lag the table: the demo wallet's names a page that a later
     write deleted, so the sweep reads the wallet itself (GetItem) and finds nothing left to do."""
@@ -263,7 +280,8 @@ def drive(fn: Function) -> None:
             body = json.dumps({"DDBStreamBatchInfo": info})
             runtime.invoke(fn, {"Records": [{"messageId": "m", "body": body}]})
         if fn.logical_id not in ("PublishEventsFunction", "RedriveEventsFunction", "StripeWebhookFunction"):
-            runtime.invoke(fn, sample(fn, ids), timeout_s=30)
+            with pages_moved_once():
+                runtime.invoke(fn, sample(fn, ids), timeout_s=30)
             if fn.routes and fn.routes[0].method == "POST":  # its retry, answered from the record
                 runtime.invoke(fn, sample(fn, ids), timeout_s=30)
             for method, path, body in OTHER_PATHS.get(fn.logical_id, []):
