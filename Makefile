@@ -124,8 +124,12 @@ openapi-check: $(VENV)/.installed
 requirements: $(VENV)/.installed
 	$(PY) -m local.requirements > layers/wallets/requirements.txt
 
+# Lambda's code directories are read-only, so a package without bytecode compiles every module on
+# every cold start: compile it with the runtime's Python (hash-checked, as zip timestamps are not
+# kept) into what sam build made (docs/decisions.md 42).
 build: $(SAM_VENV)/.installed
 	PYENV_VERSION=3.11.7:3.13.0 $(SAM) build
+	PYENV_VERSION=3.11.7:3.13.0 python3.13 -m compileall -q -j 0 --invalidation-mode checked-hash .aws-sam/build
 
 invoke: $(VENV)/.installed
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json"; exit 2)

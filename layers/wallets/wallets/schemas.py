@@ -763,6 +763,8 @@ class BalanceList(_List):
 
 
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, like every model here
+
     type: str
     message: str
     details: dict[str, Any] = {}
@@ -771,16 +773,19 @@ class ErrorBody(BaseModel):
 class GatewayMessage(BaseModel):
     """API Gateway's own answers (an authorizer's 401, an unknown route's 403)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     message: str | None
 
 
 class ErrorOutput(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     error: ErrorBody
 
 
 class WebhookReceipt(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     received: bool
     outcome: str  # settled | failed | refunded | pending | unchanged | ignored
-
-
-WalletOutput.model_rebuild()
