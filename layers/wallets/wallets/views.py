@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallets.clock import DAY_MS, to_iso
+from wallets.clock import to_iso
 from wallets.lots import FUNDING_TYPES, by_scope, consumption_order
 from wallets.money import format_amount
 from wallets.wallet import Entry, Wallet
@@ -168,7 +168,7 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
 def lots_body(wallet: Wallet, now: int) -> dict[str, Any]:
     """Live lots of a settled wallet, in consumption order (the order debits spend them)."""
     held = wallet.held_by_lot()
-    warn_ms = int(wallet.settings.get("expiry_warning_days") or 0) * DAY_MS
+    warn_ms = wallet.warn_ms()
     data = []
     for lot in consumption_order(wallet.lots.values()):
         data.append(

@@ -287,10 +287,14 @@ class Wallet:
         clone.settle(now, limit=None)
         return clone
 
+    def warn_ms(self) -> int:
+        """How long before a lot expires it is warned of and counted as expiring soon (0: never)."""
+        return int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+
     def expiring_soon(self, now: int) -> int:
         """Credit inside the expiry warning window (of a settled wallet): cold lots inside it are
         read for it (the totals do not say when each cold lot expires)."""
-        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        warn_ms = self.warn_ms()
         cold = self.cold
         if cold is not None and cold.next_expiry is not None and now >= cold.next_expiry - warn_ms:
             raise ColdLotsNeeded()
@@ -312,7 +316,7 @@ class Wallet:
         times: list[int] = [h.expires_at for h in self.holds.values()]
         if self.expires_at is not None and self.status != CLOSED:
             times.append(self.expires_at)
-        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        warn_ms = self.warn_ms()
         held = self.held_by_lot()
         for lot in self.lots.values():
             if lot.expires_at is None:
@@ -456,12 +460,12 @@ class Wallet:
         return len(expired)
 
     def in_warning_window(self, lot: Lot, now: int) -> bool:
-        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        warn_ms = self.warn_ms()
         return bool(warn_ms) and lot.expires_at is not None and now >= lot.expires_at - warn_ms
 
     def mark_warned(self, now: int) -> list[Lot]:
         """Lots entering the expiry warning window; each is warned once (wallet.credit_expiring)."""
-        warn_ms = int(self.settings.get("expiry_warning_days") or 0) * DAY_MS
+        warn_ms = self.warn_ms()
         cold = self.cold
         if (
             cold is not None
