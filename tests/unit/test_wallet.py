@@ -397,6 +397,7 @@ def test_a_command_that_reaches_cold_lots_asks_for_them_and_one_that_does_not_ne
     head = split(ten_lots(), 3)
     now = T0 + 100
     head.fork().debit(300, now)  # the head pays: nothing more is read
+    assert head.available_for(None, now) == 1_000  # and what could pay is known from the totals
     for command in (
         lambda w: w.debit(301, now),  # past the head
         lambda w: w.debit(2_000, now, allow_partial=True),  # as much as there is: all of it

@@ -27,6 +27,11 @@ def is_withdrawable(funding_type: str) -> bool:
     return funding_type in WITHDRAWABLE
 
 
+def pays_for(scope: Scope, category: str | None) -> bool:
+    """Whether credit of this scope pays for a charge of `category` (unscoped credit pays for any)."""
+    return scope is None or (category is not None and category in scope)
+
+
 @dataclass
 class Lot:
     id: str
@@ -51,7 +56,7 @@ class Lot:
         )
 
     def pays_for(self, category: str | None) -> bool:
-        return self.applies_to is None or (category is not None and category in self.applies_to)
+        return pays_for(self.applies_to, category)
 
     def expired(self, now: int) -> bool:
         """Expiry is exact to the millisecond: at `expires_at` the credit is already gone."""

@@ -16,7 +16,17 @@ from typing import Any
 
 from wallets import errors, ids
 from wallets.clock import DAY_MS
-from wallets.lots import Allocation, ColdLots, Lot, Scope, allocate, by_type, consumption_key, total
+from wallets.lots import (
+    Allocation,
+    ColdLots,
+    Lot,
+    Scope,
+    allocate,
+    by_type,
+    consumption_key,
+    pays_for,
+    total,
+)
 
 ACTIVE, FROZEN, CLOSED = "active", "frozen", "closed"
 STATUSES = (ACTIVE, FROZEN, CLOSED)
@@ -791,8 +801,12 @@ class Wallet:
         )
 
     def available_for(self, category: str | None, now: int) -> int:
-        """What a debit or hold naming `category` could take now (unscoped and matching lots)."""
-        return total(self._allocate(10**18, now, category=category))
+        """What a debit or hold naming `category` could take now (unscoped and matching lots) of a
+        settled wallet: cold lots count by their totals (settled, none has expired or is held)."""
+        read = total(allocate(self.lots.values(), 10**18, now, self.held_by_lot(), category=category))
+        if self.cold is None:
+            return read
+        return read + sum(amount for scope, amount in self.cold.by_scope.items() if pays_for(scope, category))
 
     def void(self, amount: int, now: int, funding_type: str | None = None, **fields: Any) -> Entry:
         self.settle(now)
