@@ -54,6 +54,18 @@ def test_sweep_expires_due_lots_and_holds_once(table: str) -> None:
     check(wid)
 
 
+def test_sweep_counts_every_step_of_a_wallet_settled_in_several(table: str) -> None:
+    """45 expired holds take three writes (20 per write): the run's counts are all three steps'."""
+    wid = wallet_with([], cash=4500)
+    for _ in range(45):
+        ledger.create_hold(wid, 100, clock.now_ms() + 5_000, None, None, {}, None)
+    clock.advance(10)
+    stats = jobs.sweep()
+    assert (stats["wallets"], stats["expired_holds"]) == (1, 45)
+    assert [e.type for e in repository.all_entries(wid)].count("release") == 45
+    check(wid)
+
+
 def test_two_sweeps_at_once_settle_each_item_once(table: str) -> None:
     ids = [wallet_with([5, 6], customer=f"cus_{i}") for i in range(4)]
     clock.advance(10)

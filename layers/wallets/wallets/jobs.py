@@ -5,6 +5,7 @@ unfinished work is simply still due), and stops before the Lambda deadline."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -117,23 +118,27 @@ def _settle_wallet(due: TableItem, stats: dict[str, int]) -> None:
     def read() -> Wallet:
         return repository.get_wallet(wallet_id)
 
-    counted: dict[str, int] = {}
+    counted: Counter[str] = Counter()
 
     def action(work: Wallet, now: int) -> ledger.Outcome | None:
         work.settle(now)
         warned = work.mark_warned(now)
+        return ledger.Outcome(200, {}) if work.effects.entries or warned else None
+
+    def count(work: Wallet) -> None:  # each write that landed, steps of a backlog included
         entries = work.effects.entries
         counted.update(
             expired_lots=sum(len(e.allocations) for e in entries if e.type == "expiry"),
             expired_holds=sum(1 for e in entries if e.type == "release"),
             expired_wallets=sum(1 for e in entries if e.type == "close"),
-            warnings=len(warned),
+            warnings=len(work.effects.warned),
         )
-        return ledger.Outcome(200, {}) if entries or warned else None
 
     try:
         ledger.run(
-            ledger.prefetched(wallet_from_item(due), read) if isinstance(due, WalletItem) else read, action
+            ledger.prefetched(wallet_from_item(due), read) if isinstance(due, WalletItem) else read,
+            action,
+            committed=count,
         )
     except Exception:
         job_item_failed(

@@ -238,11 +238,13 @@ def run(
     idem: Idempotency | None = None,
     reference: Reference | None = None,
     new_wallet: bool = False,
+    committed: Callable[[Wallet], None] | None = None,
 ) -> Response:
     """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry.
 
     What the caller gets back is the outcome of the attempt that committed, never of one that was
     cancelled: an action must not leave anything behind for the caller except through its Outcome.
+    `committed` sees each write that landed (with its effects), steps of a backlog included.
     """
     wallet = load()
     wallet_id = None if new_wallet else wallet.id
@@ -306,6 +308,8 @@ def run(
             wallet = load()
             attempt += 1
             continue
+        if committed is not None:
+            committed(work)
         if not outcome.step:
             return outcome.status, outcome.body
         wallet = work  # committed: the next step plans on it (its version is the new one)
