@@ -26,7 +26,7 @@ def handle_me_list_holds(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HoldList:
     wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return customer_api.masked(ledger.list_holds(wallet.id, status, limit, cursor))  # type: ignore[no-any-return]
+    return customer_api.masked(ledger.list_holds(wallet.id, status, limit, cursor, wallet))  # type: ignore[no-any-return]
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -21,7 +21,7 @@ app = build_resolver()
 )
 def handle_me_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
     wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return ledger.list_lots(wallet.id)  # type: ignore[return-value]
+    return ledger.list_lots(wallet.id, wallet)  # type: ignore[return-value]
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -27,7 +27,7 @@ def handle_me_list_transactions(
 ) -> TransactionList:
     wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
     return customer_api.masked(  # type: ignore[no-any-return]
-        ledger.list_transactions(wallet.id, type, None, None, limit, cursor)
+        ledger.list_transactions(wallet.id, type, None, None, limit, cursor, wallet)
     )
 
 

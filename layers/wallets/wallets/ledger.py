@@ -708,9 +708,11 @@ def customer_balance(customer_id: str, currency: str) -> dict[str, Any]:
     return views.balance_body(shown(repository.get_wallet(wallet_id), clock.now_ms()))
 
 
-def list_lots(wallet_id: str) -> dict[str, Any]:
+def list_lots(wallet_id: str, wallet: Wallet | None = None) -> dict[str, Any]:
+    """The live lots. Here and in the other lists, `wallet` is the wallet when the caller has read it
+    already (the customer API's ownership check has), so it is not read twice."""
     now = clock.now_ms()
-    return views.lots_body(repository.with_cold(repository.get_wallet(wallet_id)).view(now), now)
+    return views.lots_body(repository.with_cold(wallet or repository.get_wallet(wallet_id)).view(now), now)
 
 
 def get_transaction(wallet_id: str, transaction_id: str) -> dict[str, Any]:
@@ -725,8 +727,9 @@ def list_transactions(
     created_before: int | None,
     limit: int,
     cursor: str | None,
+    wallet: Wallet | None = None,
 ) -> dict[str, Any]:
-    wallet = repository.get_wallet(wallet_id)
+    wallet = wallet or repository.get_wallet(wallet_id)
     # Ids are time-sortable, so a time window is a key range, not a filter.
     low = f"TXN#txn_{ids.ulid(created_after + 1)[:10]}" if created_after is not None else "TXN#"
     high = f"TXN#txn_{ids.ulid(created_before)[:10]}" if created_before is not None else "TXN#~"
@@ -851,8 +854,10 @@ def get_hold(wallet_id: str, hold_id: str) -> dict[str, Any]:
     return _hold_view(wallet, item, clock.now_ms())
 
 
-def list_holds(wallet_id: str, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
-    wallet = repository.get_wallet(wallet_id)
+def list_holds(
+    wallet_id: str, status: str | None, limit: int, cursor: str | None, wallet: Wallet | None = None
+) -> dict[str, Any]:
+    wallet = wallet or repository.get_wallet(wallet_id)
     now = clock.now_ms()
     # `expired` may still be stored as pending (sweep not run): filter after computing the status.
     stored = {"expired": None, "pending": "pending"}.get(status or "", status)
