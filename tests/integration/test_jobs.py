@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from wallets import clock, jobs, ledger, repository
+from wallets import clock, errors, jobs, ledger, repository
 from wallets.items import (
     TransactionItem,
     WalletItem,
@@ -64,6 +64,39 @@ def test_sweep_counts_every_step_of_a_wallet_settled_in_several(table: str) -> N
     assert (stats["wallets"], stats["expired_holds"]) == (1, 45)
     assert [e.type for e in repository.all_entries(wid)].count("release") == 45
     check(wid)
+
+
+def test_sweep_counts_a_lot_once_though_each_step_expires_part_of_it(table: str) -> None:
+    """A lot held by 45 holds: each step's releases free part of it, which expires in that step."""
+    wid = wallet_with([10], cash=0)
+    ledger.credit(wid, 4400, "promotional", clock.now_ms() + 10_000, None, None, {}, None)
+    for _ in range(45):
+        ledger.create_hold(wid, 100, clock.now_ms() + 20_000, None, None, {}, None)
+    clock.advance(30)
+    stats = jobs.sweep()
+    assert (stats["expired_holds"], stats["expired_lots"]) == (45, 2)
+    check(wid)
+
+
+def test_sweep_counts_the_steps_that_landed_before_one_failed(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid = wallet_with([], cash=4500)
+    for _ in range(45):
+        ledger.create_hold(wid, 100, clock.now_ms() + 5_000, None, None, {}, None)
+    clock.advance(10)
+    commit, calls = repository.commit, []
+
+    def second_fails(plan: Any, token: str | None = None) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise errors.Unavailable("DynamoDB did not answer")
+        commit(plan, token)
+
+    monkeypatch.setattr(repository, "commit", second_fails)
+    stats = jobs.sweep()
+    assert (stats["expired_holds"], stats["errors"], stats["wallets"]) == (20, 1, 0)
+    assert [e.type for e in repository.all_entries(wid)].count("release") == 20
 
 
 def test_two_sweeps_at_once_settle_each_item_once(table: str) -> None:

@@ -119,6 +119,7 @@ def _settle_wallet(due: TableItem, stats: dict[str, int]) -> None:
         return repository.get_wallet(wallet_id)
 
     counted: Counter[str] = Counter()
+    expired: set[str] = set()  # lots, once each: every step of a backlog may expire part of one
 
     def action(work: Wallet, now: int) -> ledger.Outcome | None:
         work.settle(now)
@@ -127,8 +128,8 @@ def _settle_wallet(due: TableItem, stats: dict[str, int]) -> None:
 
     def count(work: Wallet) -> None:  # each write that landed, steps of a backlog included
         entries = work.effects.entries
+        expired.update(a.lot_id for e in entries if e.type == "expiry" for a in e.allocations)
         counted.update(
-            expired_lots=sum(len(e.allocations) for e in entries if e.type == "expiry"),
             expired_holds=sum(1 for e in entries if e.type == "release"),
             expired_wallets=sum(1 for e in entries if e.type == "close"),
             warnings=len(work.effects.warned),
@@ -145,9 +146,10 @@ def _settle_wallet(due: TableItem, stats: dict[str, int]) -> None:
             "sweep", "sweep failed for a wallet; it stays due for the next run", wallet_id=wallet_id
         )
         stats["errors"] += 1
-        return
-    stats["wallets"] += 1
-    for k, v in counted.items():
+    else:
+        stats["wallets"] += 1
+    counted["expired_lots"] = len(expired)
+    for k, v in counted.items():  # what landed counts, even when a later step failed
         stats[k] += v
 
 
