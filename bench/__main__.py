@@ -477,7 +477,7 @@ def print_imports(repeat: int) -> None:
     print(f"baseline `import boto3; boto3.client('dynamodb')`: {baseline:.0f} ms (median of {repeat})\n")
     print("| handler | import + clients ms | ratio | goal met |")
     print("|---|---|---|---|")
-    print(f"| (floor: the libraries alone, bench.FLOOR_CODE) | {floor:.0f} | {floor / baseline:.2f}x | - |")
+    print(f"| (floor: the libraries alone, FLOOR_CODE) | {floor:.0f} | {floor / baseline:.2f}x | - |")
     for name, ms in imports:
         print(f"| {name} | {ms:.0f} | {ms / baseline:.2f}x | {'yes' if ms / baseline <= 1.3 else 'no'} |")
 
