@@ -248,7 +248,7 @@ def pages_moved_once() -> Iterator[None]:
 def stale_index_copies(ids: dict[str, str]) -> None:
     """The sweep given index copies that lag the table: the demo wallet's names a page that a later
     write deleted, so the sweep reads the wallet itself (GetItem) and finds nothing left to do."""
-    stale = list(repository.due_wallets("due", clock.now_ms()))
+    stale = list(repository.due_wallets("sweep", clock.now_ms()))
     ledger.debit(ids[DEMO_WALLET], 1, False, None, None, {}, None)  # expires the grants, deletes the page
     sweep = next(f for f in FUNCTIONS.values() if f.logical_id == "ExpirySweepFunction")
     with mock.patch.object(repository, "due_wallets", lambda *_a, **_k: iter(stale)):

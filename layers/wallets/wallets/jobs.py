@@ -103,7 +103,7 @@ def sweep(now: int | None = None, deadline: float | None = None, page: int = 100
         "errors": 0,
         "stopped_early": 0,
     }
-    for due in repository.due_wallets("due", now, page):
+    for due in repository.due_wallets("sweep", now, page):
         if deadline is not None and time.monotonic() > deadline:
             stats["stopped_early"] = 1
             return stats

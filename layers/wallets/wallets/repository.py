@@ -264,18 +264,17 @@ def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any
 
 
 def due_wallets(index: str, now: int, page: int = 100) -> Iterator[TableItem]:
-    """The wallets due at `now` in a sparse, sharded index, as the index has them: "due" (the expiry
+    """The wallets due at `now` in a sparse, sharded index, as the index has them: "sweep" (the expiry
     sweep; a copy of the whole item, eventually consistent) or "work" (automatic top-up; keys only).
 
     Lazily, one wallet from each shard in turn, starting at a shard that moves on every minute, and
     following every page: wallets that stay due cannot hold back the others of their shard, and no
     shard waits behind another's backlog when a run stops at its deadline."""
     bind()
-    source, due_at = (
-        (WalletItem.due_index, WalletItem.due_at)
-        if index == "due"
-        else (WalletItem.work_index, WalletItem.work_at)
-    )
+    source, due_at = {
+        "sweep": (WalletItem.due_index, WalletItem.due_at),
+        "work": (WalletItem.work_index, WalletItem.work_at),
+    }[index]
 
     def shard(number: int) -> Iterator[TableItem]:
         start = None
