@@ -216,7 +216,11 @@ def cold_imports(repeat: int) -> tuple[float, float, list[tuple[str, float]]]:
 
     With the layer's and the handlers' bytecode compiled first, as `make build` ships it (Lambda's code
     directories are read-only, so a package without it compiles every module on every cold start)."""
-    built = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        return _cold_imports(Path(tmp), repeat)
+
+
+def _cold_imports(built: Path, repeat: int) -> tuple[float, float, list[tuple[str, float]]]:
     for part in ("layers", "functions"):
         shutil.copytree(ROOT / part, built / part, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(built)], check=True)
