@@ -141,3 +141,23 @@ def test_persistent_throttling_is_503_and_writes_nothing(
     assert (status, body["error"]["type"]) == (503, "service_unavailable")
     assert len(seen) == ledger.MAX_ATTEMPTS
     assert repository.get_wallet(funded).balances().balance == 1000
+
+
+def test_a_timeout_after_a_commit_that_deleted_lot_pages_is_recognised_as_committed(table: str) -> None:
+    # GIVEN 100 lots, most of them in pages, and a debit that empties (so deletes) at least one page
+    from tests.integration.test_cold_lots import hundred_lots, pages
+
+    wid = hundred_lots("cus_deletes")
+    before = pages(wid)
+    # WHEN its transaction commits but the answer is lost, so the identical request is sent again
+    with inject("TransactWriteItems", [commit_then_time_out]) as seen:
+        status, body = debit(wid, 500)
+    # THEN the re-send's cancellation is read against what was sent (PynamoDB sends deletes before
+    # puts): the wallet's own token marks it committed, and the debit is not planned and applied again
+    assert status == 201, body
+    assert len(seen) == 2
+    assert set(before) - set(pages(wid)), "the debit was meant to delete a page"
+    debits = [e for e in repository.all_entries(wid) if e.type == "debit"]
+    assert [e.id for e in debits] == [body["id"]]
+    assert repository.get_wallet(wid).balances().balance == 500
+    check(wid)

@@ -522,20 +522,20 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
         else WalletItem.version == plan.expected_version
     )
 
-    def fill(tx: TransactWrite, order: list[str]) -> None:
-        tx.save(item, condition=with_wallet_condition, return_values="ALL_OLD")
-        order.append("wallet")
+    def fill(tx: Sent) -> None:
+        tx.save("wallet", item, condition=with_wallet_condition, return_values="ALL_OLD")
         for n, entry in enumerate(plan.entries):
-            tx.save(entry_to_item(wallet, entry), condition=TransactionItem.pk.does_not_exist())
-            order.append("entry" if n == 0 else "entry+")
+            tx.save(
+                "entry" if n == 0 else "entry+",
+                entry_to_item(wallet, entry),
+                condition=TransactionItem.pk.does_not_exist(),
+            )
         # The wallet's version condition covers its lot pages: nothing else writes them.
         for page in placement.puts:
-            tx.save(page)
-            order.append("lot_page")
+            tx.save("lot_page", page)
         for sk in placement.deletes:
-            tx.delete(LotPageItem(wallet_pk(wallet.id), sk))
-            order.append("lot_page")
-        _fill(tx, order, plan.puts, plan.updates)
+            tx.delete("lot_page", LotPageItem(wallet_pk(wallet.id), sk))
+        _fill(tx, plan.puts, plan.updates)
 
     try:
         try:
@@ -558,8 +558,8 @@ def write(
     bind()
     token = ids.ulid()
 
-    def fill(tx: TransactWrite, order: list[str]) -> None:
-        _fill(tx, order, puts, updates)
+    def fill(tx: Sent) -> None:
+        _fill(tx, puts, updates)
 
     try:
         _transact(token, fill)
@@ -568,29 +568,53 @@ def write(
 
 
 def _fill(
-    tx: TransactWrite,
-    order: list[str],
+    tx: Sent,
     puts: list[tuple[str, TableItem, Any]],
     updates: list[tuple[str, TableItem, list[Any], Any]],
 ) -> None:
-    """Add puts then updates (PynamoDB sends them in that order), naming each in `order`."""
     for kind, put_item, condition in puts:
-        tx.save(put_item, condition=condition, return_values="ALL_OLD")
-        order.append(kind)
+        tx.save(kind, put_item, condition=condition, return_values="ALL_OLD")
     for kind, upd_item, actions, condition in updates:
-        tx.update(upd_item, actions=actions, condition=condition, add_version_condition=False)
-        order.append(kind)
+        tx.update(kind, upd_item, actions=actions, condition=condition, add_version_condition=False)
 
 
-def _transact(token: str, fill: Callable[[TransactWrite, list[str]], None]) -> None:
+class Sent:
+    """A TransactWrite that names what each of its items is, in the order PynamoDB sends them
+    (deletes, then puts, then updates, whatever order they were added in): the order of the
+    cancellation reasons, which say which item's condition failed."""
+
+    def __init__(self, tx: TransactWrite) -> None:
+        self.tx = tx
+        self.deletes: list[str] = []
+        self.puts: list[str] = []
+        self.updates: list[str] = []
+
+    def delete(self, kind: str, item: TableItem) -> None:
+        self.tx.delete(item)
+        self.deletes.append(kind)
+
+    def save(self, kind: str, item: TableItem, **kwargs: Any) -> None:
+        self.tx.save(item, **kwargs)
+        self.puts.append(kind)
+
+    def update(self, kind: str, item: TableItem, **kwargs: Any) -> None:
+        self.tx.update(item, **kwargs)
+        self.updates.append(kind)
+
+    def kinds(self) -> list[str]:
+        return self.deletes + self.puts + self.updates
+
+
+def _transact(token: str, fill: Callable[[Sent], None]) -> None:
     """One TransactWriteItems, its failure mapped to what callers act on."""
-    order: list[str] = []  # what each cancellation reason refers to, in the order sent
+    sent: Sent | None = None
     try:
         with TransactWrite(connection=connection(), client_request_token=token) as tx:
-            fill(tx, order)
+            sent = Sent(tx)
+            fill(sent)
     except (TransactWriteError, PynamoDBConnectionError) as exc:
         if isinstance(exc, TransactWriteError):
-            _raise_cancellation(exc, order, token)
+            _raise_cancellation(exc, sent.kinds() if sent else [], token)
         if response_code(exc) in AMBIGUOUS_CODES:
             raise Ambiguous() from exc
         raise
