@@ -213,6 +213,42 @@ def test_retries_only_what_may_succeed_later() -> None:
     assert closed.value.request_id == "req-1"  # answered once: a 409 is final
 
 
+def test_a_contended_wallet_is_retried_with_the_same_key_and_other_conflicts_are_final() -> None:
+    # GIVEN a server that answers concurrent_modification twice (nothing written), then wallet_closed
+    answers = iter(["concurrent_modification", "concurrent_modification", "wallet_closed"])
+    keys: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers.get("Idempotency-Key"))
+        return httpx.Response(
+            409, json={"error": {"type": next(answers), "message": "m"}}, headers={"Retry-After": "0"}
+        )
+
+    client = WalletsClient(
+        "http://api", auth=None, http_client=httpx.Client(transport=httpx.MockTransport(answer))
+    )
+    # WHEN it freezes a wallet THEN the contended answers are retried, each with the first key, and the
+    # conflict that is not contention is final
+    with pytest.raises(wc.WalletClosed):
+        client.wallets.freeze("wal_x")
+    assert len(keys) == 3 and keys[0] is not None and len(set(keys)) == 1
+    # AND contention past max_retries is the typed error
+    always = WalletsClient(
+        "http://api",
+        auth=None,
+        max_retries=1,
+        http_client=httpx.Client(
+            transport=httpx.MockTransport(
+                lambda r: httpx.Response(
+                    409, json={"error": {"type": "concurrent_modification", "message": "m"}}
+                )
+            )
+        ),
+    )
+    with pytest.raises(wc.ConcurrentModification):
+        always.wallets.debit("wal_x", 100)
+
+
 def test_gateway_answers_keep_their_message_and_odd_answers_are_wallets_errors() -> None:
     answers = iter(
         [

@@ -191,11 +191,15 @@ class Core:
 
     # ------------------------------------------------------------------ answers
     def retry_after(self, attempt: int, response: httpx.Response | None) -> float | None:
-        """Seconds to wait before retrying, or None when this outcome is final. Retried: 429, 5xx
-        and connection errors, with jittered exponential backoff (or the server's Retry-After)."""
+        """Seconds to wait before retrying, or None when this outcome is final. Retried: 429, 5xx,
+        409 `concurrent_modification` (nothing was written: the wallet changed under every attempt, or
+        a first attempt with the same key is still running) and connection errors, with jittered
+        exponential backoff (or the server's Retry-After). A retry carries the same Idempotency-Key."""
         if attempt >= self.max_retries:
             return None
-        if response is not None and not (response.status_code == 429 or response.status_code >= 500):
+        if response is not None and not (
+            response.status_code == 429 or response.status_code >= 500 or _contended(response)
+        ):
             return None
         if response is not None and response.headers.get("Retry-After", "").isdigit():
             return min(float(response.headers["Retry-After"]), 20.0)
@@ -222,3 +226,14 @@ class Core:
     @staticmethod
     def connection_error(exc: Exception) -> errors.APIConnectionError:
         return errors.APIConnectionError(f"could not reach the Wallets API: {exc}")
+
+
+def _contended(response: httpx.Response) -> bool:
+    if response.status_code != 409:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    error = body.get("error") if isinstance(body, dict) else None
+    return isinstance(error, dict) and error.get("type") == "concurrent_modification"
