@@ -15,6 +15,7 @@ from botocore.httpsession import URLLib3Session
 from moto.core.models import botocore_stubber
 from wallets import ledger, repository
 
+from tests.conftest import call
 from tests.integration.helpers import check, credit, debit, new_wallet
 
 
@@ -160,4 +161,62 @@ def test_a_timeout_after_a_commit_that_deleted_lot_pages_is_recognised_as_commit
     debits = [e for e in repository.all_entries(wid) if e.type == "debit"]
     assert [e.id for e in debits] == [body["id"]]
     assert repository.get_wallet(wid).balances().balance == 500
+    check(wid)
+
+
+def commit_then_other_write_then_time_out(write: Callable[[], Any]) -> Callable[[Any, str], Any]:
+    """The transaction commits, another write of the same wallet lands, then the answer is lost."""
+
+    def fault(request: Any, event_name: str) -> AWSResponse:
+        if botocore_stubber.enabled:
+            botocore_stubber(event_name=event_name, request=request)
+        else:
+            URLLib3Session().send(request)
+        write()  # its own TransactWriteItems passes through inject(): only the first call is faulted
+        raise ReadTimeoutError(endpoint_url="https://dynamodb")
+
+    return fault
+
+
+# A re-sent transaction proves its first attempt committed by its ClientRequestToken, stored on every
+# item it writes: DynamoDB (and DynamoDB Local) answer an identical re-send with success, but moto
+# ignores the token and cancels it on the first attempt's own items, as DynamoDB does after 10 minutes.
+def test_a_lost_answer_then_another_write_to_the_wallet_is_not_applied_again(funded: str) -> None:
+    # GIVEN a debit whose answer is lost, and a credit that lands before its re-send (so the wallet
+    # item no longer carries the debit's token)
+    fault = commit_then_other_write_then_time_out(lambda: credit(funded, 50, funding_type="cash"))
+    with inject("TransactWriteItems", [fault]):
+        status, body = debit(funded, 300)
+    # THEN the debit's entry proves the commit: answered once, applied once
+    assert status == 201, body
+    assert [e.id for e in repository.all_entries(funded) if e.type == "debit"] == [body["id"]]
+    assert repository.get_wallet(funded).balances().balance == 750
+    check(funded)
+
+
+def test_a_capture_whose_answer_is_lost_is_answered_as_captured(funded: str) -> None:
+    _, held = call("create_hold", "POST", f"/wallets/{funded}/holds", {"amount": 400})
+    fault = commit_then_other_write_then_time_out(lambda: credit(funded, 50, funding_type="cash"))
+    with inject("TransactWriteItems", [fault]):
+        status, body = call("capture_hold", "POST", f"/wallets/{funded}/holds/{held['id']}/capture", {})
+    assert status == 200, body
+    assert repository.get_wallet(funded).balances().balance == 650
+    check(funded)
+
+
+def test_a_code_whose_creation_answer_is_lost_is_answered_with_the_code(table: str) -> None:
+    with inject("TransactWriteItems", [commit_then_time_out]):
+        status, body = call("create_code", "POST", "/codes", {"amounts": {"USD": 500}})
+    assert status == 201 and body["code"], body
+    assert [c["id"] for c in call("list_codes", "GET", "/codes")[1]["data"]] == [body["id"]]
+
+
+def test_a_top_up_whose_pending_record_answer_is_lost_is_charged_once(table: str) -> None:
+    from tests.integration.test_holds_topups_refunds import top_up
+
+    wid = new_wallet()
+    with inject("TransactWriteItems", [commit_then_time_out]):
+        status, body = top_up(wid, 4000)
+    assert status == 201, body
+    assert repository.get_wallet(wid).balances().balance == 4000
     check(wid)

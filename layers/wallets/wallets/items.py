@@ -117,6 +117,9 @@ class TableItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
+    # The ClientRequestToken of the transaction that last wrote this item: the only thing a cancelled
+    # re-send may take as proof that its own earlier attempt committed (repository.Sent sets it).
+    commit_token = UnicodeAttribute(null=True)
 
 
 class WalletItem(TableItem, discriminator="wallet"):
@@ -127,9 +130,6 @@ class WalletItem(TableItem, discriminator="wallet"):
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     version = NumberAttribute()
-    # The ClientRequestToken of the transaction that wrote this version: the only thing a cancelled
-    # retry may take as proof that its own earlier attempt committed.
-    commit_token = UnicodeAttribute(null=True)
     metadata = MapAttribute[str, Any](default=dict)
     settings = MapAttribute[str, Any](default=dict)
     lots = MapAttribute[str, Any](default=dict)

@@ -32,7 +32,7 @@ from wallets.items import (
     wallet_pk,
 )
 from wallets.lots import Scope
-from wallets.repository import AlreadyCommitted, ExistingRecord, Plan, Retryable, WalletChanged, backoff
+from wallets.repository import ExistingRecord, Plan, Retryable, WalletChanged, backoff
 from wallets.wallet import MAX_SETTLED_PER_WRITE, ColdLotsNeeded, Entry, Wallet
 
 MAX_ATTEMPTS = 25
@@ -286,8 +286,6 @@ def run(
         try:
             repository.commit(plan)
             ATTEMPTS[attempt] += 1
-        except AlreadyCommitted:
-            pass
         except WalletChanged as changed:
             # Someone else's write landed first. Back off before re-planning on the newer wallet:
             # retrying at once would collide again with every other loser of the same race.

@@ -9,6 +9,7 @@ transaction are mapped back to those items, never to message text.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import random
@@ -492,7 +493,8 @@ class Retryable(Exception):
 
 
 class AlreadyCommitted(Exception):
-    """An earlier attempt of this very plan committed: the wallet carries this plan's commit token."""
+    """An earlier attempt of this very transaction committed: an item its re-send was cancelled on
+    carries the transaction's token. Handled here, as the success it is."""
 
 
 @dataclass
@@ -506,16 +508,15 @@ class Plan:
     updates: list[tuple[str, TableItem, list[Any], Any]] = field(default_factory=list)
 
 
-def commit(plan: Plan, client_request_token: str | None = None) -> None:
+def commit(plan: Plan) -> None:
     """Send the plan as one TransactWriteItems. The token is DynamoDB's ClientRequestToken and is
-    also stored on the wallet item, so an identical re-send after an ambiguous failure recognises its
-    own earlier commit (AlreadyCommitted) by that token and nothing else."""
+    also stored on every item written, so an identical re-send after an ambiguous failure recognises
+    its own earlier commit by that token and nothing else, even after later writes of the wallet."""
     bind()
-    token = client_request_token or ids.ulid()
+    token = ids.ulid()
     wallet = plan.wallet
     wallet.version = (plan.expected_version or 0) + 1
     item, placement = wallet_items(wallet)
-    item.commit_token = token
     with_wallet_condition = (
         WalletItem.pk.does_not_exist()
         if plan.expected_version is None
@@ -529,6 +530,7 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
                 "entry" if n == 0 else "entry+",
                 entry_to_item(wallet, entry),
                 condition=TransactionItem.pk.does_not_exist(),
+                return_values="ALL_OLD",
             )
         # The wallet's version condition covers its lot pages: nothing else writes them.
         for page in placement.puts:
@@ -542,6 +544,8 @@ def commit(plan: Plan, client_request_token: str | None = None) -> None:
             _transact(token, fill)
         except Ambiguous:
             _resend(lambda: _transact(token, fill))
+    except AlreadyCommitted:
+        pass
     except Exception:
         wallet.version = plan.expected_version or 0
         raise
@@ -564,7 +568,8 @@ def write(
     try:
         _transact(token, fill)
     except (Ambiguous, Retryable):
-        _resend(lambda: _transact(token, fill))
+        with contextlib.suppress(AlreadyCommitted):
+            _resend(lambda: _transact(token, fill))
 
 
 def _fill(
@@ -575,16 +580,24 @@ def _fill(
     for kind, put_item, condition in puts:
         tx.save(kind, put_item, condition=condition, return_values="ALL_OLD")
     for kind, upd_item, actions, condition in updates:
-        tx.update(kind, upd_item, actions=actions, condition=condition, add_version_condition=False)
+        tx.update(
+            kind,
+            upd_item,
+            actions=actions,
+            condition=condition,
+            add_version_condition=False,
+            return_values="ALL_OLD",
+        )
 
 
 class Sent:
-    """A TransactWrite that names what each of its items is, in the order PynamoDB sends them
-    (deletes, then puts, then updates, whatever order they were added in): the order of the
-    cancellation reasons, which say which item's condition failed."""
+    """A TransactWrite that stamps every item it writes with the transaction's token, and names what
+    each item is in the order PynamoDB sends them (deletes, then puts, then updates, whatever order
+    they were added in): the order of the cancellation reasons, which say which condition failed."""
 
-    def __init__(self, tx: TransactWrite) -> None:
+    def __init__(self, tx: TransactWrite, token: str) -> None:
         self.tx = tx
+        self.token = token
         self.deletes: list[str] = []
         self.puts: list[str] = []
         self.updates: list[str] = []
@@ -594,11 +607,12 @@ class Sent:
         self.deletes.append(kind)
 
     def save(self, kind: str, item: TableItem, **kwargs: Any) -> None:
+        item.commit_token = self.token
         self.tx.save(item, **kwargs)
         self.puts.append(kind)
 
-    def update(self, kind: str, item: TableItem, **kwargs: Any) -> None:
-        self.tx.update(item, **kwargs)
+    def update(self, kind: str, item: TableItem, *, actions: list[Any], **kwargs: Any) -> None:
+        self.tx.update(item, actions=[*actions, TableItem.commit_token.set(self.token)], **kwargs)
         self.updates.append(kind)
 
     def kinds(self) -> list[str]:
@@ -610,7 +624,7 @@ def _transact(token: str, fill: Callable[[Sent], None]) -> None:
     sent: Sent | None = None
     try:
         with TransactWrite(connection=connection(), client_request_token=token) as tx:
-            sent = Sent(tx)
+            sent = Sent(tx, token)
             fill(sent)
     except (TransactWriteError, PynamoDBConnectionError) as exc:
         if isinstance(exc, TransactWriteError):
@@ -652,15 +666,10 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
         raise Retryable(throttled=True) from exc
     if any(r.code == "TransactionConflict" for r in failed.values()):
         raise Retryable(throttled=False) from exc
-    wallet_reason = failed.get("wallet")
-    if (
-        wallet_reason is not None
-        and wallet_reason.code == "ConditionalCheckFailed"
-        and wallet_reason.raw_item
+    if token is not None and any(
+        (r.raw_item or {}).get("commit_token", {}).get("S") == token for r in failed.values()
     ):
-        stored = wallet_reason.raw_item.get("commit_token", {}).get("S")
-        if token is not None and stored == token:
-            raise AlreadyCommitted() from exc
+        raise AlreadyCommitted() from exc
     for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new", "code_hash"):
         reason = failed.get(kind)
         if reason is not None and reason.code == "ConditionalCheckFailed":
