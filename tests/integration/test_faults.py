@@ -194,6 +194,28 @@ def test_a_lost_answer_then_another_write_to_the_wallet_is_not_applied_again(fun
     check(funded)
 
 
+def test_a_lost_debit_answer_then_a_refund_of_that_debit_is_not_applied_again(funded: str) -> None:
+    # GIVEN a debit (no Idempotency-Key, no reference) whose answer is lost, and a partial refund of
+    # it that lands before the re-send: the refund rewrites the wallet and updates the debit's entry
+    def refund_the_debit() -> None:
+        (paid,) = [e for e in repository.all_entries(funded) if e.type == "debit"]
+        status, body = call(
+            "refund_transaction",
+            "POST",
+            f"/wallets/{funded}/refunds",
+            {"transaction_id": paid.id, "amount": 100},
+        )
+        assert status == 201, body
+
+    with inject("TransactWriteItems", [commit_then_other_write_then_time_out(refund_the_debit)]):
+        status, body = debit(funded, 300)
+    # THEN the entry still carries the token of the transaction that put it: one debit
+    assert status == 201, body
+    assert [e.id for e in repository.all_entries(funded) if e.type == "debit"] == [body["id"]]
+    assert repository.get_wallet(funded).balances().balance == 800
+    check(funded)
+
+
 def test_a_capture_whose_answer_is_lost_is_answered_as_captured(funded: str) -> None:
     _, held = call("create_hold", "POST", f"/wallets/{funded}/holds", {"amount": 400})
     fault = commit_then_other_write_then_time_out(lambda: credit(funded, 50, funding_type="cash"))

@@ -87,11 +87,11 @@ def test_sweep_counts_the_steps_that_landed_before_one_failed(
     clock.advance(10)
     commit, calls = repository.commit, []
 
-    def second_fails(plan: Any, token: str | None = None) -> None:
+    def second_fails(plan: Any) -> None:
         calls.append(1)
         if len(calls) == 2:
             raise errors.Unavailable("DynamoDB did not answer")
-        commit(plan, token)
+        commit(plan)
 
     monkeypatch.setattr(repository, "commit", second_fails)
     stats = jobs.sweep()

@@ -117,9 +117,12 @@ class TableItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
-    # The ClientRequestToken of the transaction that last wrote this item: the only thing a cancelled
-    # re-send may take as proof that its own earlier attempt committed (repository.Sent sets it).
+    # The ClientRequestToken of the transaction that put this item, and of the last one that updated
+    # it: the only things a cancelled re-send may take as proof that its own earlier attempt committed
+    # (repository.Sent sets them). Apart, so that updating an entry (a refund of it) keeps the proof
+    # of the transaction that put it.
     commit_token = UnicodeAttribute(null=True)
+    update_token = UnicodeAttribute(null=True)
 
 
 class WalletItem(TableItem, discriminator="wallet"):

@@ -591,9 +591,10 @@ def _fill(
 
 
 class Sent:
-    """A TransactWrite that stamps every item it writes with the transaction's token, and names what
-    each item is in the order PynamoDB sends them (deletes, then puts, then updates, whatever order
-    they were added in): the order of the cancellation reasons, which say which condition failed."""
+    """A TransactWrite that stamps every item it writes with the transaction's token (a put's
+    `commit_token`, an update's `update_token`), and names what each item is in the order PynamoDB
+    sends them (deletes, then puts, then updates, whatever order they were added in): the order of
+    the cancellation reasons, which say which condition failed."""
 
     def __init__(self, tx: TransactWrite, token: str) -> None:
         self.tx = tx
@@ -612,7 +613,7 @@ class Sent:
         self.puts.append(kind)
 
     def update(self, kind: str, item: TableItem, *, actions: list[Any], **kwargs: Any) -> None:
-        self.tx.update(item, actions=[*actions, TableItem.commit_token.set(self.token)], **kwargs)
+        self.tx.update(item, actions=[*actions, TableItem.update_token.set(self.token)], **kwargs)
         self.updates.append(kind)
 
     def kinds(self) -> list[str]:
@@ -667,7 +668,9 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
     if any(r.code == "TransactionConflict" for r in failed.values()):
         raise Retryable(throttled=False) from exc
     if token is not None and any(
-        (r.raw_item or {}).get("commit_token", {}).get("S") == token for r in failed.values()
+        (r.raw_item or {}).get(proof, {}).get("S") == token
+        for r in failed.values()
+        for proof in ("commit_token", "update_token")
     ):
         raise AlreadyCommitted() from exc
     for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new", "code_hash"):
