@@ -57,9 +57,9 @@ def test_sweep_expires_due_lots_and_holds_once(table: str) -> None:
 def test_sweep_counts_every_step_of_a_wallet_settled_in_several(table: str) -> None:
     """45 expired holds take three writes (20 per write): the run's counts are all three steps'."""
     wid = wallet_with([], cash=4500)
-    for _ in range(45):
-        ledger.create_hold(wid, 100, clock.now_ms() + 5_000, None, None, {}, None)
-    clock.advance(10)
+    for _ in range(45):  # an hour ahead: creating them may take seconds on a loaded machine
+        ledger.create_hold(wid, 100, clock.now_ms() + 3_600_000, None, None, {}, None)
+    clock.advance(3_610)
     stats = jobs.sweep()
     assert (stats["wallets"], stats["expired_holds"]) == (1, 45)
     assert [e.type for e in repository.all_entries(wid)].count("release") == 45
@@ -68,11 +68,11 @@ def test_sweep_counts_every_step_of_a_wallet_settled_in_several(table: str) -> N
 
 def test_sweep_counts_a_lot_once_though_each_step_expires_part_of_it(table: str) -> None:
     """A lot held by 45 holds: each step's releases free part of it, which expires in that step."""
-    wid = wallet_with([10], cash=0)
-    ledger.credit(wid, 4400, "promotional", clock.now_ms() + 10_000, None, None, {}, None)
-    for _ in range(45):
-        ledger.create_hold(wid, 100, clock.now_ms() + 20_000, None, None, {}, None)
-    clock.advance(30)
+    wid = wallet_with([1_800], cash=0)
+    ledger.credit(wid, 4400, "promotional", clock.now_ms() + 1_800_000, None, None, {}, None)
+    for _ in range(45):  # well ahead: creating them may take seconds on a loaded machine
+        ledger.create_hold(wid, 100, clock.now_ms() + 3_600_000, None, None, {}, None)
+    clock.advance(3_610)
     stats = jobs.sweep()
     assert (stats["expired_holds"], stats["expired_lots"]) == (45, 2)
     check(wid)
@@ -82,9 +82,9 @@ def test_sweep_counts_the_steps_that_landed_before_one_failed(
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wid = wallet_with([], cash=4500)
-    for _ in range(45):
-        ledger.create_hold(wid, 100, clock.now_ms() + 5_000, None, None, {}, None)
-    clock.advance(10)
+    for _ in range(45):  # an hour ahead: creating them may take seconds on a loaded machine
+        ledger.create_hold(wid, 100, clock.now_ms() + 3_600_000, None, None, {}, None)
+    clock.advance(3_610)
     commit, calls = repository.commit, []
 
     def second_fails(plan: Any) -> None:
