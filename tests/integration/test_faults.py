@@ -181,45 +181,35 @@ def commit_then_other_write_then_time_out(write: Callable[[], Any]) -> Callable[
 # A re-sent transaction proves its first attempt committed by its ClientRequestToken, stored on every
 # item it writes: DynamoDB (and DynamoDB Local) answer an identical re-send with success, but moto
 # ignores the token and cancels it on the first attempt's own items, as DynamoDB does after 10 minutes.
-def test_a_lost_answer_then_another_write_to_the_wallet_is_not_applied_again(funded: str) -> None:
-    # GIVEN a debit whose answer is lost, and a credit that lands before its re-send (so the wallet
-    # item no longer carries the debit's token)
-    fault = commit_then_other_write_then_time_out(lambda: credit(funded, 50, funding_type="cash"))
+def a_credit(wallet_id: str) -> None:
+    assert credit(wallet_id, 50, funding_type="cash")[0] == 201
+
+
+def a_refund_of_the_debit(wallet_id: str) -> None:
+    (paid,) = [e for e in repository.all_entries(wallet_id) if e.type == "debit"]
+    body = {"transaction_id": paid.id, "amount": 100}
+    assert call("refund_transaction", "POST", f"/wallets/{wallet_id}/refunds", body)[0] == 201
+
+
+@pytest.mark.parametrize(("other_write", "balance"), [(a_credit, 750), (a_refund_of_the_debit, 800)])
+def test_a_lost_debit_answer_then_another_write_is_not_applied_again(
+    funded: str, other_write: Callable[[str], None], balance: int
+) -> None:
+    # GIVEN a debit (no Idempotency-Key, no reference) whose answer is lost, and another write that
+    # lands before its re-send: it rewrites the wallet item, and a refund updates the debit's entry
+    fault = commit_then_other_write_then_time_out(lambda: other_write(funded))
     with inject("TransactWriteItems", [fault]):
-        status, body = debit(funded, 300)
-    # THEN the debit's entry proves the commit: answered once, applied once
-    assert status == 201, body
-    assert [e.id for e in repository.all_entries(funded) if e.type == "debit"] == [body["id"]]
-    assert repository.get_wallet(funded).balances().balance == 750
-    check(funded)
-
-
-def test_a_lost_debit_answer_then_a_refund_of_that_debit_is_not_applied_again(funded: str) -> None:
-    # GIVEN a debit (no Idempotency-Key, no reference) whose answer is lost, and a partial refund of
-    # it that lands before the re-send: the refund rewrites the wallet and updates the debit's entry
-    def refund_the_debit() -> None:
-        (paid,) = [e for e in repository.all_entries(funded) if e.type == "debit"]
-        status, body = call(
-            "refund_transaction",
-            "POST",
-            f"/wallets/{funded}/refunds",
-            {"transaction_id": paid.id, "amount": 100},
-        )
-        assert status == 201, body
-
-    with inject("TransactWriteItems", [commit_then_other_write_then_time_out(refund_the_debit)]):
         status, body = debit(funded, 300)
     # THEN the entry still carries the token of the transaction that put it: one debit
     assert status == 201, body
     assert [e.id for e in repository.all_entries(funded) if e.type == "debit"] == [body["id"]]
-    assert repository.get_wallet(funded).balances().balance == 800
+    assert repository.get_wallet(funded).balances().balance == balance
     check(funded)
 
 
 def test_a_capture_whose_answer_is_lost_is_answered_as_captured(funded: str) -> None:
     _, held = call("create_hold", "POST", f"/wallets/{funded}/holds", {"amount": 400})
-    fault = commit_then_other_write_then_time_out(lambda: credit(funded, 50, funding_type="cash"))
-    with inject("TransactWriteItems", [fault]):
+    with inject("TransactWriteItems", [commit_then_other_write_then_time_out(lambda: a_credit(funded))]):
         status, body = call("capture_hold", "POST", f"/wallets/{funded}/holds/{held['id']}/capture", {})
     assert status == 200, body
     assert repository.get_wallet(funded).balances().balance == 650
