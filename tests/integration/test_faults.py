@@ -164,6 +164,9 @@ def test_a_timeout_after_a_commit_that_deleted_lot_pages_is_recognised_as_commit
     check(wid)
 
 
+# A re-sent transaction proves its first attempt committed by its ClientRequestToken, stored on every
+# item it writes: DynamoDB (and DynamoDB Local) answer an identical re-send with success, but moto
+# ignores the token and cancels it on the first attempt's own items, as DynamoDB does after 10 minutes.
 def commit_then_other_write_then_time_out(write: Callable[[], Any]) -> Callable[[Any, str], Any]:
     """The transaction commits, another write of the same wallet lands, then the answer is lost."""
 
@@ -178,9 +181,6 @@ def commit_then_other_write_then_time_out(write: Callable[[], Any]) -> Callable[
     return fault
 
 
-# A re-sent transaction proves its first attempt committed by its ClientRequestToken, stored on every
-# item it writes: DynamoDB (and DynamoDB Local) answer an identical re-send with success, but moto
-# ignores the token and cancels it on the first attempt's own items, as DynamoDB does after 10 minutes.
 def a_credit(wallet_id: str) -> None:
     assert credit(wallet_id, 50, funding_type="cash")[0] == 201
 
