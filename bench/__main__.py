@@ -272,6 +272,7 @@ def hot_wallet(writers: int, ops: int) -> tuple[float, float, dict[int, int]]:
 
 # 409 concurrent_modification answers per table: debits whose server-side retries all lost the race.
 CONTENDED: Counter[str] = Counter()
+RESENDS_ON_CONTENTION = 10
 
 
 def _debits_per_s(table: str, writers: int, wallets: int, ops: int) -> float:
@@ -287,12 +288,14 @@ def _debits_per_s(table: str, writers: int, wallets: int, ops: int) -> float:
 
         def worker(n: int) -> None:
             for _ in range(ops):
-                while True:
+                for _ in range(RESENDS_ON_CONTENTION):
                     try:
                         ledger.debit(ids[n % len(ids)], 1, False, None, None, {}, None)
                         break
                     except errors.Contention:  # 409, nothing written: sent again, as the client does
                         CONTENDED[table] += 1
+                else:
+                    raise RuntimeError(f"a debit drew {RESENDS_ON_CONTENTION} 409s in a row")
 
         start = time.perf_counter()
         with ThreadPoolExecutor(writers) as pool:

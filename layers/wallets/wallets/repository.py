@@ -9,7 +9,6 @@ transaction are mapped back to those items, never to message text.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import random
@@ -494,7 +493,7 @@ class Retryable(Exception):
 
 class AlreadyCommitted(Exception):
     """An earlier attempt of this very transaction committed: an item its re-send was cancelled on
-    carries the transaction's token. Handled here, as the success it is."""
+    carries the transaction's token. Only a re-send can meet it, and _resend takes it as success."""
 
 
 @dataclass
@@ -544,8 +543,6 @@ def commit(plan: Plan) -> None:
             _transact(token, fill)
         except Ambiguous:
             _resend(lambda: _transact(token, fill))
-    except AlreadyCommitted:
-        pass
     except Exception:
         wallet.version = plan.expected_version or 0
         raise
@@ -568,8 +565,7 @@ def write(
     try:
         _transact(token, fill)
     except (Ambiguous, Retryable):
-        with contextlib.suppress(AlreadyCommitted):
-            _resend(lambda: _transact(token, fill))
+        _resend(lambda: _transact(token, fill))
 
 
 def _fill(
@@ -637,12 +633,15 @@ def _transact(token: str, fill: Callable[[Sent], None]) -> None:
 
 def _resend(send: Callable[[], None]) -> None:
     """Send the identical request (same token) until an answer settles it: success (DynamoDB answers
-    success for a token that already committed) or a cancellation its conditions explain. A
-    throttled, conflicting or unanswered re-send settles nothing, so it is sent again, never taken
-    for "nothing written" (a caller would re-plan and apply the change twice)."""
+    success for a token that already committed) or a cancellation its conditions explain; one on an
+    item that carries the token is that success too. A throttled, conflicting or unanswered re-send
+    settles nothing, so it is sent again, never taken for "nothing written" (a caller would re-plan
+    and apply the change twice)."""
     for attempt in range(RESENDS):
         try:
             send()
+            return
+        except AlreadyCommitted:
             return
         except (Ambiguous, Retryable):
             time.sleep(backoff(attempt))
@@ -652,13 +651,21 @@ def _resend(send: Callable[[], None]) -> None:
     )
 
 
-def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | None = None) -> None:
+def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str) -> None:
     code = response_code(exc)
     if code in ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"):
         raise Retryable(throttled=True) from exc
     if code != "TransactionCanceledException":
         return
     reasons = exc.cancellation_reasons
+    # Any item carrying this transaction's token proves it committed, whatever the other reasons say.
+    if any(
+        (r.raw_item or {}).get(proof, {}).get("S") == token
+        for r in reasons
+        if r is not None
+        for proof in ("commit_token", "update_token")
+    ):
+        raise AlreadyCommitted() from exc
     failed: dict[str, Any] = {}
     for kind, reason in zip(order, reasons, strict=False):
         if reason is not None and reason.code not in ("None", None):
@@ -667,12 +674,6 @@ def _raise_cancellation(exc: TransactWriteError, order: list[str], token: str | 
         raise Retryable(throttled=True) from exc
     if any(r.code == "TransactionConflict" for r in failed.values()):
         raise Retryable(throttled=False) from exc
-    if token is not None and any(
-        (r.raw_item or {}).get(proof, {}).get("S") == token
-        for r in failed.values()
-        for proof in ("commit_token", "update_token")
-    ):
-        raise AlreadyCommitted() from exc
     for kind in ("idempotency", "reference", "customer", "top_up", "top_up_new", "code_hash"):
         reason = failed.get(kind)
         if reason is not None and reason.code == "ConditionalCheckFailed":
