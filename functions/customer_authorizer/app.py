@@ -1,5 +1,6 @@
 """API Gateway TOKEN authorizer of the customer API (/me): verifies the customer's JWT
-(wallets.customer_auth). API Gateway answers 401 to "Unauthorized", and caches an answer 5 minutes."""
+(wallets.customer_auth). API Gateway answers 401 to "Unauthorized"; it caches no answer (a cached
+Allow would outlive the token's exp), so this runs for every /me request."""
 
 from __future__ import annotations
 

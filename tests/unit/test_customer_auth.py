@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from wallets import customer_auth
 
+from local import template
 from tests.jwts import hmac_signed, relabeled, unsigned
 
 ISSUER, AUDIENCE = "https://issuer.example", "wallets-app"
@@ -113,3 +114,52 @@ def test_the_policy_allows_the_customer_api_of_this_stage_only() -> None:
         "arn:aws:execute-api:eu-west-1:123:abc/prod/*/me/*",
     ]
     assert answer["context"] == {"customer_id": "cus_42"} and answer["principalId"] == "cus_42"
+
+
+def test_no_token_is_accepted_past_its_exp() -> None:
+    # GIVEN a token that expired a few seconds ago (inside what a clock-skew leeway would forgive)
+    late = jwt.encode(claims(exp=int(time.time()) - 5), KEY, algorithm="RS256")
+    # THEN it is refused: the leeway is for a token issued by a clock ahead of ours, not for expiry
+    with pytest.raises(customer_auth.InvalidToken, match="expired"):
+        customer_auth.customer_of(bearer(late))
+    ahead = jwt.encode(claims(iat=int(time.time()) + customer_auth.LEEWAY_S // 2), KEY, algorithm="RS256")
+    assert customer_auth.customer_of(bearer(ahead)) == "cus_42"
+
+
+def test_api_gateway_never_serves_an_answer_past_the_tokens_exp() -> None:
+    """API Gateway caches a TOKEN authorizer's Allow by token for ReauthorizeEvery seconds, whatever
+    the token's exp: any cache lets a token through after it expired, so there is none."""
+    authorizer = template.load()["Resources"]["WalletsApi"]["Properties"]["Auth"]["Authorizers"][
+        "CustomerJwt"
+    ]
+    assert authorizer["Identity"]["ReauthorizeEvery"] == 0
+
+
+@pytest.mark.parametrize("configured", ["https://tenant.eu.auth0.com/", "https://issuer.example"])
+def test_the_issuer_is_compared_exactly_as_configured(
+    monkeypatch: pytest.MonkeyPatch, configured: str
+) -> None:
+    # GIVEN an issuer configured with or without a trailing slash (Auth0's `iss` ends in one)
+    monkeypatch.setenv("CUSTOMER_JWT_ISSUER", configured)
+    other = configured.rstrip("/") if configured.endswith("/") else configured + "/"
+    # THEN a token naming exactly that issuer is accepted, and one naming the other spelling is not
+    token = jwt.encode(claims(iss=configured), KEY, algorithm="RS256")
+    assert customer_auth.customer_of(bearer(token)) == "cus_42"
+    with pytest.raises(customer_auth.InvalidToken, match="issuer"):
+        customer_auth.customer_of(bearer(jwt.encode(claims(iss=other), KEY, algorithm="RS256")))
+
+
+def test_the_default_jwks_url_is_the_issuers_well_known_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(customer_auth, "_jwks", lambda url: asked.append(url) or Keys())
+    for configured in ("https://tenant.eu.auth0.com/", "https://tenant.eu.auth0.com"):
+        monkeypatch.setenv("CUSTOMER_JWT_ISSUER", configured)
+        customer_auth.customer_of(bearer(jwt.encode(claims(iss=configured), KEY, algorithm="RS256")))
+    assert asked == ["https://tenant.eu.auth0.com/.well-known/jwks.json"] * 2
+
+
+def test_the_access_log_names_the_customer() -> None:
+    """A /me request is the customer's (`principalId`); an IAM one leaves it empty and names `caller`."""
+    stage = template.load()["Resources"]["WalletsApi"]["Properties"]["AccessLogSetting"]["Format"]
+    line = json.loads(stage)  # every $context variable sits inside a JSON string
+    assert line["customer"] == "$context.authorizer.principalId"

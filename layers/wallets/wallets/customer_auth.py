@@ -3,17 +3,24 @@
 The customer API (`/me/...`) trusts nothing but a token this verifies: signed with one of the
 issuer's published keys (JWKS, fetched over HTTPS and cached), by an asymmetric algorithm (RS256,
 RS384, RS512, ES256, ES384; never `none` nor HMAC, which a published key could forge), for this
-audience, unexpired. The customer id is the claim `CUSTOMER_JWT_CLAIM` names (default `sub`), and
+audience, unexpired (no leeway on `exp`: the 30 s for clock skew apply to `iat` and `nbf` only),
+from exactly the configured issuer (compared as written: Auth0's ends in `/`). The customer id is the claim `CUSTOMER_JWT_CLAIM` names (default `sub`), and
 nothing in a request's path or body can change it.
 
 Settings (stack parameters): CUSTOMER_JWT_ISSUER, CUSTOMER_JWT_AUDIENCE, CUSTOMER_JWT_CLAIM,
-CUSTOMER_JWKS_URL (default `<issuer>/.well-known/jwks.json`). Without an issuer every token is refused.
+CUSTOMER_JWKS_URL (default `<issuer>/.well-known/jwks.json`, one `/` between them). Without an issuer
+every token is refused.
+
+API Gateway must not cache the answer (`ReauthorizeEvery: 0` in template.yaml): it caches an Allow
+by token for a fixed time whatever the token's `exp`, so any cache would let a token in after it
+expired.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from functools import cache
 from typing import Any
 
@@ -21,7 +28,7 @@ import jwt
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384"]
 KEY_TYPES = {"RS": "RSA", "ES": "EC"}
-LEEWAY_S = 30  # clock skew between the issuer and Lambda
+LEEWAY_S = 30  # clock skew between the issuer and Lambda, for `iat`/`nbf`; never past `exp`
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.:@+\-]{1,255}")  # the API's customer id alphabet
 
 
@@ -35,10 +42,14 @@ def _jwks(url: str) -> jwt.PyJWKClient:
 
 
 def _config() -> tuple[str, str, str, str]:
-    issuer = os.environ.get("CUSTOMER_JWT_ISSUER", "").rstrip("/")
+    # `iss` is compared exactly as configured (OpenID Connect Discovery 1.0, 4.3): only the JWKS URL
+    # built from it drops a trailing `/`.
+    issuer = os.environ.get("CUSTOMER_JWT_ISSUER", "")
     audience = os.environ.get("CUSTOMER_JWT_AUDIENCE", "")
     claim = os.environ.get("CUSTOMER_JWT_CLAIM") or "sub"
-    jwks = os.environ.get("CUSTOMER_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else "")
+    jwks = os.environ.get("CUSTOMER_JWKS_URL") or (
+        f"{issuer.rstrip('/')}/.well-known/jwks.json" if issuer else ""
+    )
     return issuer, audience, claim, jwks
 
 
@@ -69,6 +80,8 @@ def customer_of(authorization: str | None) -> str:
             leeway=LEEWAY_S,
             options={"require": ["exp", "iss", "aud", claim]},
         )
+        if int(claims["exp"]) <= time.time():  # the leeway above is for clocks, not for expiry
+            raise jwt.ExpiredSignatureError("Signature has expired")
     except (jwt.PyJWTError, TypeError, ValueError) as exc:  # a key of another type, a malformed one
         raise InvalidToken(str(exc)) from exc
     customer = claims.get(claim)
@@ -79,7 +92,8 @@ def customer_of(authorization: str | None) -> str:
 
 def policy(customer_id: str, method_arn: str) -> dict[str, Any]:
     """An API Gateway authorizer answer: this customer may call the customer API (every /me route of
-    this stage, so that API Gateway can cache the answer across them), with the id in the context."""
+    this stage: what a request may touch is `customer_api`'s to decide), with the id in the context
+    and as `principalId`, which the access log records."""
     parts = method_arn.split("/")  # arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>
     base = "/".join(parts[:2])
     return {
