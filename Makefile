@@ -31,39 +31,45 @@ help:
 
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	@echo "== Installing the service's Python packages into $(VENV) (once; about a minute and a half) =="
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]" -e ./clients/python
+	$(PY) -m pip install --progress-bar on -e ".[dev]" -e ./clients/python
 	@touch $@
 
 $(SAM_VENV)/.installed:
+	@echo "== Installing aws-sam-cli into $(SAM_VENV) (once) =="
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install -q aws-sam-cli
+	$(SAM_VENV)/bin/pip install --progress-bar on aws-sam-cli
 	@touch $@
 
 # checkov has its own virtualenv: its dependency pins would fight the service's.
 $(CHECKOV_VENV)/.installed:
+	@echo "== Installing checkov into $(CHECKOV_VENV) (once) =="
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install -q checkov==3.3.30
+	$(CHECKOV_VENV)/bin/pip install --progress-bar on checkov==3.3.30
 	@touch $@
 
 # schemathesis too (tests/e2e/test_contract.py runs it against the local server).
 $(SCHEMATHESIS_VENV)/.installed:
+	@echo "== Installing schemathesis into $(SCHEMATHESIS_VENV) (once) =="
 	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
-	$(SCHEMATHESIS_VENV)/bin/pip install -q schemathesis==4.32.5
+	$(SCHEMATHESIS_VENV)/bin/pip install --progress-bar on schemathesis==4.32.5
 	@touch $@
 
 # localstripe (a fake Stripe server: tests/e2e/test_stripe.py, and `make run` against it; README "Payments"),
 # served through local/localstripe_server.py, which adds the Stripe behaviours localstripe lacks.
 $(LOCALSTRIPE_VENV)/.installed:
+	@echo "== Installing localstripe into $(LOCALSTRIPE_VENV) (once) =="
 	$(PYTHON) -m venv $(LOCALSTRIPE_VENV)
-	$(LOCALSTRIPE_VENV)/bin/pip install -q localstripe==1.15.10
+	$(LOCALSTRIPE_VENV)/bin/pip install --progress-bar on localstripe==1.15.10
 	@touch $@
 
 # datamodel-code-generator: the Python client's models from docs/openapi.json (tests/client/test_drift.py).
 $(CODEGEN_VENV)/.installed:
+	@echo "== Installing datamodel-code-generator into $(CODEGEN_VENV) (once) =="
 	$(PYTHON) -m venv $(CODEGEN_VENV)
-	$(CODEGEN_VENV)/bin/pip install -q datamodel-code-generator==0.89.0
+	$(CODEGEN_VENV)/bin/pip install --progress-bar on datamodel-code-generator==0.89.0
 	@touch $@
 
 # Debian's chromium and chromium-driver for the portal's browser test (tests/e2e/test_portal.py):
@@ -71,6 +77,7 @@ $(CODEGEN_VENV)/.installed:
 chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "== Installing Debian's chromium and chromium-driver with apt-get (once; a minute or two) =="; \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver \
 	        >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	        --no-install-recommends chromium chromium-driver >/dev/null; }; \

@@ -175,3 +175,50 @@ def test_reconcile_writes_only_its_checkpoint() -> None:
     (write,) = [s for p in policies if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
     assert write["Action"] == "dynamodb:PutItem"
     assert write["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["JOB#reconcile"]}}
+
+
+def _holds(condition: Any, parameters: dict[str, str]) -> Any:
+    """Evaluates a rule's condition (Fn::Equals, Fn::Not, Fn::And, Ref) for these parameter values."""
+    if isinstance(condition, str):
+        return condition
+    [(function, argument)] = condition.items()
+    if function == "Ref":
+        return parameters[argument]
+    values = [_holds(a, parameters) for a in argument]
+    if function == "Fn::Equals":
+        return values[0] == values[1]
+    if function == "Fn::Not":
+        return not values[0]
+    if function == "Fn::And":
+        return all(values)
+    raise AssertionError(f"unknown rule function {function}")
+
+
+def _refused_by(overrides: str) -> list[str]:
+    """The template's rules that refuse a deploy with these `parameter_overrides` (CloudFormation's check)."""
+    parameters = {name: str(p.get("Default", "")) for name, p in TEMPLATE["Parameters"].items()}
+    parameters.update(pair.split("=", 1) for pair in overrides.split())
+    return [
+        name
+        for name, rule in TEMPLATE["Rules"].items()
+        if _holds(rule.get("RuleCondition", {"Fn::Equals": ["", ""]}), parameters)
+        and not all(_holds(a["Assert"], parameters) for a in rule["Assertions"])
+    ]
+
+
+def test_each_samconfig_environment_deploys_as_the_readme_says() -> None:
+    import tomllib
+
+    from local.template import ROOT
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    # GIVEN each environment's parameters as samconfig.toml sets them
+    dev = config["default"]["deploy"]["parameters"]["parameter_overrides"]
+    prod = config["prod"]["deploy"]["parameters"]["parameter_overrides"]
+    # THEN dev deploys as it is (the sandbox gateway)
+    assert _refused_by(dev) == []
+    # AND prod takes real payments, needing only the two secrets README "Deploy" tells you to add
+    assert "PaymentGateway=stripe" in prod.split()
+    assert _refused_by(prod) == ["StripeNeedsItsSecrets"]
+    arns = " StripeSecretKeyArn=arn:aws:secretsmanager:us-east-1:1:secret:k StripeWebhookSecretArn=arn:aws:secretsmanager:us-east-1:1:secret:w"
+    assert _refused_by(prod + arns) == []
