@@ -10,20 +10,65 @@ from tests.conftest import call
 from tests.integration.test_jobs import AUTO, auto_wallet
 
 
-def test_a_suspended_automatic_top_up_stays_the_merchants_to_resume(table: str) -> None:
+def suspended_wallet() -> str:
+    """A wallet whose automatic top-up failed AUTO_TOP_UP_MAX_FAILURES times in a row: suspended."""
     wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0, max_per_day=10)
-    customer = repository.get_wallet(wid).customer_id
     ledger.debit(wid, 600, False, None, None, {}, None)
     for _ in range(3):
         jobs.run_top_up_job({}, None)
         clock.advance(60 * 60)
     assert repository.get_wallet(wid).auto_top_up_state["suspended"] is True
+    return wid
+
+
+def test_a_customer_can_switch_a_suspended_automatic_top_up_off_but_not_on(table: str) -> None:
+    # GIVEN an automatic top-up suspended after failed charges
+    wid = suspended_wallet()
+    customer = repository.get_wallet(wid).customer_id
+    # WHEN the customer switches it on: refused, nothing written (resuming is the merchant's)
     with pytest.raises(errors.TopUpNotAllowed, match="suspended"):
         customer_api.set_auto_top_up(customer, wid, True, None, None)
-    assert repository.get_wallet(wid).auto_top_up_state["suspended"] is True  # nothing written
-    ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "payment_method": "pm_card_visa"}}, None)
-    status, body = customer_api.set_auto_top_up(customer, wid, False, None, None)  # resumed: theirs again
+    assert repository.get_wallet(wid).settings["auto_top_up"]["enabled"] is True
+    # WHEN the customer switches it off: done, and it stays suspended (their switch resumes nothing)
+    status, body = customer_api.set_auto_top_up(customer, wid, False, None, None)
     assert status == 200 and body["settings"]["auto_top_up"]["enabled"] is False
+    assert body["auto_top_up_status"]["suspended"] is True
+    stored = repository.get_wallet(wid)
+    assert stored.settings["auto_top_up"]["enabled"] is False and stored.auto_top_up_state["suspended"]
+    with pytest.raises(errors.TopUpNotAllowed, match="suspended"):  # off then on does not resume either
+        customer_api.set_auto_top_up(customer, wid, True, None, None)
+    # THEN a merchant save that does not name auto_top_up charges nothing: it stays off
+    ledger.update_wallet(wid, None, {"low_balance_threshold": 100}, None)
+    assert repository.get_wallet(wid).settings["auto_top_up"]["enabled"] is False
+    # and the merchant's saving it again resumes it, after which it is the customer's to switch
+    ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "payment_method": "pm_card_visa"}}, None)
+    status, body = customer_api.set_auto_top_up(customer, wid, False, None, None)
+    assert status == 200 and body["settings"]["auto_top_up"]["enabled"] is False
+    assert body["auto_top_up_status"]["suspended"] is False
+
+
+def test_both_apis_say_when_automatic_top_up_is_suspended_and_why(table: str) -> None:
+    wid = suspended_wallet()
+    suspended_at = clock.to_iso(int(repository.get_wallet(wid).auto_top_up_state["suspended_at"]))
+    customer = repository.get_wallet(wid).customer_id
+    for shown in (ledger.get_wallet(wid), customer_api.wallet(customer, wid)):
+        assert shown["auto_top_up_status"] == {
+            "suspended": True,
+            "reason": "payment_failed",
+            "suspended_at": suspended_at,
+            "failed_attempts": 3,
+        }
+    # GIVEN the merchant resumes it: nothing suspended, the count starts again
+    ledger.update_wallet(wid, None, {"auto_top_up": {**AUTO, "payment_method": "pm_card_visa"}}, None)
+    assert ledger.get_wallet(wid)["auto_top_up_status"] == {
+        "suspended": False,
+        "reason": None,
+        "suspended_at": None,
+        "failed_attempts": 0,
+    }
+    # A wallet without automatic top-up has no status to show
+    _, plain = ledger.create_wallet("cus_plain", "USD", {}, None)
+    assert plain["auto_top_up_status"] is None
 
 
 @pytest.mark.parametrize(

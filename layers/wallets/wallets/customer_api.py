@@ -87,31 +87,22 @@ def set_auto_top_up(
     customer_id: str, wallet_id: str, enabled: bool, amount: int | None, idem: Idempotency | None
 ) -> Response:
     """Turn automatic top-up on or off. The merchant sets it up (threshold, limits); the customer may
-    only switch it, and pick its amount among the offered `top_up_amounts`. Checked on the wallet the
-    change is written to (one transaction), and a suspension (after failed charges) stays the
-    merchant's to lift."""
+    only switch it, and pick its amount among the offered `top_up_amounts`. Switching off is always
+    allowed, suspended or not; a suspension (after failed charges) stays the merchant's to lift
+    (`Wallet.switch_auto_top_up`). Checked on the wallet the change is written to (one transaction)."""
     owned(customer_id, wallet_id)
 
     def action(work: Wallet, now: int) -> Outcome:
-        configured = work.settings.get("auto_top_up")
-        if not configured:
-            raise errors.TopUpNotAllowed("Automatic top-up is not offered for this wallet")
-        if work.auto_top_up_state.get("suspended"):
-            raise errors.TopUpNotAllowed(
-                "Automatic top-up is suspended after failed payments; add funds or ask the merchant"
-            )
         if enabled and not work.settings.get("allow_top_up", True):
             raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
-        changed = {**configured, "enabled": enabled}
         if amount is not None:
             offered = [int(a) for a in work.settings.get("top_up_amounts") or []]
             if amount not in offered:
                 raise errors.TopUpNotAllowed(
                     f"Choose one of the offered amounts: {offered}", {"top_up_amounts": offered}
                 )
-            changed["amount"] = amount
         work.settle(now)
-        work.configure(now, None, {"auto_top_up": changed})
+        work.switch_auto_top_up(now, enabled, amount)
         return Outcome(200, views.wallet_body(work, now))
 
     return _for_customer(ledger.run(lambda: repository.get_wallet(wallet_id), action, idem=idem))

@@ -462,6 +462,19 @@ class AutoTopUpOutput(_Output):
     cooldown_seconds: int
 
 
+class AutoTopUpStatusOutput(_Output):
+    """Where the configured automatic top-up stands (the settings say what it is)."""
+
+    suspended: bool = Field(
+        description="No automatic top-up runs, on or off, until the merchant saves auto_top_up again"
+    )
+    reason: Literal["payment_failed"] | None = Field(
+        description="Why it is suspended: payment_failed (its charges failed that many times in a row)"
+    )
+    suspended_at: Timestamp | None
+    failed_attempts: int = Field(description="Automatic top-ups failed in a row since the last success")
+
+
 class WalletSettingsOutput(_Output):
     low_balance_threshold: int | None
     credit_expiry_days: int | None
@@ -513,6 +526,9 @@ class WalletOutput(_Output):
         description="Balance and available per applies_to list (null: unscoped credit)"
     )
     settings: WalletSettingsOutput
+    auto_top_up_status: AutoTopUpStatusOutput | None = Field(
+        description="null: no automatic top-up is configured"
+    )
     metadata: dict[str, str]
     created_at: Timestamp
     updated_at: Timestamp

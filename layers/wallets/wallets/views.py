@@ -71,9 +71,26 @@ def wallet_body(wallet: Wallet, now: int) -> dict[str, Any]:
             "max_bonus_percent": int(wallet.settings["max_bonus_percent"]),
             "auto_top_up": {"payment_method": None, **auto} if auto else None,
         },
+        "auto_top_up_status": auto_top_up_status(wallet) if auto else None,
         "metadata": dict(wallet.metadata),
         "created_at": to_iso(wallet.created_at),
         "updated_at": to_iso(wallet.updated_at),
+    }
+
+
+def auto_top_up_status(wallet: Wallet) -> dict[str, Any]:
+    """Whether the configured automatic top-up is suspended, why, since when: suspension follows
+    `Wallet.AUTO_TOP_UP_MAX_FAILURES` failed charges in a row and lasts until the merchant saves
+    `auto_top_up` again, whether it is switched on or off meanwhile."""
+    state = wallet.auto_top_up_state
+    suspended = bool(state.get("suspended"))
+    return {
+        "suspended": suspended,
+        "reason": "payment_failed" if suspended else None,
+        "suspended_at": to_iso(int(state["suspended_at"]))
+        if suspended and state.get("suspended_at")
+        else None,
+        "failed_attempts": int(state.get("failures") or 0),
     }
 
 

@@ -582,6 +582,26 @@ class Wallet:
                 state["next_attempt_at"] = now + self.AUTO_TOP_UP_RETRY_MS * 2 ** (failures - 1)
         self.updated_at = now
 
+    def switch_auto_top_up(self, now: int, enabled: bool, amount: int | None = None) -> None:
+        """Switch the configured automatic top-up on or off (and set its amount), as its customer.
+
+        Unlike `configure` this never resumes a suspended one (that stays the merchant's, so
+        switching on is refused while suspended); switching off is always allowed and keeps the
+        suspension on record, so off-then-on resumes nothing either."""
+        self.require_open()
+        configured = self.settings.get("auto_top_up")
+        if not configured:
+            raise errors.TopUpNotAllowed("Automatic top-up is not offered for this wallet")
+        if enabled and self.auto_top_up_state.get("suspended"):
+            raise errors.TopUpNotAllowed(
+                "Automatic top-up is suspended after failed payments; add funds or ask the merchant"
+            )
+        changed = {**configured, "enabled": enabled}
+        if amount is not None:
+            changed["amount"] = amount
+        self.settings["auto_top_up"] = changed
+        self.updated_at = now
+
     # ---------------------------------------------------------------- status machine
     def require_open(self) -> None:
         if self.status == CLOSED:
