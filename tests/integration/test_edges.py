@@ -692,3 +692,54 @@ def test_a_failed_read_after_another_run_resolved_the_top_up_answers_202(
     monkeypatch.setattr(topups, "_current", unreadable)
     status, body = top_up(wid, 700)
     assert status == 202 and body["status"] == "pending", body
+
+
+# issue 25 item 12 ---------------------------------------------------------------------------------
+# Every top-up variant at every limit its settlement can hit: (what the wallet holds, the top-up's
+# extra fields, the answer). The check before the charge must refuse exactly what the settle would.
+TOP_UP_AT_LIMITS = {
+    "full, paid": ("4 lots", {}, 409),
+    "full, bonus": ("4 lots", {"bonus_amount": 100}, 409),
+    "one lot free, paid": ("3 lots", {}, 201),
+    "one lot free, bonus": ("3 lots", {"bonus_amount": 100}, 409),
+    "scopes full, paid": ("2 scopes", {}, 201),
+    "scopes full, bonus": ("2 scopes", {"bonus_amount": 100}, 201),
+    "scopes full, bonus of a live scope": (
+        "2 scopes",
+        {"bonus_amount": 100, "bonus_applies_to": ["s0"]},
+        201,
+    ),
+    "scopes full, bonus of a new scope": ("2 scopes", {"bonus_amount": 100, "bonus_applies_to": ["s9"]}, 409),
+    "closed, paid": ("closed", {}, 409),
+    "closed, bonus": ("closed", {"bonus_amount": 100}, 409),
+}
+
+
+@pytest.mark.parametrize("case", list(TOP_UP_AT_LIMITS))
+def test_a_top_up_any_limit_refuses_is_refused_before_its_card_is_charged(
+    table: str, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    # GIVEN a wallet at one of the limits a top-up's settlement checks (small maxima, same rules)
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 4)
+    monkeypatch.setattr(wallet_module, "MAX_SCOPES", 2)
+    state, extra, expected = TOP_UP_AT_LIMITS[case]
+    wid = new_wallet()
+    if state.endswith("lots"):
+        for _ in range(int(state.split()[0])):
+            assert credit(wid, 100)[0] == 201
+    elif state == "2 scopes":
+        for n in range(2):
+            assert credit(wid, 100, applies_to=[f"s{n}"])[0] == 201
+    else:
+        assert call("close_wallet", "POST", f"/wallets/{wid}/close")[0] == 200
+    # WHEN it is topped up, by the merchant and by the customer
+    status, body = top_up(wid, 1000, **extra)
+    # THEN a refused top-up charged nothing; an accepted one was charged once and credited
+    assert status == expected, body
+    if expected == 409:
+        assert body["error"]["type"] in ("limit_exceeded", "wallet_closed")
+        assert sandbox_charges() == []
+        assert [i for i in TopUpItem.query(wallet_pk(wid)) if isinstance(i, TopUpItem)] == []
+    else:
+        assert [c.status for c in sandbox_charges()] == ["succeeded"]
+    check(wid)

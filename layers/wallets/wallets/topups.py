@@ -176,7 +176,12 @@ def create(
     wallet = repository.get_wallet(wallet_id)
     now = clock.now_ms()
     try:
-        repository.loaded(wallet, lambda w: w.check_top_up(now, amount, bonus_amount, bonus_expires_at))
+        repository.loaded(
+            wallet,
+            lambda w: w.check_top_up(
+                now, amount, bonus_amount, bonus_expires_at, bonus_applies_to=bonus_applies_to
+            ),
+        )
     except errors.WalletError:
         # A retry of a top-up that was served before the wallet changed gets the original answer.
         record = repository.get_idempotency(idem.key) if idem is not None else None

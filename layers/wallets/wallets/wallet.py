@@ -726,9 +726,18 @@ class Wallet:
         return entry
 
     def check_top_up(
-        self, now: int, amount: int, bonus_amount: int, bonus_expires_at: int | None, automatic: bool = False
+        self,
+        now: int,
+        amount: int,
+        bonus_amount: int,
+        bonus_expires_at: int | None,
+        automatic: bool = False,
+        bonus_applies_to: Scope = None,
     ) -> None:
-        """Refuse, before anything is charged, a top-up this wallet could not credit now."""
+        """Refuse, before anything is charged, a top-up this wallet could not credit now.
+
+        Besides the merchant's policy, it runs `top_up` itself on a copy of the wallet as read: every
+        limit the settlement can hit (closed, live lots, scopes) refuses here first, from one rule."""
         settled = self.view(now)
         settled.require_open()
         if not automatic and not self.settings.get("allow_top_up", True):
@@ -739,7 +748,7 @@ class Wallet:
             raise errors.field_error(
                 "bonus_amount", f"must be at most {percent}% of amount (the wallet's max_bonus_percent)"
             )
-        _require_room_for_lots(settled.live_lots(), 2 if bonus_amount else 1)
+        settled.top_up(amount, now, "top_check", bonus_amount, bonus_expires_at, bonus_applies_to)
 
     def top_up(
         self,
