@@ -516,7 +516,9 @@ def test_holds_and_close_at_the_maxima_fit_dynamodb(ddb_only: str) -> None:
     holds = []
     for n in range(wallet_module.MAX_PENDING_HOLDS):
         amount = 190 if n < wallet_module.MAX_PENDING_HOLDS - 1 else 680
-        status, held = ledger.create_hold(wid, amount, None, "r" * 255, "d" * 500, METADATA, key(f"hold{n}"))
+        status, held = ledger.create_hold(
+            wid, amount, None, f"{n:02d}".ljust(255, "r"), "d" * 500, METADATA, key(f"hold{n}")
+        )
         assert status == 201
         holds.append(held["id"])
     stored = repository.get_wallet(wid)

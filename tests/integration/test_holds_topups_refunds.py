@@ -383,3 +383,30 @@ def test_close_releases_holds_forfeits_promotional_and_reports_refund_due(table:
     assert holds["data"][0]["status"] == "released"
     assert (closed["balance"], closed["pending"]) == (0, 0)
     check(wallet_id)
+
+
+# ---------------------------------------------------------------------------------------- references
+def test_a_hold_reference_is_unique_per_wallet_like_a_debits(table: str) -> None:
+    # GIVEN a hold made with a reference
+    wid = new_wallet()
+    credit(wid, 1000)
+    status, first = hold(wid, 900, reference="checkout-7")
+    assert status == 201
+    # WHEN the same reference holds again
+    again = hold(wid, 900, reference="checkout-7")
+    # THEN it answers the original hold (200), and holds nothing more
+    assert again == (200, first)
+    assert (wallet(wid)["pending"], wallet(wid)["available"]) == (900, 100)
+    # AND another kind of operation cannot take the hold's reference, nor a hold a debit's
+    status, body = debit(wid, 50, reference="checkout-7")
+    assert (status, body["error"]["type"]) == (409, "reference_reused"), body
+    assert body["error"]["details"]["transaction_id"] == first["transaction_id"]
+    assert debit(wid, 50, reference="order-8")[0] == 201
+    status, body = hold(wid, 10, reference="order-8")
+    assert (status, body["error"]["type"]) == (409, "reference_reused"), body
+    assert wallet(wid)["balance"] == 950
+    # AND a released hold's reference still answers that hold, as it stands
+    assert release(wid, first["id"])[0] == 200
+    status, replayed = hold(wid, 900, reference="checkout-7")
+    assert (status, replayed["id"], replayed["status"]) == (200, first["id"], "released")
+    check(wid)

@@ -116,8 +116,9 @@ def from_record(record: Any, idem: Idempotency) -> Response:
 
 
 def _original_transaction(wallet_id: str, transaction_id: str, reference: Reference) -> Response:
-    """A second use of a reference returns the transaction it first made, if it is the same kind of
-    operation; a reference reused by another operation (a debit naming a credit's) is refused."""
+    """A second use of a reference returns the transaction it first made (a hold: the hold), if it is
+    the same kind of operation; a reference reused by another operation (a debit naming a credit's
+    or a hold's) is refused."""
     original = get_transaction(wallet_id, transaction_id)
     if original["type"] != reference.transaction_type:
         raise errors.ReferenceReused(
@@ -128,6 +129,10 @@ def _original_transaction(wallet_id: str, transaction_id: str, reference: Refere
                 "transaction_type": original["type"],
             },
         )
+    if original["type"] == "hold" and original["hold_id"]:
+        held = repository.get_item(HoldItem, wallet_pk(wallet_id), f"HLD#{original['hold_id']}")
+        if held is not None:  # the hold as it stands, as GET shows it
+            return 200, _hold_view(wallet_id, original["currency"], held, clock.now_ms())
     return 200, original
 
 
@@ -744,13 +749,13 @@ def list_transactions(
 
 
 # ---------------------------------------------------------------------- holds and refunds
-def _hold_view(wallet: Wallet, item: HoldItem, now: int) -> dict[str, Any]:
+def _hold_view(wallet_id: str, currency: str, item: HoldItem, now: int) -> dict[str, Any]:
     status = item.status
     if status == "pending" and now >= int(item.expires_at):
         status = "expired"  # the sweep has not run yet; the hold is already gone from the balance
     return views.hold_body(
-        wallet.id,
-        wallet.currency,
+        wallet_id,
+        currency,
         item.hold_id,
         status,
         int(item.amount),
@@ -802,7 +807,7 @@ def create_hold(
         )
         return Outcome(201, body)
 
-    return run(_load(wallet_id), action, idem=idem)
+    return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "hold"))
 
 
 def _with_hold(wallet_id: str, hold_id: str) -> tuple[Wallet, HoldItem]:
@@ -849,7 +854,7 @@ def settle_hold(
 
 def get_hold(wallet_id: str, hold_id: str) -> dict[str, Any]:
     wallet, item = _with_hold(wallet_id, hold_id)
-    return _hold_view(wallet, item, clock.now_ms())
+    return _hold_view(wallet.id, wallet.currency, item, clock.now_ms())
 
 
 def list_holds(
@@ -872,7 +877,7 @@ def list_holds(
             filt,
         )
         for item in result.items:
-            view = _hold_view(wallet, item, now)
+            view = _hold_view(wallet.id, wallet.currency, item, now)
             if status is None or view["status"] == status:
                 out.append(view)
         next_cursor = result.next_cursor
