@@ -107,6 +107,38 @@ class AutoTopUpSettings(BaseModel):
     ] = 0
 
 
+class AutoTopUpStatusOutput(BaseModel):
+    """
+    Where the configured automatic top-up stands (the settings say what it is).
+    """
+
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    failed_attempts: Annotated[
+        int,
+        Field(
+            description='Automatic top-ups failed in a row since the last success',
+            title='Failed Attempts',
+        ),
+    ]
+    reason: Annotated[
+        Literal['payment_failed'] | None,
+        Field(
+            description='Why it is suspended: payment_failed (its charges failed that many times in a row)',
+            title='Reason',
+        ),
+    ]
+    suspended: Annotated[
+        bool,
+        Field(
+            description='No automatic top-up runs, on or off, until the merchant saves auto_top_up again',
+            title='Suspended',
+        ),
+    ]
+    suspended_at: Annotated[str | None, Field(title='Suspended At')]
+
+
 class BalanceOutput(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -1675,6 +1707,10 @@ class WalletOutput(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    auto_top_up_status: Annotated[
+        AutoTopUpStatusOutput | None,
+        Field(description='null: no automatic top-up is configured'),
+    ]
     available: Annotated[int, Field(title='Available')]
     available_formatted: Annotated[str, Field(title='Available Formatted')]
     balance: Annotated[int, Field(title='Balance')]
