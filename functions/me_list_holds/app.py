@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, ledger
+from wallets import customer_api
 from wallets.http import ME_RESPONSES, build_resolver, me, require_id
 from wallets.observability import logger, metrics
 from wallets.schemas import HoldList, HoldStatus
@@ -25,8 +25,9 @@ def handle_me_list_holds(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HoldList:
-    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return customer_api.masked(ledger.list_holds(wallet.id, status, limit, cursor, wallet))  # type: ignore[no-any-return]
+    return customer_api.holds(  # type: ignore[return-value]
+        me(app), require_id("wallet_id", wallet_id), status, limit, cursor
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

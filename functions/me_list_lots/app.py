@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, ledger
+from wallets import customer_api
 from wallets.http import ME_RESPONSES, build_resolver, me, require_id
 from wallets.observability import logger, metrics
 from wallets.schemas import LotList
@@ -20,8 +20,7 @@ app = build_resolver()
     responses={200: {"description": "OK"}, **ME_RESPONSES},
 )
 def handle_me_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
-    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return ledger.list_lots(wallet.id, wallet)  # type: ignore[return-value]
+    return customer_api.lots(me(app), require_id("wallet_id", wallet_id))  # type: ignore[return-value]
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

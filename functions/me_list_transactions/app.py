@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, ledger
+from wallets import customer_api
 from wallets.http import ME_RESPONSES, build_resolver, me, require_id
 from wallets.observability import logger, metrics
 from wallets.schemas import TransactionList, TransactionType
@@ -25,9 +25,8 @@ def handle_me_list_transactions(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TransactionList:
-    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return customer_api.masked(  # type: ignore[no-any-return]
-        ledger.list_transactions(wallet.id, type, None, None, limit, cursor, wallet)
+    return customer_api.transactions(  # type: ignore[return-value]
+        me(app), require_id("wallet_id", wallet_id), type, limit, cursor
     )
 
 

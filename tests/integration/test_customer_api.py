@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from wallets import clock, customer_api, errors, jobs, ledger, repository
+from wallets import clock, customer_api, errors, jobs, ledger, repository, topups
 
 from bench.counting import tally
 from tests.conftest import call
@@ -89,3 +91,53 @@ def test_a_customer_list_reads_the_wallet_once(table: str, function_dir: str, li
         )
     assert status == 200 and body["data"], body
     assert t.requests["GetItem"] == 1, t.requests
+
+
+SECRET = "VIP churn risk, margin 3%"
+
+
+def test_no_customer_answer_shows_what_the_merchant_wrote_for_itself(table: str) -> None:
+    """/me shows no merchant metadata, `reference` or `reason` (on wallets, transactions, lots,
+    holds, top-ups); `description` is the one text a merchant writes for the customer, and shows."""
+    # GIVEN a wallet where every merchant-written field carries something internal
+    note = {"internal_note": SECRET}
+    _, wallet = ledger.create_wallet("cus_meta", "USD", note, None)
+    wid = wallet["id"]
+    ledger.credit(wid, 1000, "cash", None, "Welcome credit", f"ref {SECRET}", note, None)
+    ledger.adjust(wid, 50, f"reason {SECRET}", None, note, None)
+    ledger.void(wid, 10, None, f"void {SECRET}", None, note, None)
+    _, hold = ledger.create_hold(wid, 100, None, f"hold {SECRET}", "Your order", note, None)
+    ledger.settle_hold(wid, hold["id"], "capture", 60, None)
+    _, top_up = topups.create(wid, 500, "pm_card_visa", description="Added funds")
+    base = f"/me/wallets/{wid}"
+    answers = []
+    # WHEN the customer reads everything /me answers
+    for function_dir, path in [
+        ("me_list_wallets", "/me/wallets"),
+        ("me_get_wallet", base),
+        ("me_list_transactions", f"{base}/transactions"),
+        ("me_list_lots", f"{base}/lots"),
+        ("me_list_holds", f"{base}/holds"),
+        ("me_get_top_up", f"{base}/top-ups/{top_up['id']}"),
+    ]:
+        status, body = call(function_dir, "GET", path, authorizer={"customer_id": "cus_meta"})
+        assert status == 200, body
+        answers.append(body)
+    # THEN nothing of it shows, and the descriptions do
+    shown = json.dumps(answers)
+    assert SECRET not in shown and "internal_note" not in shown
+    history = answers[2]["data"]
+    assert {t["description"] for t in history} >= {"Welcome credit", "Added funds"}
+    assert [h["description"] for h in answers[4]["data"]] == ["Your order"]
+    # while the merchant still sees it all
+    assert ledger.get_wallet(wid)["metadata"] == note
+
+
+def test_a_customers_own_writes_answer_without_the_merchants_fields(table: str) -> None:
+    _, wallet = ledger.create_wallet(
+        "cus_meta2", "USD", {"internal_note": SECRET}, {"auto_top_up": {**AUTO, "enabled": False}}
+    )
+    status, body = customer_api.set_auto_top_up("cus_meta2", wallet["id"], False, None, None)
+    assert status == 200 and SECRET not in json.dumps(body)
+    status, body = customer_api.top_up("cus_meta2", wallet["id"], 500, "pm_card_visa", None)
+    assert status == 201 and SECRET not in json.dumps(body)

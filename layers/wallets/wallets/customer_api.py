@@ -6,6 +6,10 @@ A customer can read their wallets, transactions, lots, holds and top-ups; top up
 merchant allows (`allow_top_up`, `top_up_amounts`), save a card, and turn automatic top-up on or
 off within the merchant's settings. Credits, debits, voids, refunds, freezes and grants stay
 backend-only.
+
+Every answer leaves through `for_customer`, which keeps what the merchant wrote for itself out of
+it: metadata (always `{}`), references and reasons; who acted is the customer, the jobs or
+`merchant`. `description` is the one text a merchant writes for the customer, and it shows.
 """
 
 from __future__ import annotations
@@ -31,13 +35,33 @@ def owned(customer_id: str, wallet_id: str) -> Wallet:
 def wallets(customer_id: str) -> dict[str, Any]:
     now = clock.now_ms()
     found = repository.get_wallets(sorted(repository.customer_wallet_ids(customer_id), reverse=True))
-    data = [masked(views.wallet_body(ledger.shown(w, now), now)) for w in found]
-    return {"object": "list", "data": data, "has_more": False, "next_cursor": None}
+    data = [views.wallet_body(ledger.shown(w, now), now) for w in found]
+    return for_customer({"object": "list", "data": data, "has_more": False, "next_cursor": None})
 
 
 def wallet(customer_id: str, wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return masked(views.wallet_body(ledger.shown(owned(customer_id, wallet_id), now), now))
+    return for_customer(views.wallet_body(ledger.shown(owned(customer_id, wallet_id), now), now))
+
+
+def transactions(
+    customer_id: str, wallet_id: str, type_: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The history, newest first (the ownership check's read of the wallet is the list's)."""
+    found = owned(customer_id, wallet_id)
+    return for_customer(ledger.list_transactions(found.id, type_, None, None, limit, cursor, found))
+
+
+def lots(customer_id: str, wallet_id: str) -> dict[str, Any]:
+    found = owned(customer_id, wallet_id)
+    return for_customer(ledger.list_lots(found.id, found))
+
+
+def holds(
+    customer_id: str, wallet_id: str, status: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    found = owned(customer_id, wallet_id)
+    return for_customer(ledger.list_holds(found.id, status, limit, cursor, found))
 
 
 def top_up(
@@ -61,26 +85,39 @@ def top_up(
 
 def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, Any]:
     owned(customer_id, wallet_id)
-    return masked(topups.get(wallet_id, top_up_id))
+    return for_customer(topups.get(wallet_id, top_up_id))
 
 
-def masked(body: Any) -> Any:
-    """What a customer sees of who acted: themselves, the jobs, or `merchant` (never the merchant's
-    IAM principals, which name its AWS account and roles)."""
+# The merchant's own fields of an object: what it wrote for itself, never for the customer. No key
+# of metadata can be made public: one rule and nothing to misconfigure, as Stripe's customer portal
+# shows no metadata; a merchant tells the customer something through `description`.
+_MERCHANTS_OWN = {"transaction": ("reference", "reason"), "hold": ("reference",)}
+_CUSTOMER_ACTORS = ("scheduler", "system")
+
+
+def for_customer(body: Any) -> Any:
+    """What a customer may see of an answer, at any depth (a top-up's transaction, a close's): no
+    metadata, references or reasons, and who acted is themselves, the jobs or `merchant` (never the
+    merchant's IAM principals, which name its AWS account and roles)."""
     if isinstance(body, list):
-        return [masked(item) for item in body]
+        return [for_customer(item) for item in body]
     if not isinstance(body, dict):
         return body
-    out = {key: masked(value) for key, value in body.items()}
+    out = {key: for_customer(value) for key, value in body.items()}
+    if "metadata" in out:
+        out["metadata"] = {}
+    for key in _MERCHANTS_OWN.get(str(out.get("object")), ()):
+        if key in out:
+            out[key] = None
     actor = out.get("actor")
-    if isinstance(actor, str) and not actor.startswith("customer:") and actor not in ("scheduler", "system"):
+    if isinstance(actor, str) and not actor.startswith("customer:") and actor not in _CUSTOMER_ACTORS:
         out["actor"] = "merchant"
     return out
 
 
 def _for_customer(response: Response) -> Response:
     status, body = response
-    return status, masked(body)
+    return status, for_customer(body)
 
 
 def set_auto_top_up(
