@@ -1,5 +1,8 @@
 """POST /webhooks/stripe: Stripe's events settle the top-ups they are about (outside IAM auth: the
-Stripe-Signature header, checked against the endpoint secret, is the authentication)."""
+Stripe-Signature header, checked against the endpoint secret, is the authentication).
+
+Stripe's SDK parses the body before it checks the signature, so anyone can send it any body: the
+resolver's request gate (http.py) reads it first, and a body it refuses is a 4xx, never a crash."""
 
 from __future__ import annotations
 

@@ -3,14 +3,22 @@
 One place maps domain exceptions and validation errors to the error envelope
 `{"error": {"type", "message", "details"}}`. Anything else is a bug: it propagates, and API Gateway
 answers 502 without leaking a stack trace.
+
+One gate reads every request body, before pydantic sees it (`parse_body`, the resolver's JSON
+deserializer): JSON only (not Python's NaN or Infinity), nested at most MAX_DEPTH deep, number
+literals of at most MAX_NUMBER_LENGTH characters, at most MAX_VALUES keys and items in all, and no
+NUL or unpaired surrogate in any key or string. Query and path parameters pass the same character
+check. What the gate refuses is 400 `invalid_json` or 422 `validation_error` naming the field; every
+error answer is bounded (`error_response`: at most MAX_DETAILS fields, each word shortened).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -61,14 +69,40 @@ ME_RESPONSES: dict[int, dict[str, Any]] = {
 }
 
 
-def error_response(status: int, type_: str, message: str, details: dict[str, Any] | None = None) -> Response:
+def error_response(
+    status: int,
+    type_: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error envelope. Its size does not grow with the request: details name at most MAX_DETAILS
+    fields (the message says how many there were), each name and message at most MAX_DETAIL_TEXT
+    characters, and a character that is not UTF-8 (an unpaired surrogate) is written escaped."""
+    shown, count = _bounded(details or {})
+    if count > len(shown):
+        message = f"{message} ({count} fields; the first {len(shown)} are named)"
+    body = json.dumps({"error": {"type": type_, "message": message, "details": shown}}, ensure_ascii=False)
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(
-            {"error": {"type": type_, "message": message, "details": details or {}}}, ensure_ascii=False
-        ),
+        body=body.encode("utf-8", "backslashreplace").decode("utf-8"),
+        headers=headers,
     )
+
+
+def _bounded(details: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    def short(text: str) -> str:
+        return text if len(text) <= MAX_DETAIL_TEXT else text[: MAX_DETAIL_TEXT - 1] + "…"
+
+    shown: dict[str, Any] = {}
+    for name, value in itertools.islice(details.items(), MAX_DETAILS):
+        if isinstance(value, list):
+            value = [short(v) if isinstance(v, str) else v for v in value[:MAX_DETAIL_MESSAGES]]
+        elif isinstance(value, str):
+            value = short(value)
+        shown[short(str(name))] = value
+    return shown, len(details)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -77,7 +111,84 @@ def _field_name(loc: tuple[Any, ...]) -> str:
         if loc and loc[0] in ("body", "query", "path", "header")
         else list(map(str, loc))
     )
-    return ".".join(parts) or str(loc[0] if loc else "body")
+    return _printable(".".join(parts) or str(loc[0] if loc else "body"))
+
+
+# ------------------------------------------------------------------ the request gate
+MAX_DEPTH = 32  # arrays and objects in one another; the deepest request of this API is 3
+MAX_NUMBER_LENGTH = 40  # characters of one number literal; an amount has at most 16 digits
+MAX_VALUES = 1_000  # object keys and array items in one body; the largest request has about 100
+MAX_DETAILS, MAX_DETAIL_MESSAGES, MAX_DETAIL_TEXT = 20, 3, 200  # what one error answer may name
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")  # NUL and unpaired surrogates (a pair decodes to one character)
+
+
+class _LongNumber:
+    """A number literal past MAX_NUMBER_LENGTH, kept in place so that the gate names its field."""
+
+
+def _number(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    return lambda literal: parse(literal) if len(literal) <= MAX_NUMBER_LENGTH else _LongNumber()
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _printable(name: str) -> str:
+    """A field name as an answer may show it: NUL and unpaired surrogates escaped."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
+
+
+def parse_body(text: str) -> Any:
+    """A request body through the gate: the parsed JSON, or 400 `invalid_json` / 422 naming the field."""
+    try:
+        value = json.loads(text, parse_int=_number(int), parse_float=_number(float), parse_constant=_not_json)
+    except RecursionError:  # nested far past MAX_DEPTH: the parser ran out of stack first
+        raise errors.InvalidJson(f"The request body nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError:
+        raise errors.InvalidJson("The request body is not valid JSON") from None
+    _screen(value)
+    return value
+
+
+def _screen(body: Any) -> None:
+    """Walk the parsed body (iteratively: no recursion) for what the parser lets through."""
+    count = 0
+    stack: list[tuple[tuple[str, ...], Any, int]] = [((), body, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise errors.InvalidJson(f"The request body nests deeper than {MAX_DEPTH} levels")
+            count += len(value)
+            if count > MAX_VALUES:
+                raise errors.field_error("body", f"at most {MAX_VALUES} keys and array items in all")
+            members = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, member in members:
+                where = (*path, str(key))
+                if isinstance(key, str) and _UNSAFE.search(key):
+                    raise errors.field_error(
+                        _printable(".".join(where)), "a key may not contain NUL or an unpaired surrogate"
+                    )
+                stack.append((where, member, depth + 1))
+        elif isinstance(value, str) and _UNSAFE.search(value):
+            raise errors.field_error(
+                _printable(".".join(path) or "body"), "may not contain NUL or an unpaired surrogate"
+            )
+        elif isinstance(value, _LongNumber):
+            raise errors.field_error(
+                _printable(".".join(path) or "body"), f"a number of at most {MAX_NUMBER_LENGTH} characters"
+            )
+
+
+def _screen_parameters(event: Any) -> None:
+    """Query and path parameters: the body's character rule (a path naming NUL names nothing)."""
+    for name, value in (event.query_string_parameters or {}).items():
+        if _UNSAFE.search(name) or _UNSAFE.search(value or ""):
+            raise errors.field_error(_printable(name), "may not contain NUL or an unpaired surrogate")
+    for value in (event.path_parameters or {}).values():
+        if _UNSAFE.search(value or ""):
+            raise errors.NotFound("No such resource")
 
 
 class WalletsResolver(APIGatewayRestResolver):
@@ -96,15 +207,13 @@ class WalletsResolver(APIGatewayRestResolver):
             return super().resolve(event, context)
 
 
-def _object_body(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
-    """Every request body of this API is a JSON object: an array, string or number is refused even
+def _gate(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
+    """Every request, whatever its route takes: parameters checked, a body read through the gate
+    (`json_body` is `parse_body`, once), and a JSON object: an array, string or number is refused even
     where the body is optional (validation would otherwise let `[null, null]` through as "none")."""
-    body = app.current_event.body
-    if body:
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            raise errors.InvalidJson("The request body is not valid JSON") from None
+    _screen_parameters(app.current_event)
+    if app.current_event.body:
+        parsed = app.current_event.json_body
         if parsed is not None and not isinstance(parsed, dict):
             raise errors.field_error("body", "must be a JSON object")
     return next_middleware(app)
@@ -115,12 +224,15 @@ def build_resolver() -> APIGatewayRestResolver:
         enable_validation=True,
         response_validation_error_http_code=500,
         serializer=lambda body: json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        json_body_deserializer=parse_body,
     )
-    app.use([_object_body])
+    app.use([_gate])
 
     @app.exception_handler(errors.WalletError)
     def _domain(exc: errors.WalletError) -> Response:
-        return error_response(exc.status, exc.type, exc.message, exc.details)
+        retry = getattr(exc, "retry_after_s", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return error_response(exc.status, exc.type, exc.message, exc.details, headers)
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(exc: UnicodeDecodeError) -> Response:  # a binary body (base64 from API Gateway)
@@ -193,10 +305,7 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
         raise errors.ValidationFailed(
             "Invalid Idempotency-Key", {"Idempotency-Key": ["must be 1 to 255 printable characters"]}
         )
-    try:
-        body = json.loads(event.body) if event.body else None
-    except ValueError:
-        body = event.body
+    body = event.json_body if event.body else None  # read through the gate, once per request
     canonical = json.dumps(
         {"method": event.http_method, "path": event.path, "body": body}, sort_keys=True, separators=(",", ":")
     )
