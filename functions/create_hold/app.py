@@ -20,8 +20,11 @@ app = build_resolver()
     summary="Reserve funds",
     responses={
         201: {"description": "held"},
+        200: {"description": "a hold with this reference exists: that hold, as it stands"},
         402: error_doc("insufficient_funds"),
-        409: error_doc("wallet_frozen, wallet_closed, limit_exceeded, idempotency_key_reused"),
+        409: error_doc(
+            "wallet_frozen, wallet_closed, limit_exceeded, idempotency_key_reused, reference_reused"
+        ),
         **ERROR_RESPONSES,
     },
 )
