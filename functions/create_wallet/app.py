@@ -1,4 +1,6 @@
-"""POST /wallets: create a wallet; idempotent on (customer_id, currency)."""
+"""POST /wallets: create a wallet. One open wallet per (customer_id, currency): the existing one
+answers 200 when the request asks for nothing it does not have, else 409 wallet_exists; a closed
+(or expired) one is terminal, so a new wallet is created in its place."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, idempotency, respond
+from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
 from wallets.observability import logger, metrics
 from wallets.schemas import CreateWalletRequest, WalletOutput
 
@@ -18,15 +20,21 @@ app = build_resolver()
 @app.post(
     "/wallets",
     summary="Create a wallet",
-    responses={201: {"description": "created"}, 200: {"description": "already existed"}, **ERROR_RESPONSES},
+    responses={
+        201: {"description": "created"},
+        200: {"description": "the customer's open wallet in this currency, as the request asks"},
+        409: error_doc("wallet_exists"),
+        **ERROR_RESPONSES,
+    },
 )
 def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> WalletOutput:
-    settings = request.settings.model_dump(mode="json") if request.settings else None
+    # Only what the request sent is compared with an existing wallet (and set on a new one).
+    settings = request.settings.changes() if request.settings else None
     return respond(  # type: ignore[return-value]
         ledger.create_wallet(
             request.customer_id,
             request.currency,
-            request.metadata,
+            request.metadata if "metadata" in request.model_fields_set else None,
             settings,
             idempotency(app),
             request.gateway_customer_id,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from wallets import clock
 
 from tests.conftest import call
 from tests.integration.helpers import credit, new_wallet, wallet
 
 
-def create(customer: str = "cus_1", currency: str = "USD", **extra: object) -> tuple[int, dict]:
-    return call("create_wallet", "POST", "/wallets", {"customer_id": customer, "currency": currency, **extra})
+def create(
+    customer: str = "cus_1", currency: str = "USD", headers: dict[str, str] | None = None, **extra: object
+) -> tuple[int, dict]:
+    body = {"customer_id": customer, "currency": currency, **extra}
+    return call("create_wallet", "POST", "/wallets", body, headers=headers)
 
 
 def test_create_is_idempotent_on_customer_and_currency(table: str) -> None:
@@ -216,8 +220,9 @@ def test_freeze_unfreeze_close_status_machine(table: str) -> None:
     assert status == 409
     status, body = call("update_wallet", "PATCH", path, {"metadata": {"a": "b"}})
     assert status == 409 and body["error"]["type"] == "wallet_closed"
-    # closed is terminal, and the customer cannot open a second USD wallet behind it
-    assert create()[1]["id"] == wallet["id"]
+    # closed is terminal: creating the customer's USD wallet again opens a new one
+    status, again = create()
+    assert status == 201 and again["id"] != wallet["id"]
 
 
 def test_delete_closes(table: str) -> None:
@@ -237,3 +242,73 @@ def test_unknown_wallet_is_404_everywhere(table: str) -> None:
         assert status == 404 and body["error"]["type"] == "not_found"
     status, _ = call("update_wallet", "PATCH", f"/wallets/{missing}", {"metadata": {}})
     assert status == 404
+
+
+# issue 25 item 16 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("ended", ["closed", "expired"])
+def test_a_customer_whose_wallet_ended_gets_a_new_one(table: str, ended: str) -> None:
+    # GIVEN a customer's USD wallet that closed (or expired), with credit to forfeit
+    soon = clock.to_iso(clock.now_ms() + 3_600_000)
+    status, old = create(**({"expires_at": soon} if ended == "expired" else {}))
+    assert status == 201
+    credit(old["id"], 500)
+    if ended == "closed":
+        assert call("close_wallet", "POST", f"/wallets/{old['id']}/close")[0] == 200
+    else:
+        clock.advance(3600)  # past expires_at; nothing has written the wallet since
+    # WHEN the customer's USD wallet is created again
+    key = {"Idempotency-Key": f"reopen-{ended}"}
+    status, new = create(settings={"low_balance_threshold": 100}, headers=key)
+    # THEN a new, empty wallet is opened (201), and it is the customer's USD wallet from now on
+    assert status == 201, new
+    assert new["id"] != old["id"] and (new["status"], new["balance"]) == ("active", 0)
+    assert call("get_customer_wallet", "GET", "/customers/cus_1/wallets/USD")[1]["id"] == new["id"]
+    assert credit(new["id"], 300)[0] == 201
+    status, granted = call(
+        "grant_customer_balance", "POST", "/customers/cus_1/balances/USD/grant", {"amount": 200}
+    )
+    assert status == 201 and granted["wallet_id"] == new["id"]
+    # AND the ended wallet is still there, closed, listed with the customer's others
+    assert wallet(old["id"])["status"] == "closed"
+    listed = call("list_wallets", "GET", "/wallets", query={"customer_id": "cus_1"})[1]["data"]
+    assert [(w["id"], w["status"]) for w in listed] == [(new["id"], "active"), (old["id"], "closed")]
+    # AND a retry of the create replays its 201, a plain create finds the new wallet
+    assert create(settings={"low_balance_threshold": 100}, headers=key) == (201, new)
+    status, found = create()
+    assert (status, found["id"]) == (200, new["id"])
+
+
+def test_a_grant_to_a_customer_whose_wallet_closed_opens_a_new_one(table: str) -> None:
+    _, old = create()
+    assert call("close_wallet", "POST", f"/wallets/{old['id']}/close")[0] == 200
+    status, granted = call(
+        "grant_customer_balance", "POST", "/customers/cus_1/balances/USD/grant", {"amount": 200}
+    )
+    assert status == 201 and granted["wallet_id"] != old["id"]
+    assert wallet(granted["wallet_id"])["balance"] == 200
+
+
+def test_creating_an_open_wallet_again_answers_it_or_says_it_differs(table: str) -> None:
+    # GIVEN an open wallet created with settings and metadata
+    body = {"settings": {"low_balance_threshold": 500}, "metadata": {"plan": "pro"}}
+    status, first = create(**body, headers={"Idempotency-Key": "create-1"})
+    assert status == 201
+    # WHEN the same body comes again, or asks for nothing beyond customer and currency
+    # THEN the existing wallet answers, 200
+    assert create(**body) == (200, first)
+    assert create() == (200, first)
+    assert create(settings={"low_balance_threshold": 500}) == (200, first)
+    # WHEN a body asks for other settings or metadata: 409 wallet_exists naming the wallet, nothing changed
+    for other in (
+        {"settings": {"low_balance_threshold": 100}},
+        {"metadata": {"plan": "free"}},
+        {"settings": {"auto_top_up": {"enabled": True, "threshold": 100, "amount": 1000}}},
+        {"gateway_customer_id": "cus_Stripe1"},
+    ):
+        status, refused = create(**other)
+        assert (status, refused["error"]["type"]) == (409, "wallet_exists"), other
+        assert refused["error"]["details"]["wallet_id"] == first["id"]
+        assert refused["error"]["details"]["fields"] == [next(iter(other))]
+    assert wallet(first["id"]) == first
+    # AND the original request's retry still replays its 201
+    assert create(**body, headers={"Idempotency-Key": "create-1"}) == (201, first)

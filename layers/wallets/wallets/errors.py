@@ -63,6 +63,12 @@ class ReferenceReused(WalletError):
     status, type = 409, "reference_reused"
 
 
+class WalletExists(WalletError):
+    """The customer already has an open wallet in this currency, other than the request asks for."""
+
+    status, type = 409, "wallet_exists"
+
+
 class RefundExceedsOriginal(WalletError):
     status, type = 409, "refund_exceeds_original"
 

@@ -33,7 +33,7 @@ from wallets.items import (
 )
 from wallets.lots import Scope
 from wallets.repository import ExistingRecord, Plan, Retryable, WalletChanged, backoff
-from wallets.wallet import MAX_SETTLED_PER_WRITE, ColdLotsNeeded, Entry, Wallet
+from wallets.wallet import CLOSED, MAX_SETTLED_PER_WRITE, ColdLotsNeeded, Entry, Wallet
 
 MAX_ATTEMPTS = 25
 
@@ -144,6 +144,7 @@ def _plan(
     idem: Idempotency | None,
     reference: Reference | None,
     new_wallet: bool,
+    replaces: str | None = None,
 ) -> Plan:
     plan = Plan(
         wallet=work, expected_version=None if new_wallet else base.version, entries=work.effects.entries
@@ -211,9 +212,25 @@ def _plan(
                 CustomerWalletItem(
                     f"CUS#{work.customer_id}", f"CUR#{work.currency}", wallet_id=work.id, created_at=now
                 ),
-                CustomerWalletItem.pk.does_not_exist(),
+                CustomerWalletItem.pk.does_not_exist()
+                if replaces is None
+                else CustomerWalletItem.wallet_id == replaces,
             )
         )
+        if replaces is not None:
+            # The ended wallet stays the customer's, listed under a key of its own (`CUR#` prefix).
+            plan.puts.append(
+                (
+                    "customer_ended",
+                    CustomerWalletItem(
+                        f"CUS#{work.customer_id}",
+                        f"CUR#{work.currency}#{replaces}",
+                        wallet_id=replaces,
+                        created_at=now,
+                    ),
+                    None,
+                )
+            )
     if reference and effects.entries:
         primary = next(e for e in effects.entries if e.reference == reference.value)
         plan.puts.append(
@@ -243,9 +260,13 @@ def run(
     idem: Idempotency | None = None,
     reference: Reference | None = None,
     new_wallet: bool = False,
+    replaces: str | None = None,
     committed: Callable[[Wallet], None] | None = None,
 ) -> Response:
     """Plan on the wallet as read, commit once, and turn a cancelled transaction into an answer or a retry.
+
+    A `new_wallet` becomes its customer's wallet in its currency; `replaces` names the ended wallet
+    that was (closed or expired: `ended_wallet`), else there must have been none.
 
     What the caller gets back is the outcome of the attempt that committed, never of one that was
     cancelled: an action must not leave anything behind for the caller except through its Outcome.
@@ -286,7 +307,7 @@ def run(
         plan = (
             _plan(wallet, work, outcome, now, None, None, False)
             if outcome.step
-            else _plan(wallet, work, outcome, now, idem, reference, new_wallet)
+            else _plan(wallet, work, outcome, now, idem, reference, new_wallet, replaces)
         )
         try:
             repository.commit(plan)
@@ -390,30 +411,93 @@ def create_wallet(
     gateway_customer_id: str | None = None,
     expires_at: int | None = None,
 ) -> Response:
-    """201 with a new wallet, or 200 with the existing one for this (customer, currency)."""
-    existing = repository.find_wallet_id(customer_id, currency)
-    if existing is None:
+    """201 with a new wallet; 200 with the customer's open wallet in this currency when the request
+    asks for nothing it does not have, else 409 `wallet_exists` naming it and what differs.
 
-        def action(work: Wallet, now: int) -> Outcome:
-            return Outcome(201, views.wallet_body(work, now))
+    One OPEN wallet per customer and currency: a closed (or expired) wallet is terminal, so creating
+    again opens a new one in its place. `None` fields were not sent and are not compared."""
+    for _ in range(3):
+        existing, ended = _customer_wallet(customer_id, currency)
+        if existing is None:
 
-        try:
-            return run(
-                lambda: Wallet.open(
-                    customer_id, currency, clock.now_ms(), metadata, settings, gateway_customer_id, expires_at
-                ),
-                action,
-                idem=idem,
-                new_wallet=True,
+            def action(work: Wallet, now: int) -> Outcome:
+                return Outcome(201, views.wallet_body(work, now))
+
+            try:
+                return run(
+                    lambda: Wallet.open(
+                        customer_id,
+                        currency,
+                        clock.now_ms(),
+                        metadata,
+                        settings,
+                        gateway_customer_id,
+                        expires_at,
+                    ),
+                    action,
+                    idem=idem,
+                    new_wallet=True,
+                    replaces=ended,
+                )
+            except _ExistingWallet:
+                continue  # another request made the customer's wallet first: look at that one
+        if idem is not None:
+            record = repository.get_idempotency(idem.key)
+            if record is not None:
+                return from_record(record, idem)
+        now = clock.now_ms()
+        differs = _differs(existing, metadata, settings, gateway_customer_id, expires_at)
+        if differs:
+            raise errors.WalletExists(
+                f"Customer {customer_id} already has an open {currency} wallet, {existing.id}, "
+                f"with other {', '.join(differs)}: change it with PATCH /wallets/{existing.id}",
+                {"wallet_id": existing.id, "fields": differs},
             )
-        except _ExistingWallet as race:
-            existing = race.wallet_id or repository.find_wallet_id(customer_id, currency)
-    if idem is not None:
-        record = repository.get_idempotency(idem.key)
-        if record is not None:
-            return from_record(record, idem)
-    now = clock.now_ms()
-    return 200, views.wallet_body(shown(repository.get_wallet(existing or ""), now), now)
+        return 200, views.wallet_body(shown(existing, now), now)
+    raise errors.Contention("The customer's wallet is being created concurrently; retry")
+
+
+def _customer_wallet(customer_id: str, currency: str) -> tuple[Wallet | None, str | None]:
+    """The customer's open wallet in `currency` (None when there is none), and the id of the ended
+    wallet a new one would take the place of (closed, or past its expires_at: terminal either way)."""
+    wallet_id = repository.find_wallet_id(customer_id, currency)
+    if wallet_id is None:
+        return None, None
+    wallet = repository.get_wallet(wallet_id)
+    if ended_wallet(wallet, clock.now_ms()):
+        return None, wallet.id
+    return wallet, None
+
+
+def ended_wallet(wallet: Wallet, now: int) -> bool:
+    return wallet.status == CLOSED or wallet.expired(now)
+
+
+def _differs(
+    wallet: Wallet,
+    metadata: dict[str, str] | None,
+    settings: dict[str, Any] | None,
+    gateway_customer_id: str | None,
+    expires_at: int | None,
+) -> list[str]:
+    """The fields a create request sent that the existing wallet does not have as sent."""
+    out = []
+    if metadata is not None and metadata != wallet.metadata:
+        out.append("metadata")
+    if settings and any(_same(value) != _same(wallet.settings.get(k)) for k, value in settings.items()):
+        out.append("settings")
+    if gateway_customer_id is not None and gateway_customer_id != wallet.gateway_customer_id:
+        out.append("gateway_customer_id")
+    if expires_at is not None and expires_at != wallet.expires_at:
+        out.append("expires_at")
+    return out
+
+
+def _same(value: Any) -> Any:
+    """A setting as stored (absent keys of nested settings are their None), to compare with a request."""
+    if isinstance(value, dict):
+        return {k: _same(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def shown(stored: Wallet, now: int) -> Wallet:
@@ -654,7 +738,7 @@ def grant(
 ) -> Response:
     """Credit a customer's balance in a currency, creating the wallet in the same write if missing."""
     for _ in range(3):
-        wallet_id = repository.find_wallet_id(customer_id, currency)
+        existing, ended = _customer_wallet(customer_id, currency)
 
         def action(work: Wallet, now: int) -> Outcome:
             entry = work.credit(
@@ -669,8 +753,13 @@ def grant(
             )
             return _entry_outcome(work, entry)
 
-        if wallet_id is not None:
-            return run(_load(wallet_id), action, idem=idem, reference=_reference(reference, "credit"))
+        if existing is not None:
+            return run(
+                prefetched(existing, _load(existing.id)),
+                action,
+                idem=idem,
+                reference=_reference(reference, "credit"),
+            )
         try:
             return run(
                 lambda: Wallet.open(customer_id, currency, clock.now_ms()),
@@ -678,6 +767,7 @@ def grant(
                 idem=idem,
                 reference=_reference(reference, "credit"),
                 new_wallet=True,
+                replaces=ended,
             )
         except _ExistingWallet:
             continue
