@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, topups
-from wallets.http import ME_RESPONSES, build_resolver, error_doc, me, require_id, respond
+from wallets import customer_api
+from wallets.http import ME_RESPONSES, build_resolver, error_doc, idempotency, me, require_id, respond
 from wallets.observability import logger, metrics
 from wallets.schemas import SetupIntentOutput
 
@@ -19,13 +19,17 @@ app = build_resolver()
     summary="Save a card",
     responses={
         201: {"description": "created"},
-        409: error_doc("wallet_frozen, wallet_closed"),
+        403: error_doc("top_up_not_allowed: top-ups are off for this wallet"),
+        409: error_doc(
+            "wallet_frozen, wallet_closed, limit_exceeded (cards set up today), idempotency_key_reused"
+        ),
         **ME_RESPONSES,
     },
 )
 def handle_me_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
-    wallet = customer_api.owned(me(app), require_id("wallet_id", wallet_id))
-    return respond(topups.setup_saved_card(wallet.id))  # type: ignore[return-value]
+    return respond(  # type: ignore[return-value]
+        customer_api.setup_card(me(app), require_id("wallet_id", wallet_id), idempotency(app))
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

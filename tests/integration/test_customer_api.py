@@ -6,6 +6,8 @@ import json
 
 import pytest
 from wallets import clock, customer_api, errors, jobs, ledger, repository, topups
+from wallets.gateway import SandboxGateway, Setup
+from wallets.wallet import Wallet
 
 from bench.counting import tally
 from tests.conftest import call
@@ -141,3 +143,92 @@ def test_a_customers_own_writes_answer_without_the_merchants_fields(table: str) 
     assert status == 200 and SECRET not in json.dumps(body)
     status, body = customer_api.top_up("cus_meta2", wallet["id"], 500, "pm_card_visa", None)
     assert status == 201 and SECRET not in json.dumps(body)
+
+
+class CountingGateway(SandboxGateway):
+    """The sandbox, counting the SetupIntents it is asked to create."""
+
+    def __init__(self) -> None:
+        self.setups: list[str] = []
+
+    def setup(self, key: str, customer: str, metadata: dict[str, str]) -> Setup:
+        self.setups.append(key)
+        return super().setup(key, customer, metadata)
+
+
+def test_a_card_is_not_saved_where_the_merchant_turned_top_ups_off(table: str) -> None:
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_card_off", "USD", {}, {"allow_top_up": False})
+    with pytest.raises(errors.TopUpNotAllowed):
+        customer_api.setup_card("cus_card_off", wallet["id"], None, gateway)
+    assert gateway.setups == []
+
+
+def test_saving_a_card_takes_an_idempotency_key_and_a_retry_creates_nothing(table: str) -> None:
+    # GIVEN a customer's request to save a card, sent twice with one Idempotency-Key
+    _, wallet = ledger.create_wallet("cus_card_key", "USD", {}, None)
+    path = f"/me/wallets/{wallet['id']}/payment-methods/setup"
+    answers = [
+        call(
+            "me_setup_payment_method",
+            "POST",
+            path,
+            {},
+            headers={"Idempotency-Key": "save-card-1"},
+            authorizer={"customer_id": "cus_card_key"},
+        )
+        for _ in range(2)
+    ]
+    # THEN the retry gets the first answer: the same SetupIntent, and no more counted
+    assert answers[0][0] == 201 and answers[1] == answers[0], answers
+    assert repository.get_wallet(wallet["id"]).auto_top_up_state["setups_today"] == 1
+    # and the key is the customer's: another request with it is refused
+    status, body = call(
+        "me_setup_payment_method",
+        "POST",
+        path.replace(wallet["id"], ledger.create_wallet("cus_card_key", "EUR", {}, None)[1]["id"]),
+        {},
+        headers={"Idempotency-Key": "save-card-1"},
+        authorizer={"customer_id": "cus_card_key"},
+    )
+    assert (status, body["error"]["type"]) == (409, "idempotency_key_reused"), body
+
+
+def test_a_retry_after_a_lost_answer_gets_the_same_setup_intent_from_the_gateway(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway is asked with a key derived from the Idempotency-Key: when the answer is lost
+    before it is recorded, the retry asks with the same key, and the gateway answers the same
+    SetupIntent (Stripe keeps idempotency keys 24 hours)."""
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_card_lost", "USD", {}, None)
+    idem = ledger.Idempotency("customer:cus_card_lost|k1", "fingerprint", "k1")
+    recorded = ledger.write_new
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the answer was lost")
+
+    monkeypatch.setattr(ledger, "write_new", lost)
+    with pytest.raises(RuntimeError):
+        customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway)
+    monkeypatch.setattr(ledger, "write_new", recorded)
+    first = customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway)
+    assert len(gateway.setups) == 2 and gateway.setups[0] == gateway.setups[1]
+    # once recorded, a retry asks the gateway nothing; another key is another SetupIntent
+    assert customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway) == first
+    assert len(gateway.setups) == 2
+    other = ledger.Idempotency("customer:cus_card_lost|k2", "fingerprint", "k2")
+    assert customer_api.setup_card("cus_card_lost", wallet["id"], other, gateway)[1]["id"] != first[1]["id"]
+
+
+def test_a_customer_starts_saving_at_most_so_many_cards_a_day(table: str) -> None:
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_card_cap", "USD", {}, None)
+    cap = Wallet.MAX_CARD_SETUPS_PER_DAY
+    for _ in range(cap):
+        assert customer_api.setup_card("cus_card_cap", wallet["id"], None, gateway)[0] == 201
+    with pytest.raises(errors.LimitExceeded):
+        customer_api.setup_card("cus_card_cap", wallet["id"], None, gateway)
+    assert len(set(gateway.setups)) == cap  # the refused one asked the gateway nothing
+    clock.advance(24 * 60 * 60)
+    assert customer_api.setup_card("cus_card_cap", wallet["id"], None, gateway)[0] == 201

@@ -14,9 +14,11 @@ it: metadata (always `{}`), references and reasons; who acted is the customer, t
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from wallets import clock, errors, ledger, repository, topups, views
+from wallets.gateway import PaymentGateway
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.wallet import Wallet
 
@@ -86,6 +88,36 @@ def top_up(
 def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, Any]:
     owned(customer_id, wallet_id)
     return for_customer(topups.get(wallet_id, top_up_id))
+
+
+def setup_card(
+    customer_id: str, wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway | None = None
+) -> Response:
+    """Start saving a card for top-ups (a SetupIntent): only where the merchant allows top-ups (403
+    top_up_not_allowed), and at most `Wallet.MAX_CARD_SETUPS_PER_DAY` a wallet a day (409
+    limit_exceeded), counted before the gateway is asked. A retry with the same Idempotency-Key
+    gets the first answer and creates nothing; the gateway is asked with a key derived from it, so a
+    retry after an answer lost before it was recorded gets the same SetupIntent from the gateway."""
+    found = owned(customer_id, wallet_id)
+    if idem is not None:
+        record = repository.get_idempotency(idem.key)
+        if record is not None:
+            return _for_customer(ledger.from_record(record, idem))
+    if not found.settings.get("allow_top_up", True):
+        raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
+
+    def count(work: Wallet, now: int) -> Outcome:
+        work.count_card_setup(now)
+        return Outcome(200, {})
+
+    ledger.run(ledger.prefetched(found, lambda: repository.get_wallet(wallet_id)), count)
+    key = None if idem is None else "setup_" + hashlib.sha256(f"{wallet_id}|{idem.key}".encode()).hexdigest()
+    status, body = topups.setup_saved_card(wallet_id, gateway, key=key)
+    if idem is not None:
+        earlier = ledger.write_new([], idem, status, body, clock.now_ms())
+        if earlier is not None:  # a concurrent retry recorded its answer first: the same SetupIntent
+            return _for_customer(ledger.from_record(earlier, idem))
+    return _for_customer((status, body))
 
 
 # The merchant's own fields of an object: what it wrote for itself, never for the customer. No key

@@ -662,14 +662,17 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     return "succeeded" if status == 201 else "pending"
 
 
-def setup_saved_card(wallet_id: str, gateway: PaymentGateway | None = None) -> Response:
+def setup_saved_card(
+    wallet_id: str, gateway: PaymentGateway | None = None, key: str | None = None
+) -> Response:
     """Start saving a card for automatic top-ups: a SetupIntent on the wallet's gateway customer,
     created (and linked to the wallet) on first use. Its client secret lets a front end collect the
     card (Stripe.js confirmCardSetup); the `setup_intent.succeeded` webhook makes it the default.
 
     No money moves. The customer is created with an idempotency key derived from the wallet, so a
     retry after a failure to link it finds the same customer; if two requests link at once, the
-    first link stands and both use it."""
+    first link stands and both use it. The SetupIntent is asked for with `key` (a retry with the same
+    key gets the same one), else a new key."""
     gateway = gateway or get_gateway()
     wallet = repository.get_wallet(wallet_id)
     wallet.require_active()
@@ -677,7 +680,7 @@ def setup_saved_card(wallet_id: str, gateway: PaymentGateway | None = None) -> R
     try:
         if customer is None:
             customer = _link_customer(wallet, gateway)
-        setup = gateway.setup(ids.new_id("seti", clock.now_ms()), customer, {"wallet_id": wallet.id})
+        setup = gateway.setup(key or ids.new_id("seti", clock.now_ms()), customer, {"wallet_id": wallet.id})
     except errors.WalletError:
         raise
     except GatewayRefused as refused:

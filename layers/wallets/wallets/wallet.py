@@ -602,6 +602,26 @@ class Wallet:
         self.settings["auto_top_up"] = changed
         self.updated_at = now
 
+    MAX_CARD_SETUPS_PER_DAY = 10
+
+    def count_card_setup(self, now: int) -> None:
+        """Count a customer's request to start saving a card (a SetupIntent at the gateway) against
+        the UTC day's cap: each one creates gateway objects, and unbounded ones are how stolen cards
+        get tested."""
+        self.require_active()
+        state = self.auto_top_up_state
+        day = now // DAY_MS
+        if state.get("setup_day") != day:
+            state["setup_day"], state["setups_today"] = day, 0
+        if int(state["setups_today"]) >= self.MAX_CARD_SETUPS_PER_DAY:
+            raise errors.LimitExceeded(
+                f"At most {self.MAX_CARD_SETUPS_PER_DAY} cards can be set up for this wallet a day; "
+                "use a saved one or try again tomorrow",
+                {"max_per_day": self.MAX_CARD_SETUPS_PER_DAY},
+            )
+        state["setups_today"] = int(state["setups_today"]) + 1
+        self.updated_at = now
+
     # ---------------------------------------------------------------- status machine
     def require_open(self) -> None:
         if self.status == CLOSED:
