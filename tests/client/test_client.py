@@ -68,7 +68,7 @@ def test_holds_top_ups_transactions_and_lots(client: WalletsClient) -> None:
     assert [h.id for h in client.holds.list(wallet.id)] == [other.id, hold.id]
     assert client.holds.list_page(wallet.id, status="released").data[0].id == other.id
     lots = client.lots.list(wallet.id)
-    assert sum(lot.remaining for lot in lots.data) == 3300 - 800
+    assert sum(lot.remaining for lot in lots) == 3300 - 800
     types = [t.type for t in client.transactions.list(wallet.id, limit=2)]  # pages of 2, followed
     assert types == ["release", "hold", "capture", "hold", "top_up"]
     page = client.transactions.list_page(wallet.id, type="hold", limit=1)
@@ -90,7 +90,7 @@ def test_the_seeds_balance_api(client: WalletsClient) -> None:
     assert granted.amount == 1000 and granted.lots[0].expires_at is not None
     assert client.balances.get_balance(cus, "USD").amount == 1000
     client.balances.grant_balance(customer_id=cus, currency="EUR", amount=250)
-    assert {b.currency for b in client.balances.list_balances(cus).data} == {"USD", "EUR"}
+    assert {b.currency for b in client.balances.list_balances(cus)} == {"USD", "EUR"}
     revoked = client.balances.revoke_balance(customer_id=cus, currency="USD", amount=400, reason="abuse")
     assert revoked.type == "void" and client.balances.get_balance(cus, "USD").amount == 600
 
@@ -280,6 +280,9 @@ def test_the_async_client_is_the_same_api(api: Client) -> None:
             assert debit.balance_after == 500
             listed = [t.type async for t in client.transactions.list(wallet.id, limit=1)]
             assert listed == ["debit", "credit"]
+            assert [lot.remaining for lot in await client.lots.list(wallet.id)] == [500]
+            balances = await client.balances.list_balances(wallet.customer_id)
+            assert [b.available for b in balances] == [500]
             with pytest.raises(wc.InsufficientFunds):
                 await client.wallets.debit(wallet.id, 10_000)
 

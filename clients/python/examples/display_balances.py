@@ -18,7 +18,7 @@ def account_page(customer_id: str) -> list[str]:
             expires_at=datetime.now(UTC) + timedelta(days=3),
         )
         lines = []
-        for balance in client.balances.list_balances(customer_id).data:
+        for balance in client.balances.list_balances(customer_id):
             wallet = client.wallets.retrieve(balance.wallet_id)
             line = f"{balance.currency}: {balance.available_formatted} available"
             if wallet.expiring_soon:

@@ -65,6 +65,15 @@ BY_STATUS: dict[tuple[str, int], type[BaseModel]] = {
 MUTATING = frozenset({"POST", "PATCH", "DELETE"})
 
 
+class Resource:
+    """A resource of the API (resources.py, and its async twin generated from it): its methods build
+    Calls, the client it belongs to sends them (`_call` one answer, `_iterate` every item of a paged
+    list as the caller goes, `_list` a list the API does not page)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+
 @dataclass(frozen=True)
 class Call:
     """One API operation: a route of ROUTES with its path parameters, query and JSON body."""

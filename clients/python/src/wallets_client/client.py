@@ -1,5 +1,6 @@
-"""WalletsClient (httpx.Client) and AsyncWalletsClient (httpx.AsyncClient): the same resources and
-rules (_core.py); only the sending differs."""
+"""WalletsClient (httpx.Client) and AsyncWalletsClient (httpx.AsyncClient): the same rules (_core.py)
+and the same resources (resources.py, and async_resources.py generated from it); only the sending
+differs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from wallets_client import resources
+from wallets_client import async_resources, resources
 from wallets_client._core import Call, Core
 
 
@@ -37,15 +38,13 @@ class _Client:
             credentials=credentials,
         )
         self._http = http_client or self._new_http(timeout)
-        self.wallets = resources.Wallets(self)
-        self.balances = resources.Balances(self)
-        self.transactions = resources.Transactions(self)
-        self.lots = resources.Lots(self)
-        self.holds = resources.Holds(self)
-        self.top_ups = resources.TopUps(self)
-        self.codes = resources.Codes(self)
+        self._mount()
 
     def _new_http(self, timeout: float) -> Any:
+        raise NotImplementedError
+
+    def _mount(self) -> None:
+        """Attach the resources (typed per client: tests/client/test_surface.py checks both have all)."""
         raise NotImplementedError
 
 
@@ -56,6 +55,15 @@ class WalletsClient(_Client):
 
     def _new_http(self, timeout: float) -> httpx.Client:
         return httpx.Client(timeout=timeout)
+
+    def _mount(self) -> None:
+        self.wallets = resources.Wallets(self)
+        self.balances = resources.Balances(self)
+        self.transactions = resources.Transactions(self)
+        self.lots = resources.Lots(self)
+        self.holds = resources.Holds(self)
+        self.top_ups = resources.TopUps(self)
+        self.codes = resources.Codes(self)
 
     def _call(self, c: Call) -> Any:
         key = self._core.idempotency_key(c)
@@ -82,6 +90,10 @@ class WalletsClient(_Client):
                 return
             page = self._call(Call(c.route, c.params, {**c.query, "cursor": page.next_cursor}, c.body))
 
+    def _list(self, c: Call) -> list[Any]:
+        # A list the API answers whole: read as a paged one, so a cursor it ever sends is followed.
+        return list(self._iterate(c))
+
     def close(self) -> None:
         self._http.close()
 
@@ -97,6 +109,15 @@ class AsyncWalletsClient(_Client):
 
     def _new_http(self, timeout: float) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=timeout)
+
+    def _mount(self) -> None:
+        self.wallets = async_resources.AsyncWallets(self)
+        self.balances = async_resources.AsyncBalances(self)
+        self.transactions = async_resources.AsyncTransactions(self)
+        self.lots = async_resources.AsyncLots(self)
+        self.holds = async_resources.AsyncHolds(self)
+        self.top_ups = async_resources.AsyncTopUps(self)
+        self.codes = async_resources.AsyncCodes(self)
 
     async def _call(self, c: Call) -> Any:
         key = self._core.idempotency_key(c)
@@ -123,6 +144,9 @@ class AsyncWalletsClient(_Client):
             if not page.has_more or not page.next_cursor:
                 return
             page = await self._call(Call(c.route, c.params, {**c.query, "cursor": page.next_cursor}, c.body))
+
+    async def _list(self, c: Call) -> list[Any]:
+        return [item async for item in self._iterate(c)]
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,5 +1,10 @@
-"""The API's resources, written once for both clients: each method builds a Call; the client it
-belongs to sends it (WalletsClient answers the model, AsyncWalletsClient an awaitable of it).
+"""The API's resources, written once: each method builds a Call that the client sends. This module
+is WalletsClient's; async_resources.py, AsyncWalletsClient's, is generated from it (the same methods,
+`async def` and awaited; `AsyncIterator` for paged lists): `python clients/python/tools/generate_async.py`
+after any change here (tests/client/test_surface.py fails until then).
+
+Lists: `list()` of a list the API pages follows `next_cursor` as the caller iterates, and `list_page()`
+answers one page; a list the API does not page (balances, lots) is a plain list.
 
 Amounts are integers in minor units (`wallets_client.to_minor`). Every POST takes `idempotency_key`
 (one is generated when omitted, and the client's own retries reuse it).
@@ -12,12 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from wallets_client import models
-from wallets_client._core import call
-
-
-class Resource:
-    def __init__(self, client: Any) -> None:
-        self._client = client
+from wallets_client._core import Resource, call
 
 
 class Wallets(Resource):
@@ -300,8 +300,9 @@ class Balances(Resource):
             )
         )
 
-    def list_balances(self, customer_id: str) -> models.BalanceList:
-        return self._client._call(call("GET /customers/{customer_id}/balances", customer_id=customer_id))
+    def list_balances(self, customer_id: str) -> list[models.BalanceOutput]:
+        """Every balance of the customer, one per currency."""
+        return self._client._list(call("GET /customers/{customer_id}/balances", customer_id=customer_id))
 
     def grant_balance(
         self,
@@ -409,9 +410,9 @@ class Transactions(Resource):
 
 
 class Lots(Resource):
-    def list(self, wallet_id: str) -> models.LotList:
-        """The wallet's live credit lots, in consumption order (one page: a wallet has at most 1,000)."""
-        return self._client._call(call("GET /wallets/{wallet_id}/lots", wallet_id=wallet_id))
+    def list(self, wallet_id: str) -> list[models.LotOutput]:
+        """The wallet's live credit lots, in consumption order (one answer: a wallet has at most 1,000)."""
+        return self._client._list(call("GET /wallets/{wallet_id}/lots", wallet_id=wallet_id))
 
 
 class Holds(Resource):

@@ -1,0 +1,573 @@
+# Generated from resources.py by clients/python/tools/generate_async.py: do not edit.
+"""AsyncWalletsClient's resources: resources.py's methods, `async def` and awaited; `list()` of a
+paged list answers an AsyncIterator (`async for`). Every docstring below is resources.py's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from wallets_client import models
+from wallets_client._core import Resource, call
+
+
+class AsyncWallets(Resource):
+    async def create(
+        self,
+        customer_id: str,
+        currency: str,
+        *,
+        metadata: dict[str, str] | None = None,
+        settings: dict[str, Any] | None = None,
+        gateway_customer_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.WalletOutput:
+        """Create the customer's wallet in a currency (or answer the existing one)."""
+        body = {
+            "customer_id": customer_id,
+            "currency": currency,
+            "metadata": metadata,
+            "settings": settings,
+            "gateway_customer_id": gateway_customer_id,
+        }
+        return await self._client._call(call("POST /wallets", body=body, idempotency_key=idempotency_key))
+
+    async def retrieve(self, wallet_id: str) -> models.WalletOutput:
+        return await self._client._call(call("GET /wallets/{wallet_id}", wallet_id=wallet_id))
+
+    async def retrieve_by_customer(self, customer_id: str, currency: str) -> models.WalletOutput:
+        return await self._client._call(
+            call(
+                "GET /customers/{customer_id}/wallets/{currency}", customer_id=customer_id, currency=currency
+            )
+        )
+
+    def list(
+        self,
+        *,
+        customer_id: str | None = None,
+        currency: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.WalletOutput]:
+        """Every wallet (newest first), following `next_cursor` page by page."""
+        query = {"customer_id": customer_id, "currency": currency, "status": status, "limit": limit}
+        return self._client._iterate(call("GET /wallets", query=query))
+
+    async def list_page(
+        self,
+        *,
+        customer_id: str | None = None,
+        currency: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> models.WalletList:
+        query = {
+            "customer_id": customer_id,
+            "currency": currency,
+            "status": status,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._client._call(call("GET /wallets", query=query))
+
+    async def update(
+        self,
+        wallet_id: str,
+        *,
+        metadata: dict[str, str] | None = None,
+        settings: dict[str, Any] | None = None,
+        gateway_customer_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.WalletOutput:
+        body = {"metadata": metadata, "settings": settings, "gateway_customer_id": gateway_customer_id}
+        return await self._client._call(
+            call(
+                "PATCH /wallets/{wallet_id}", body=body, idempotency_key=idempotency_key, wallet_id=wallet_id
+            )
+        )
+
+    async def freeze(self, wallet_id: str, *, idempotency_key: str | None = None) -> models.WalletOutput:
+        return await self._client._call(
+            call("POST /wallets/{wallet_id}/freeze", idempotency_key=idempotency_key, wallet_id=wallet_id)
+        )
+
+    async def unfreeze(self, wallet_id: str, *, idempotency_key: str | None = None) -> models.WalletOutput:
+        return await self._client._call(
+            call("POST /wallets/{wallet_id}/unfreeze", idempotency_key=idempotency_key, wallet_id=wallet_id)
+        )
+
+    async def close(
+        self, wallet_id: str, *, refund_to_original_payment: bool = False, idempotency_key: str | None = None
+    ) -> models.WalletOutput:
+        """Close for good: holds released, non-withdrawable credit forfeited, `refund_due` reported (and
+        refunded to the top-ups' payments with `refund_to_original_payment`)."""
+        body = {"refund_to_original_payment": refund_to_original_payment}
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/close",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def delete(self, wallet_id: str, *, idempotency_key: str | None = None) -> models.WalletOutput:
+        """The same as close()."""
+        return await self._client._call(
+            call("DELETE /wallets/{wallet_id}", idempotency_key=idempotency_key, wallet_id=wallet_id)
+        )
+
+    async def credit(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        funding_type: str = "promotional",
+        expires_at: datetime | None = None,
+        applies_to: Sequence[str] | None = None,
+        description: str | None = None,
+        reference: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        """Grant credit; with `applies_to` it pays only for debits and holds naming one of those
+        categories."""
+        body = {
+            "amount": amount,
+            "funding_type": funding_type,
+            "expires_at": expires_at,
+            "applies_to": applies_to,
+            "description": description,
+            "reference": reference,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/credits",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def debit(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        allow_partial: bool = False,
+        remainder_payment_method: str | None = None,
+        category: str | None = None,
+        description: str | None = None,
+        reference: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput | models.RemainderChargeOutput:
+        """Take a payment. With `remainder_payment_method`, what the wallet lacks is charged to it; a
+        RemainderChargeOutput means the charge is not finished yet (3-D Secure, a slow gateway)."""
+        body = {
+            "amount": amount,
+            "allow_partial": allow_partial or None,
+            "remainder_payment_method": remainder_payment_method,
+            "category": category,
+            "description": description,
+            "reference": reference,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/debits",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def void(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        funding_type: str | None = None,
+        reason: str | None = None,
+        reference: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        body = {
+            "amount": amount,
+            "funding_type": funding_type,
+            "reason": reason,
+            "reference": reference,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/voids",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def redeem(
+        self, wallet_id: str, code: str, *, idempotency_key: str | None = None
+    ) -> models.TransactionOutput:
+        """Redeem a credit code into the wallet (code_redemption credit in its currency)."""
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/redemptions",
+                body={"code": code},
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def adjust(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        reason: str,
+        reference: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        """A manual correction: a positive amount adds withdrawable credit, a negative one removes
+        available credit (never held funds). Allowed on frozen wallets."""
+        body = {"amount": amount, "reason": reason, "reference": reference, "metadata": metadata}
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/adjustments",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def refund(
+        self,
+        wallet_id: str,
+        transaction_id: str,
+        *,
+        amount: int | None = None,
+        reason: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        """Give back all or part of a debit or capture, restoring the credit types it spent."""
+        body = {"transaction_id": transaction_id, "amount": amount, "reason": reason, "metadata": metadata}
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/refunds",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def setup_payment_method(
+        self, wallet_id: str, *, idempotency_key: str | None = None
+    ) -> models.SetupIntentOutput:
+        """A SetupIntent client secret, for Stripe.js to save a card for automatic top-ups."""
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/payment-methods/setup",
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+
+class AsyncBalances(Resource):
+    """The seeds' customer-balance API: one balance per customer and currency."""
+
+    async def get_balance(self, customer_id: str, currency: str) -> models.BalanceOutput:
+        return await self._client._call(
+            call(
+                "GET /customers/{customer_id}/balances/{currency}", customer_id=customer_id, currency=currency
+            )
+        )
+
+    async def list_balances(self, customer_id: str) -> list[models.BalanceOutput]:
+        """Every balance of the customer, one per currency."""
+        return await self._client._list(call("GET /customers/{customer_id}/balances", customer_id=customer_id))
+
+    async def grant_balance(
+        self,
+        *,
+        customer_id: str,
+        currency: str,
+        amount: int,
+        description: str | None = None,
+        reference: str | None = None,
+        funding_type: str = "promotional",
+        expires_at: datetime | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        """Credit a customer's balance (the wallet is created if missing)."""
+        body = {
+            "amount": amount,
+            "description": description,
+            "reference": reference,
+            "funding_type": funding_type,
+            "expires_at": expires_at,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /customers/{customer_id}/balances/{currency}/grant",
+                body=body,
+                idempotency_key=idempotency_key,
+                customer_id=customer_id,
+                currency=currency,
+            )
+        )
+
+    async def revoke_balance(
+        self,
+        *,
+        customer_id: str,
+        currency: str,
+        amount: int,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TransactionOutput:
+        body = {"amount": amount, "reason": reason}
+        return await self._client._call(
+            call(
+                "POST /customers/{customer_id}/balances/{currency}/revoke",
+                body=body,
+                idempotency_key=idempotency_key,
+                customer_id=customer_id,
+                currency=currency,
+            )
+        )
+
+
+class AsyncTransactions(Resource):
+    async def retrieve(self, wallet_id: str, transaction_id: str) -> models.TransactionOutput:
+        return await self._client._call(
+            call(
+                "GET /wallets/{wallet_id}/transactions/{transaction_id}",
+                wallet_id=wallet_id,
+                transaction_id=transaction_id,
+            )
+        )
+
+    def list(
+        self,
+        wallet_id: str,
+        *,
+        type: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[models.TransactionOutput]:
+        """The wallet's ledger, newest first, following `next_cursor` page by page."""
+        query = {
+            "type": type,
+            "created_after": created_after,
+            "created_before": created_before,
+            "limit": limit,
+        }
+        return self._client._iterate(
+            call("GET /wallets/{wallet_id}/transactions", query=query, wallet_id=wallet_id)
+        )
+
+    async def list_page(
+        self,
+        wallet_id: str,
+        *,
+        type: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> models.TransactionList:
+        query = {
+            "type": type,
+            "created_after": created_after,
+            "created_before": created_before,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._client._call(
+            call("GET /wallets/{wallet_id}/transactions", query=query, wallet_id=wallet_id)
+        )
+
+
+class AsyncLots(Resource):
+    async def list(self, wallet_id: str) -> list[models.LotOutput]:
+        """The wallet's live credit lots, in consumption order (one answer: a wallet has at most 1,000)."""
+        return await self._client._list(call("GET /wallets/{wallet_id}/lots", wallet_id=wallet_id))
+
+
+class AsyncHolds(Resource):
+    async def create(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        expires_at: datetime | None = None,
+        category: str | None = None,
+        reference: str | None = None,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.HoldOutput:
+        body = {
+            "amount": amount,
+            "expires_at": expires_at,
+            "category": category,
+            "reference": reference,
+            "description": description,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/holds",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def capture(
+        self, wallet_id: str, hold_id: str, *, amount: int | None = None, idempotency_key: str | None = None
+    ) -> models.HoldOutput:
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/holds/{hold_id}/capture",
+                body={"amount": amount},
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+                hold_id=hold_id,
+            )
+        )
+
+    async def release(
+        self, wallet_id: str, hold_id: str, *, idempotency_key: str | None = None
+    ) -> models.HoldOutput:
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/holds/{hold_id}/release",
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+                hold_id=hold_id,
+            )
+        )
+
+    def list(
+        self, wallet_id: str, *, status: str | None = None, limit: int | None = None
+    ) -> AsyncIterator[models.HoldOutput]:
+        return self._client._iterate(
+            call(
+                "GET /wallets/{wallet_id}/holds",
+                query={"status": status, "limit": limit},
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def list_page(
+        self,
+        wallet_id: str,
+        *,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> models.HoldList:
+        query = {"status": status, "limit": limit, "cursor": cursor}
+        return await self._client._call(call("GET /wallets/{wallet_id}/holds", query=query, wallet_id=wallet_id))
+
+
+class AsyncTopUps(Resource):
+    async def create(
+        self,
+        wallet_id: str,
+        amount: int,
+        payment_method: str,
+        *,
+        bonus_amount: int | None = None,
+        bonus_expires_at: datetime | None = None,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.TopUpOutput:
+        """Charge a payment method and credit the wallet; `status` is "pending" while the customer
+        must authenticate (`client_secret`) or the gateway has not answered."""
+        body = {
+            "amount": amount,
+            "payment_method": payment_method,
+            "bonus_amount": bonus_amount,
+            "bonus_expires_at": bonus_expires_at,
+            "description": description,
+            "metadata": metadata,
+        }
+        return await self._client._call(
+            call(
+                "POST /wallets/{wallet_id}/top-ups",
+                body=body,
+                idempotency_key=idempotency_key,
+                wallet_id=wallet_id,
+            )
+        )
+
+    async def retrieve(self, wallet_id: str, top_up_id: str) -> models.TopUpOutput:
+        return await self._client._call(
+            call("GET /wallets/{wallet_id}/top-ups/{top_up_id}", wallet_id=wallet_id, top_up_id=top_up_id)
+        )
+
+
+class AsyncCodes(Resource):
+    """Credit codes: the code is answered in full only by `create`; the rest show its last four."""
+
+    async def create(
+        self,
+        amounts: dict[str, int],
+        *,
+        code: str | None = None,
+        withdrawable: bool = False,
+        applies_to: Sequence[str] | None = None,
+        redeemable_until: datetime | None = None,
+        credit_expires_at: datetime | None = None,
+        credit_expiry_days: int | None = None,
+        max_redemptions: int | None = None,
+        once_per_customer: bool = True,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.CodeOutput:
+        body = {
+            "amounts": amounts,
+            "code": code,
+            "withdrawable": withdrawable,
+            "applies_to": applies_to,
+            "redeemable_until": redeemable_until,
+            "credit_expires_at": credit_expires_at,
+            "credit_expiry_days": credit_expiry_days,
+            "max_redemptions": max_redemptions,
+            "once_per_customer": once_per_customer,
+            "description": description,
+            "metadata": metadata,
+        }
+        return await self._client._call(call("POST /codes", body=body, idempotency_key=idempotency_key))
+
+    async def retrieve(self, code_id: str) -> models.CodeOutput:
+        return await self._client._call(call("GET /codes/{code_id}", code_id=code_id))
+
+    async def disable(self, code_id: str, *, idempotency_key: str | None = None) -> models.CodeOutput:
+        return await self._client._call(
+            call("POST /codes/{code_id}/disable", idempotency_key=idempotency_key, code_id=code_id)
+        )
+
+    def list(self, *, limit: int | None = None) -> AsyncIterator[models.CodeOutput]:
+        """Every code, newest first, following `next_cursor` page by page."""
+        return self._client._iterate(call("GET /codes", query={"limit": limit}))
+
+    async def list_page(self, *, limit: int | None = None, cursor: str | None = None) -> models.CodeList:
+        return await self._client._call(call("GET /codes", query={"limit": limit, "cursor": cursor}))

@@ -1,0 +1,205 @@
+"""The client's shape, without a server: lists behave one way, the async client is the sync one
+awaited (generated from it), and the README's examples pass `mypy --strict`."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import re
+import subprocess
+import sys
+import typing
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from wallets_client import AsyncWalletsClient, WalletsClient, _core, async_resources, models, resources
+
+from tests.conftest import ROOT
+
+CLIENT = ROOT / "clients" / "python"
+DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
+RESOURCES = [
+    cls
+    for _, cls in inspect.getmembers(resources, inspect.isclass)
+    if issubclass(cls, _core.Resource) and cls is not _core.Resource
+]
+
+
+def _methods(cls: type) -> dict[str, Any]:
+    return {name: fn for name, fn in vars(cls).items() if inspect.isfunction(fn) and not name.startswith("_")}
+
+
+def _dummy(hint: Any) -> Any:
+    """A value of the parameter's type, enough to build the request."""
+    if hint is int:
+        return 1
+    if typing.get_origin(hint) is dict:
+        return {"USD": 1}
+    return "x"
+
+
+class Recorder:
+    """Stands for a client: records which way each resource method sends its Call."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def _call(self, c: _core.Call) -> None:
+        self.sent.append(("call", c.route))
+
+    def _list(self, c: _core.Call) -> list[Any]:
+        self.sent.append(("list", c.route))
+        return []
+
+    def _iterate(self, c: _core.Call) -> Iterator[Any]:
+        self.sent.append(("iterate", c.route))
+        return iter(())
+
+
+def _pages(route: str) -> bool:
+    method, path = route.split(" ", 1)
+    return any(p["name"] == "cursor" for p in DOC["paths"][path][method.lower()].get("parameters", []))
+
+
+def test_lists_are_iterators_where_the_api_pages_and_plain_lists_where_it_does_not() -> None:
+    checked = 0
+    for cls in RESOURCES:
+        for name, fn in _methods(cls).items():
+            hints = typing.get_type_hints(fn)
+            signature = inspect.signature(fn)
+            required = {
+                p.name: _dummy(hints[p.name])
+                for p in list(signature.parameters.values())[1:]
+                if p.default is inspect.Parameter.empty
+            }
+            recorder = Recorder()
+            fn(cls(recorder), **required)
+            ((way, route),) = recorder.sent
+            page = _core.ROUTES[route]
+            if "data" not in page.model_fields:
+                assert way == "call", (cls.__name__, name)
+                continue
+            checked += 1
+            (item,) = typing.get_args(page.model_fields["data"].annotation)
+            returns = hints["return"]
+            where = f"{cls.__name__}.{name} ({route})"
+            if not _pages(route):  # one answer holds them all: a plain list
+                assert (way, returns) == ("list", list[item]), where
+            elif name == "list_page":  # one page, for callers that keep the cursor themselves
+                assert (way, returns) == ("call", page), where
+            else:  # the rest, followed page by page as the caller iterates
+                assert (name, way, returns) == ("list", "iterate", Iterator[item]), where
+    assert checked == 10
+
+
+def _mock(answer: Any) -> httpx.MockTransport:
+    return httpx.MockTransport(answer)
+
+
+def _balances(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "object": "list",
+            "data": [{**_sample("BalanceOutput"), "amount": 500, "available_formatted": "$5.00"}],
+            "has_more": False,
+            "next_cursor": None,
+        },
+    )
+
+
+def test_list_balances_answers_the_balances_as_the_seed_does() -> None:
+    with WalletsClient("http://api", auth=None, http_client=httpx.Client(transport=_mock(_balances))) as c:
+        balances = c.balances.list_balances("cus_1")
+    assert isinstance(balances, list) and [type(b) for b in balances] == [models.BalanceOutput]
+    assert [b.available_formatted for b in balances] == ["$5.00"]
+
+
+def test_the_async_client_lists_the_same_way() -> None:
+    async def scenario() -> list[models.BalanceOutput]:
+        async with AsyncWalletsClient(
+            "http://api", auth=None, http_client=httpx.AsyncClient(transport=_mock(_balances))
+        ) as c:
+            return await c.balances.list_balances("cus_1")
+
+    assert [b.amount for b in asyncio.run(scenario())] == [500]
+
+
+def test_the_async_resources_are_the_sync_ones_awaited() -> None:
+    for cls in RESOURCES:
+        twin = getattr(async_resources, f"Async{cls.__name__}")
+        assert set(_methods(twin)) == set(_methods(cls)), cls.__name__
+        for name, fn in _methods(cls).items():
+            other = _methods(twin)[name]
+            where = f"{cls.__name__}.{name}"
+            hints, async_hints = typing.get_type_hints(fn), typing.get_type_hints(other)
+            assert inspect.signature(other).parameters.keys() == inspect.signature(fn).parameters.keys(), (
+                where
+            )
+            returns = hints.pop("return")
+            assert {k: v for k, v in async_hints.items() if k != "return"} == hints, where
+            if typing.get_origin(returns) is Iterator:  # `async for` over it, no await
+                assert not inspect.iscoroutinefunction(other), where
+                assert async_hints["return"] == AsyncIterator[typing.get_args(returns)], where
+            else:
+                assert inspect.iscoroutinefunction(other), where
+                assert async_hints["return"] == returns, where
+    sync = WalletsClient("http://api", auth=None)
+    twin_client = AsyncWalletsClient("http://api", auth=None)
+    for name, value in vars(sync).items():
+        if isinstance(value, _core.Resource):
+            assert type(getattr(twin_client, name)).__name__ == f"Async{type(value).__name__}", name
+
+
+def test_the_async_resources_are_what_the_sync_ones_generate(tmp_path: Path) -> None:
+    fresh = tmp_path / "async_resources.py"
+    subprocess.run([sys.executable, str(CLIENT / "tools" / "generate_async.py"), str(fresh)], check=True)
+    committed = CLIENT / "src" / "wallets_client" / "async_resources.py"
+    assert fresh.read_text() == committed.read_text(), (
+        "resources.py changed: run `.venv/bin/python clients/python/tools/generate_async.py`"
+    )
+
+
+def _readme_blocks() -> list[str]:
+    text = (CLIENT / "README.md").read_text()
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_the_readme_examples_pass_mypy_strict(tmp_path: Path) -> None:
+    # GIVEN each Python block of the README as a module of its own, outside this project's mypy config
+    blocks = _readme_blocks()
+    assert len(blocks) >= 2  # the quick start and the async example
+    for n, block in enumerate(blocks):
+        (tmp_path / f"readme_{n}.py").write_text(block)
+    # WHEN a user type-checks them strictly against the installed client
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    # THEN there is nothing to report
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _sample(name: str) -> Any:
+    """An answer of the document's schema `name` with its required fields only, as the server sends it."""
+    return _value(DOC["components"]["schemas"][name])
+
+
+def _value(schema: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        return _sample(schema["$ref"].rsplit("/", 1)[1])
+    if "anyOf" in schema:
+        return _value(next(o for o in schema["anyOf"] if o.get("type") != "null"))
+    if "enum" in schema or "const" in schema:
+        return schema.get("enum", [schema.get("const")])[0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: _value(schema["properties"][name]) for name in schema.get("required", [])}
+    if kind == "string":
+        return "2026-12-06T00:00:00.000Z" if schema.get("format") == "date-time" else "USD"
+    return {"integer": 0, "number": 0, "boolean": False, "array": []}[kind]
