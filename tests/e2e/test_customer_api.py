@@ -3,6 +3,7 @@ authorizer's code; two customers who can never see or touch each other's wallets
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jwt
@@ -158,3 +159,36 @@ def test_retries_get_their_first_answer_and_customers_never_see_the_merchants_id
     assert {t["actor"] for t in history} <= {"merchant", "customer:cus_me_frank", "scheduler", "system"}
     holds = as_customer(server, frank, "GET", f"/me/wallets/{wid}/holds")[1]["data"]
     assert [h["actor"] for h in holds] == ["merchant"]
+
+
+def test_the_merchants_notes_stay_backend_and_a_card_is_set_up_once_per_key(server: Client) -> None:
+    gina = login(server, "cus_me_gina")
+    note = {"internal_note": "VIP churn risk, margin 3%"}
+    status, wallet = server.post(
+        "/wallets", {"customer_id": "cus_me_gina", "currency": "USD", "metadata": note}
+    )
+    assert status == 201, wallet
+    base = f"/me/wallets/{wallet['id']}"
+    credit = {"amount": 700, "description": "Welcome", "reference": "churn-save-7", "metadata": note}
+    assert server.post(f"/wallets/{wallet['id']}/credits", credit)[0] == 201
+    hold = {"amount": 100, "description": "Your order", "reference": "ord-7", "metadata": note}
+    assert server.post(f"/wallets/{wallet['id']}/holds", hold)[0] == 201
+    # Every customer read: no metadata, reference or reason; the descriptions show.
+    shown = [
+        as_customer(server, gina, "GET", path)
+        for path in ("/me/wallets", base, f"{base}/transactions", f"{base}/lots", f"{base}/holds")
+    ]
+    assert all(status == 200 for status, _ in shown), shown
+    text = json.dumps([body for _, body in shown])
+    assert "churn" not in text and "ord-7" not in text and "Welcome" in text and "Your order" in text
+    # A card set up twice with one Idempotency-Key is one SetupIntent.
+    keyed = {**gina, "Idempotency-Key": "gina-card-1"}
+    first = server.request("POST", f"{base}/payment-methods/setup", {}, headers=keyed)
+    assert (
+        first[0] == 201
+        and server.request("POST", f"{base}/payment-methods/setup", {}, headers=keyed) == first
+    )
+    # Where the merchant turns top-ups off, no card is set up.
+    server.request("PATCH", f"/wallets/{wallet['id']}", {"settings": {"allow_top_up": False}})
+    status, error = as_customer(server, gina, "POST", f"{base}/payment-methods/setup")
+    assert (status, error["error"]["type"]) == (403, "top_up_not_allowed"), error
