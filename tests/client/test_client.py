@@ -26,8 +26,9 @@ def test_wallet_lifecycle_through_every_wallet_method(client: WalletsClient) -> 
     wallet = client.wallets.create(
         cus, "USD", metadata={"plan": "pro"}, settings={"low_balance_threshold": 100}
     )
-    assert isinstance(wallet, models.WalletOutput) and wallet.status == "active"
-    assert client.wallets.create(cus, "USD").id == wallet.id  # one per customer and currency
+    assert isinstance(wallet, models.WalletOutput) and wallet.status == "active" and wallet.created
+    again = client.wallets.create(cus, "USD")
+    assert again.id == wallet.id and not again.created  # one per customer and currency
     assert client.wallets.retrieve(wallet.id).metadata == {"plan": "pro"}
     assert client.wallets.retrieve_by_customer(cus, "USD").id == wallet.id
     credit = client.wallets.credit(wallet.id, 5000, funding_type="cash", description="deposit")
@@ -282,7 +283,7 @@ def test_the_async_client_is_the_same_api(api: Client) -> None:
             assert listed == ["debit", "credit"]
             assert [lot.remaining for lot in await client.lots.list(wallet.id)] == [500]
             balances = await client.balances.list_balances(wallet.customer_id)
-            assert [b.available for b in balances] == [500]
+            assert [b.available for b in balances] == [500] and wallet.created
             with pytest.raises(wc.InsufficientFunds):
                 await client.wallets.debit(wallet.id, 10_000)
 

@@ -1,5 +1,6 @@
 """The client's shape, without a server: lists behave one way, the async client is the sync one
-awaited (generated from it), and the README's examples pass `mypy --strict`."""
+awaited (generated from it), the README's examples pass `mypy --strict`, and a created wallet is told
+from a found one."""
 
 from __future__ import annotations
 
@@ -183,6 +184,21 @@ def test_the_readme_examples_pass_mypy_strict(tmp_path: Path) -> None:
     )
     # THEN there is nothing to report
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_creating_a_wallet_tells_whether_it_was_created_or_found() -> None:
+    # GIVEN a server that creates the wallet (201), then finds it (200)
+    statuses = iter([201, 200])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(statuses), json=_sample("WalletOutput"))
+
+    # WHEN the wallet is created twice
+    with WalletsClient("http://api", auth=None, http_client=httpx.Client(transport=_mock(answer))) as c:
+        made, found = c.wallets.create("cus_1", "USD"), c.wallets.create("cus_1", "USD", settings={"x": 1})
+    # THEN the answers say which call created it, and are the API's wallet as before
+    assert (made.created, found.created) == (True, False)
+    assert isinstance(found, models.WalletOutput) and "created" not in found.model_dump()
 
 
 def _sample(name: str) -> Any:

@@ -1,6 +1,7 @@
 """Python client for the Wallets service (docs/openapi.json): `WalletsClient` and `AsyncWalletsClient`."""
 
 from wallets_client import models
+from wallets_client.answers import WalletCreation
 from wallets_client.client import AsyncWalletsClient, WalletsClient
 from wallets_client.errors import (
     APIConnectionError,
@@ -60,6 +61,7 @@ __all__ = [
     "Unauthorized",
     "ValidationError",
     "WalletClosed",
+    "WalletCreation",
     "WalletFrozen",
     "WalletsClient",
     "WalletsError",

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from wallets_client import errors, models
+from wallets_client import answers, errors, models
 
 # Every route of docs/openapi.json and the model its 2xx answer is read into (tests/client checks
 # both against the document).
@@ -30,7 +30,7 @@ ROUTES: dict[str, type[BaseModel]] = {
     "POST /customers/{customer_id}/balances/{currency}/revoke": models.TransactionOutput,
     "GET /customers/{customer_id}/wallets/{currency}": models.WalletOutput,
     "GET /wallets": models.WalletList,
-    "POST /wallets": models.WalletOutput,
+    "POST /wallets": answers.WalletCreation,  # 201 created, 200 found
     "DELETE /wallets/{wallet_id}": models.WalletOutput,
     "GET /wallets/{wallet_id}": models.WalletOutput,
     "PATCH /wallets/{wallet_id}": models.WalletOutput,
@@ -224,13 +224,16 @@ class Core:
             raise errors.from_response(response.status_code, body, request_id, response.text)
         model = BY_STATUS.get((c.route, response.status_code)) or ROUTES[c.route]
         try:
-            return model.model_validate(body)
+            result = model.model_validate(body)
         except ValidationError as exc:
             raise errors.WalletsError(
                 f"the answer is not a {model.__name__}: {exc}",
                 status=response.status_code,
                 request_id=request_id,
             ) from exc
+        if isinstance(result, answers.Created):
+            result.created = response.status_code == 201
+        return result
 
     @staticmethod
     def connection_error(exc: Exception) -> errors.APIConnectionError:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from wallets_client import models
+from wallets_client import answers, models
 from wallets_client._core import Resource, call
 
 
@@ -22,8 +22,9 @@ class AsyncWallets(Resource):
         settings: dict[str, Any] | None = None,
         gateway_customer_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> models.WalletOutput:
-        """Create the customer's wallet in a currency (or answer the existing one)."""
+    ) -> answers.WalletCreation:
+        """Create the customer's wallet in a currency, or answer the one it has: `created` says which
+        (False: the wallet existed, and the answer is that wallet as it is)."""
         body = {
             "customer_id": customer_id,
             "currency": currency,

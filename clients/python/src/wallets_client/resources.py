@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from wallets_client import models
+from wallets_client import answers, models
 from wallets_client._core import Resource, call
 
 
@@ -30,8 +30,9 @@ class Wallets(Resource):
         settings: dict[str, Any] | None = None,
         gateway_customer_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> models.WalletOutput:
-        """Create the customer's wallet in a currency (or answer the existing one)."""
+    ) -> answers.WalletCreation:
+        """Create the customer's wallet in a currency, or answer the one it has: `created` says which
+        (False: the wallet existed, and the answer is that wallet as it is)."""
         body = {
             "customer_id": customer_id,
             "currency": currency,
