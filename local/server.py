@@ -82,21 +82,10 @@ class LocalApi:
             return _json(200, {"data": events})
         if request.path == "/_local/.well-known/jwks.json" and self.issuer is not None:
             return _json(200, self.issuer.jwks)
-        if request.path == "/_local/login" and request.method == "GET" and self.issuer is not None:
-            customer = request.args.get("customer_id", "")
-            if not customer:
-                return _json(400, {"message": "customer_id is required"})
-            try:  # a development issuer: expired or foreign-audience tokens on request, for tests
-                lifetime = int(request.args.get("expires_in", tokens.LIFETIME_S))
-            except ValueError:
-                return _json(400, {"message": "expires_in must be an integer"})
-            token = self.issuer.token(customer, lifetime, request.args.get("audience", tokens.AUDIENCE))
-            target = request.args.get("redirect")
-            if target and target.startswith("/"):  # same site only
-                return Response(status=302, headers={"Location": f"{target}#token={token}"})
-            return _json(
-                200, {"access_token": token, "token_type": "Bearer", "expires_in": tokens.LIFETIME_S}
-            )
+        if request.path.startswith("/_local/") and self.issuer is not None:
+            answer = self.sign_in(request, self.issuer)
+            if answer is not None:
+                return answer
         if request.path == "/_local/failures" and request.method == "GET":
             pump = self.background.pump if self.background else None
             return _json(200, {"data": pump.failures() if pump else []})
@@ -133,6 +122,45 @@ class LocalApi:
             return _json(502, {"message": "Internal server error"})
         return _from_lambda(result)
 
+    def sign_in(self, request: Request, issuer: tokens.LocalIssuer) -> Response | None:
+        """The development identity provider's routes (local/tokens.py), or None for another path."""
+        path, method = request.path, request.method
+        if path == "/_local/login" and method == "GET":
+            customer = request.args.get("customer_id", "")
+            if not customer:
+                return _json(400, {"message": "customer_id is required"})
+            try:  # a development issuer: expired or foreign-audience tokens on request, for tests
+                lifetime = int(request.args.get("expires_in", tokens.LIFETIME_S))
+            except ValueError:
+                return _json(400, {"message": "expires_in must be an integer"})
+            token = issuer.token(customer, lifetime, request.args.get("audience", tokens.AUDIENCE))
+            return _json(
+                200, {"access_token": token, "token_type": "Bearer", "expires_in": tokens.LIFETIME_S}
+            )
+        if path == "/_local/authorize" and method in ("GET", "POST"):
+            params = dict(request.args if method == "GET" else request.form)
+            origin = request.host_url  # the origin this server was reached at: its /portal is registered
+            try:
+                if method == "GET":
+                    issuer.check_authorize(params, origin)
+                    return _page(200, tokens.authorize_page(params))
+                target = issuer.authorize(params, origin, params.get("customer_id", "").strip())
+            except tokens.SignInRefused as refused:
+                return _page(400, tokens.authorize_page(params, refused))
+            return Response(status=302, headers={"Location": target, **tokens.PAGE_HEADERS})
+        if path == "/_local/token" and method == "POST":
+            try:
+                return _json(200, issuer.exchange(dict(request.form)), {"Cache-Control": "no-store"})
+            except tokens.SignInRefused as refused:
+                return _json(400, {"error": refused.error, "error_description": str(refused)})
+        if path == "/_local/logout" and method == "GET":
+            try:
+                target = issuer.logout_target(dict(request.args))
+            except tokens.SignInRefused as refused:
+                return _page(400, tokens.authorize_page({}, refused))
+            return Response(status=302, headers={"Location": target})
+        return None
+
     def authorize(self, route: Route, request: Request) -> dict[str, Any] | Response:
         """API Gateway's TOKEN authorizer step: the route's authorizer function (the deployed code)
         gets the Authorization header; "Unauthorized" is 401, a Deny 403, an Allow passes its context."""
@@ -156,8 +184,12 @@ class LocalApi:
         return {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json", headers=headers)
+
+
+def _page(status: int, text: str) -> Response:
+    return Response(text, status=status, content_type="text/html; charset=utf-8", headers=tokens.PAGE_HEADERS)
 
 
 def _from_lambda(result: Any) -> Response:
@@ -301,6 +333,9 @@ def main(argv: list[str] | None = None) -> None:
         print("  GET    /_local/events  (published events; filters type, wallet_id)")
         print("  GET    /_local/failures  (stream records the publisher gave up on, and their redrive)")
         print("  GET    /_local/login?customer_id=…  (a customer token for the /me routes, RS256)")
+        print(
+            "  GET    /_local/authorize, POST /_local/token  (the portal's sign-in: code + PKCE, any customer id)"
+        )
         print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
         sys.stdout.flush()
         background.start()

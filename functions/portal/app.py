@@ -1,23 +1,43 @@
 """GET /portal and /portal/{asset}: the customers' wallet page (static HTML, CSS and JS, no build step).
 
 Public, as any web page: everything it shows comes from the customer API (/me), which requires the
-customer's token. The page is given its configuration (gateway, Stripe.js and its publishable key,
-the sign-in URL) in a <script> of the HTML, from this function's environment.
+customer's token. The page gets that token only from a sign-in it started itself (OpenID Connect's
+authorization code flow with PKCE, against the identity provider this function's environment names)
+and keeps it in memory. Its settings come from `/portal/config.json`, built from the environment.
+
+Only the page and the fixed assets in ASSETS are served (404 for any other name); the page's one URL
+is /portal, the redirect URI registered with the identity provider (/portal/index.html redirects
+there). Every answer carries a Content-Security-Policy allowing scripts from this origin and
+Stripe.js only, no inline script, and no framing.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 STATIC = Path(__file__).resolve().parent / "static"
-TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript"}
+ASSETS = {  # name: content type; the only files served
+    "index.html": "text/html; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+}
+CONFIG = "config.json"
+NONE = "'none'"
+STRIPE_JS = "https://js.stripe.com/v3/"
+# Stripe.js's own documented needs: https://docs.stripe.com/security/guide#content-security-policy
+STRIPE_SOURCES = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the token travels in the URL fragment, never to other sites
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "no-referrer",  # the sign-in's code and state never reach another site
     "Cache-Control": "no-store",
 }
 
@@ -27,19 +47,60 @@ def config() -> dict[str, str]:
     local_stripe = os.environ.get("STRIPE_API_BASE")  # localstripe serves its Stripe.js stand-in
     return {
         "gateway": gateway,
-        "stripeJs": f"{local_stripe}/js.stripe.com/v3/" if local_stripe else "https://js.stripe.com/v3/",
+        "stripeJs": f"{local_stripe}/js.stripe.com/v3/" if local_stripe else STRIPE_JS,
         "stripeKey": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
-        "signInUrl": os.environ.get("PORTAL_SIGN_IN_URL", ""),
+        "issuer": os.environ.get("CUSTOMER_JWT_ISSUER", "").rstrip("/"),
+        "clientId": os.environ.get("CUSTOMER_JWT_AUDIENCE", ""),  # an id_token's aud is its client
+        "customerClaim": os.environ.get("CUSTOMER_JWT_CLAIM") or "sub",
+        "authorizeUrl": os.environ.get("PORTAL_AUTHORIZE_URL", ""),
+        "tokenUrl": os.environ.get("PORTAL_TOKEN_URL", ""),
+        "logoutUrl": os.environ.get("PORTAL_LOGOUT_URL", ""),
+        "scope": os.environ.get("PORTAL_SCOPES") or "openid",
     }
 
 
+def content_security_policy(settings: dict[str, str]) -> str:
+    sources: dict[str, list[str]] = {"script-src": ["'self'"], "connect-src": ["'self'"], "frame-src": []}
+    token_origin = _origin(settings["tokenUrl"])
+    if token_origin:
+        sources["connect-src"].append(token_origin)
+    if settings["gateway"] == "stripe":
+        local_stripe = os.environ.get("STRIPE_API_BASE")
+        if local_stripe:  # localstripe: its script and its API, one origin
+            sources["script-src"].append(_origin(local_stripe))
+            sources["connect-src"].append(_origin(local_stripe))
+        else:
+            for directive, origins in STRIPE_SOURCES.items():
+                sources[directive].extend(origins)
+    return "; ".join(
+        [
+            "default-src 'none'",
+            *(f"{directive} {' '.join(origins or [NONE])}" for directive, origins in sources.items()),
+            "style-src 'self'",
+            "img-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    asset = ((event.get("pathParameters") or {}).get("asset")) or "index.html"
-    path = (STATIC / asset).resolve()
-    if path.parent != STATIC or path.suffix not in TYPES or not path.is_file():
-        return {"statusCode": 404, "headers": {"Content-Type": "text/plain"}, "body": "Not found"}
-    body = path.read_text(encoding="utf-8")
-    if asset == "index.html":
-        settings = html.escape(json.dumps(config()), quote=False).replace("</", "<\\/")
-        body = body.replace("{{CONFIG}}", settings)
-    return {"statusCode": 200, "headers": {"Content-Type": TYPES[path.suffix], **HEADERS}, "body": body}
+    asset = (event.get("pathParameters") or {}).get("asset")
+    settings = config()
+    headers = {**HEADERS, "Content-Security-Policy": content_security_policy(settings)}
+    if asset == "index.html":  # one URL for the page: relative links, and the registered redirect URI
+        return {"statusCode": 301, "headers": {**headers, "Location": "../portal"}, "body": ""}
+    if asset == CONFIG:
+        body, kind = json.dumps(settings), "application/json"
+    elif asset is None or asset in ASSETS:
+        name = asset or "index.html"
+        body, kind = (STATIC / name).read_text(encoding="utf-8"), ASSETS[name]
+    else:
+        return {"statusCode": 404, "headers": {**headers, "Content-Type": "text/plain"}, "body": "Not found"}
+    return {"statusCode": 200, "headers": {**headers, "Content-Type": kind}, "body": body}

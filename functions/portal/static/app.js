@@ -1,34 +1,132 @@
 // The customers' wallet page: plain JavaScript against the customer API (/me), no build step.
+//
+// Sign-in is OpenID Connect's authorization code flow with PKCE (S256), started by this page: it
+// takes a token only from a code it asked for itself (its own `state`), redeemed with its own
+// verifier, in an id_token carrying its own `nonce`. A token or code in a link someone sent is never
+// used (login CSRF: it would sign the customer in as someone else). The token lives in memory only;
+// a reload signs in again (silently where the identity provider still has a session).
 "use strict";
 
-const config = JSON.parse(document.getElementById("config").textContent);
 const statusLine = document.getElementById("status");
+const FLOW = "wallets-sign-in"; // sessionStorage: the state, nonce and verifier of the sign-in under way
+const RESUME = "wallets-signed-in"; // sessionStorage: signed in in this tab, so a reload signs in again
+let config = null;
+let session = null; // { token, claims }: in memory only
 let stripe = null;
 
 function say(message) {
   statusLine.textContent = message;
 }
 
-// ------------------------------------------------------------------ the customer's token
-function takeTokenFromUrl() {
-  const fragment = new URLSearchParams(window.location.hash.slice(1));
-  const token = fragment.get("token") || fragment.get("id_token");
-  if (token) {
-    sessionStorage.setItem("wallets-token", token);
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-  }
-  return sessionStorage.getItem("wallets-token");
+// ------------------------------------------------------------------ sign-in (code + PKCE)
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+function randomString() {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+async function challengeOf(verifier) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  return base64url(new Uint8Array(digest));
+}
+
+function pageUrl() {
+  return window.location.origin + window.location.pathname; // the registered redirect URI
+}
+
+async function startSignIn() {
+  const flow = { state: randomString(), nonce: randomString(), verifier: randomString() };
+  sessionStorage.setItem(FLOW, JSON.stringify(flow));
+  const url = new URL(config.authorizeUrl, window.location.href);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: config.clientId,
+    redirect_uri: pageUrl(),
+    scope: config.scope,
+    state: flow.state,
+    nonce: flow.nonce,
+    code_challenge: await challengeOf(flow.verifier),
+    code_challenge_method: "S256",
+  }).toString();
+  window.location.assign(url.href);
+}
+
+function claimsOf(jwt) {
+  const part = (jwt || "").split(".")[1] || "";
+  const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+}
+
+async function finishSignIn(params) {
+  const flow = JSON.parse(sessionStorage.getItem(FLOW) || "null");
+  sessionStorage.removeItem(FLOW); // a sign-in answers once
+  window.history.replaceState(null, "", window.location.pathname); // the code leaves the address bar
+  if (params.get("error")) {
+    throw new Error("Sign-in did not complete (" + params.get("error") + "). Sign in again.");
+  }
+  if (!flow || params.get("state") !== flow.state) {
+    throw new Error("That sign-in link was not started on this page, so it was ignored. Sign in yourself.");
+  }
+  const response = await fetch(new URL(config.tokenUrl, window.location.href), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: params.get("code") || "",
+      redirect_uri: pageUrl(),
+      client_id: config.clientId,
+      code_verifier: flow.verifier,
+    }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok || !answer.id_token) throw new Error("Sign-in did not complete. Sign in again.");
+  const claims = claimsOf(answer.id_token);
+  const audiences = [].concat(claims.aud);
+  if (claims.nonce !== flow.nonce || claims.iss !== config.issuer || !audiences.includes(config.clientId) ||
+      !(claims.exp * 1000 > Date.now())) {
+    throw new Error("The sign-in answer was not for this page, so it was ignored. Sign in again.");
+  }
+  session = { token: answer.id_token, claims };
+}
+
+function signOut() {
+  session = null;
+  sessionStorage.removeItem(RESUME);
+  sessionStorage.removeItem(FLOW);
+  if (config.logoutUrl) {
+    window.location.assign(new URL(config.logoutUrl, window.location.href).href); // the provider's session too
+  } else {
+    showSignIn();
+  }
+}
+
+function showSignIn() {
+  session = null;
+  document.getElementById("signed-out").hidden = false;
+  document.getElementById("wallets").replaceChildren();
+  document.getElementById("who").hidden = true;
+}
+
+function showSignedIn() {
+  document.getElementById("signed-out").hidden = true;
+  document.getElementById("who-name").textContent =
+    session.claims.email || session.claims[config.customerClaim] || session.claims.sub;
+  document.getElementById("who").hidden = false;
+}
+
+// ------------------------------------------------------------------ the customer API
 async function api(method, path, body) {
-  const headers = { Authorization: "Bearer " + sessionStorage.getItem("wallets-token") };
+  if (!session) throw new Error("Sign in to continue.");
+  const headers = { Authorization: "Bearer " + session.token };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     headers["Idempotency-Key"] = crypto.randomUUID();
   }
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401) {
-    sessionStorage.removeItem("wallets-token");
+    sessionStorage.removeItem(RESUME);
     showSignIn();
     throw new Error("Your session has ended: sign in again.");
   }
@@ -39,39 +137,42 @@ async function api(method, path, body) {
   return { status: response.status, body: answer };
 }
 
-function showSignIn() {
-  document.getElementById("signed-out").hidden = false;
-  document.getElementById("wallets").replaceChildren();
-  document.getElementById("sign-out").hidden = true;
-  const link = document.getElementById("sign-in");
-  if (config.signInUrl.endsWith("customer_id=")) {
-    // The development sign-in of `make run`: any customer id.
-    const form = document.createElement("form");
-    form.innerHTML =
-      '<label for="dev-customer">Customer id (development sign-in)</label> ' +
-      '<input id="dev-customer" name="customer_id" required autocomplete="username"> ' +
-      '<button type="submit">Sign in</button>';
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      window.location.href = config.signInUrl + encodeURIComponent(form.customer_id.value);
-    });
-    link.replaceWith(form);
-  } else {
-    link.href = config.signInUrl || "#";
-  }
+// ------------------------------------------------------------------ formatting
+function formatDateTime(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function shortDateTime(iso) {
+  // One line at phone width: the year only when it is not this one.
+  const date = new Date(iso);
+  const options = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+  if (date.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+  return date.toLocaleString(undefined, options);
+}
+
+function moneyFormat(currency) {
+  const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
+  const digits = format.resolvedOptions().maximumFractionDigits;
+  return { digits, text: (amount) => format.format(amount / 10 ** digits) };
+}
+
+// How each transaction type moves the balance (layers/wallets/wallets/wallet.py BALANCE_SIGN): a hold
+// only reserves, its capture is the payment, so only the capture is money out.
+const BALANCE_SIGN = {
+  credit: 1, top_up: 1, refund: 1, debit: -1, void: -1, expiry: -1, capture: -1, close: -1, hold: 0, release: 0,
+};
+const LABELS = {
+  credit: "Credit", top_up: "Funds added", debit: "Payment", void: "Removed", refund: "Refund",
+  expiry: "Expired", hold: "Reserved, not charged", capture: "Payment of a reservation",
+  release: "Reservation released", close: "Closed", adjustment: "Adjustment",
+};
+
+function signOf(txn) {
+  if (txn.type === "adjustment") return txn.adjustment_direction === "decrease" ? -1 : 1;
+  return BALANCE_SIGN[txn.type] ?? 0;
 }
 
 // ------------------------------------------------------------------ rendering
-function formatDate(iso) {
-  return new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
-}
-
-const LABELS = {
-  credit: "Credit", top_up: "Funds added", debit: "Payment", void: "Removed", refund: "Refund",
-  expiry: "Expired", hold: "Reserved", capture: "Payment", release: "Released", close: "Closed",
-  adjustment: "Adjustment",
-};
-
 async function renderWallet(wallet) {
   const node = document.getElementById("wallet-template").content.firstElementChild.cloneNode(true);
   node.dataset.wallet = wallet.id;
@@ -84,7 +185,7 @@ async function renderWallet(wallet) {
   await renderExpiring(node, wallet);
   renderAddFunds(node, wallet);
   renderAuto(node, wallet);
-  await renderHistory(node, wallet, null);
+  await renderHistory(node, wallet);
   return node;
 }
 
@@ -96,33 +197,67 @@ async function renderExpiring(node, wallet) {
   for (const lot of body.data) {
     if (lot.expires_at && new Date(lot.expires_at).getTime() <= soon) {
       const item = document.createElement("li");
-      item.textContent = `${lot.remaining_formatted} expires on ${formatDate(lot.expires_at)}`;
+      item.textContent = `${lot.remaining_formatted} expires on ${formatDateTime(lot.expires_at)}`;
       list.append(item);
     }
   }
   node.querySelector(".expiring").hidden = list.children.length === 0;
 }
 
-async function renderHistory(node, wallet, cursor) {
-  const query = cursor ? `?limit=10&cursor=${encodeURIComponent(cursor)}` : "?limit=10";
-  const { body } = await api("GET", `me/wallets/${wallet.id}/transactions${query}`);
+async function renderHistory(node, wallet) {
+  // One page at a time: a click while a page is loading is ignored, and a row is shown once.
   const rows = node.querySelector(".history tbody");
-  for (const txn of body.data) {
-    const row = document.createElement("tr");
-    const out = ["debit", "void", "expiry", "capture", "close", "hold"].includes(txn.type) ||
-      txn.adjustment_direction === "decrease";
-    const sign = out ? "−" : "+";
-    for (const text of [formatDate(txn.created_at), txn.description || LABELS[txn.type] || txn.type,
-                        sign + txn.amount_formatted]) {
-      const cell = document.createElement("td");
-      cell.textContent = text;
-      row.append(cell);
-    }
-    rows.append(row);
-  }
   const more = node.querySelector(".more");
-  more.hidden = !body.has_more;
-  more.onclick = () => renderHistory(node, wallet, body.next_cursor).catch((e) => say(e.message));
+  let cursor = null;
+  let loading = false;
+  async function page() {
+    if (loading) return;
+    loading = true;
+    more.setAttribute("aria-busy", "true");
+    try {
+      const query = cursor ? `?limit=10&cursor=${encodeURIComponent(cursor)}` : "?limit=10";
+      const { body } = await api("GET", `me/wallets/${wallet.id}/transactions${query}`);
+      for (const txn of body.data) {
+        if (!rows.querySelector(`tr[data-id="${CSS.escape(txn.id)}"]`)) rows.append(historyRow(txn));
+      }
+      cursor = body.next_cursor;
+      more.hidden = !body.has_more;
+    } finally {
+      loading = false;
+      more.removeAttribute("aria-busy");
+    }
+  }
+  more.addEventListener("click", () => page().catch((e) => say(e.message)));
+  await page();
+}
+
+function what(txn, sign) {
+  const label = LABELS[txn.type] || txn.type;
+  if (!txn.description) return label;
+  // A reservation says so whatever its description: it is not money spent.
+  return sign === 0 ? `${label}: ${txn.description}` : txn.description;
+}
+
+function historyRow(txn) {
+  const row = document.createElement("tr");
+  row.dataset.id = txn.id;
+  const when = document.createElement("time");
+  when.dateTime = txn.created_at;
+  when.title = formatDateTime(txn.created_at);
+  when.textContent = shortDateTime(txn.created_at);
+  const sign = signOf(txn);
+  const cells = [
+    when,
+    what(txn, sign),
+    (sign > 0 ? "+" : sign < 0 ? "−" : "") + txn.amount_formatted,
+  ];
+  cells.forEach((content, index) => {
+    const cell = document.createElement("td");
+    cell.className = ["date", "what", sign === 0 ? "amount neutral" : "amount"][index];
+    cell.append(content);
+    row.append(cell);
+  });
+  return row;
 }
 
 function renderAddFunds(node, wallet) {
@@ -130,45 +265,68 @@ function renderAddFunds(node, wallet) {
   const section = node.querySelector(".add-funds");
   section.hidden = false;
   const choices = section.querySelector(".amount-choices");
-  const amounts = wallet.settings.top_up_amounts.length ? wallet.settings.top_up_amounts : [1000, 2500, 5000];
-  const format = new Intl.NumberFormat(undefined, { style: "currency", currency: wallet.currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  amounts.forEach((amount, index) => {
-    const id = `amount-${wallet.id}-${amount}`;
+  const money = moneyFormat(wallet.currency);
+  const offered = wallet.settings.top_up_amounts;
+  if (offered.length) {
+    offered.forEach((amount, index) => {
+      const id = `amount-${wallet.id}-${amount}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.innerHTML = `<input type="radio" name="amount" id="${id}" value="${amount}"${index === 0 ? " checked" : ""}> `;
+      label.append(money.text(amount));
+      choices.append(label);
+    });
+  } else {
+    // The merchant set no amounts: any amount, typed in the currency's major unit.
+    const id = `amount-${wallet.id}`;
     const label = document.createElement("label");
     label.htmlFor = id;
-    label.innerHTML = `<input type="radio" name="amount" id="${id}" value="${amount}"${index === 0 ? " checked" : ""}> `;
-    label.append(format.format(amount / 10 ** digits));
-    choices.append(label);
-  });
-  const cardId = `card-${wallet.id}`;
+    label.textContent = `Amount in ${wallet.currency}`;
+    label.className = "amount-label";
+    choices.querySelector("legend").className = "visually-hidden"; // the label says it
+    const input = document.createElement("input");
+    Object.assign(input, { type: "number", id, name: "custom-amount", required: true, inputMode: "decimal" });
+    input.min = String(1 / 10 ** money.digits);
+    input.step = String(1 / 10 ** money.digits);
+    choices.append(label, input);
+  }
+  const cardField = section.querySelector(".card-field");
   const cardLabel = section.querySelector(".card-label");
   const cardElement = section.querySelector(".card-element");
-  cardElement.id = cardId;
-  cardLabel.htmlFor = cardId;
+  cardLabel.id = `card-label-${wallet.id}`;
+  cardField.setAttribute("aria-labelledby", cardLabel.id);
   let card = null;
   if (config.gateway === "stripe" && stripe) {
     card = stripe.elements().create("card");
     card.mount(cardElement);
     cardElement.querySelectorAll("input").forEach((input) => input.setAttribute("aria-label", "Card " + input.placeholder));
+    section.querySelector(".consent").hidden = false; // the card is saved for later, off-session charges
   } else {
-    // The sandbox gateway: its test payment methods (no money moves).
-    cardElement.innerHTML =
-      `<select id="${cardId}-sandbox" aria-label="Test card"><option value="pm_card_visa">Test card: succeeds</option>` +
-      '<option value="pm_card_declined">Test card: declined</option></select>';
+    // The sandbox gateway: its test payment methods (no money moves, nothing saved).
+    const select = document.createElement("select");
+    select.id = `card-${wallet.id}`;
+    select.setAttribute("aria-labelledby", cardLabel.id);
+    select.innerHTML = '<option value="pm_card_visa">Test card: succeeds</option>' +
+      '<option value="pm_card_declined">Test card: declined</option>';
+    cardElement.append(select);
   }
   section.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = event.submitter;
     button.disabled = true;
     try {
-      const amount = Number(section.querySelector("input[name=amount]:checked").value);
+      const custom = section.querySelector("input[name=custom-amount]");
+      const amount = custom ? Math.round(Number(custom.value) * 10 ** money.digits)
+        : Number(section.querySelector("input[name=amount]:checked").value);
       await addFunds(wallet, amount, card, cardElement);
     } catch (error) {
       say(error.message);
     } finally {
       button.disabled = false;
     }
+    // The page was drawn again: focus stays where the customer was, on this wallet's button.
+    const again = document.querySelector(`[data-wallet="${CSS.escape(wallet.id)}"] .add-funds button[type=submit]`);
+    if (again) again.focus();
   });
 }
 
@@ -181,6 +339,7 @@ async function savedCard(wallet, card) {
 }
 
 async function addFunds(wallet, amount, card, cardElement) {
+  if (!(amount > 0)) throw new Error("Enter an amount to add.");
   say("Adding funds…");
   const method = card ? await savedCard(wallet, card) : cardElement.querySelector("select").value;
   let { status, body: topUp } = await api("POST", `me/wallets/${wallet.id}/top-ups`, { amount, payment_method: method });
@@ -198,12 +357,35 @@ async function addFunds(wallet, amount, card, cardElement) {
   say(`Added ${topUp.amount_formatted}.`);
 }
 
+function suspension(wallet, auto) {
+  // The wallet's automatic top-up state, where the API reports it: suspended after failed payments.
+  const state = wallet.auto_top_up_state || auto.state || {};
+  const suspended = state.suspended || auto.suspended || state === "suspended";
+  if (!suspended) return null;
+  const why = state.reason || state.suspended_reason || state.last_failure || auto.suspended_reason;
+  return "Automatic top-up is paused after failed payments" + (typeof why === "string" && why ? ` (${why})` : "") +
+    ". Add funds with a card that works to resume it.";
+}
+
 function renderAuto(node, wallet) {
   const auto = wallet.settings.auto_top_up;
   if (!auto) return;
   const section = node.querySelector(".auto");
   section.hidden = false;
   const toggle = section.querySelector(".auto-toggle");
+  const terms = section.querySelector(".auto-terms");
+  const money = moneyFormat(wallet.currency);
+  const card = auto.payment_method ? "the card the merchant set up for it" : "your saved card (the last one you added funds with)";
+  terms.id = `auto-terms-${wallet.id}`;
+  terms.textContent = `When your available balance falls below ${money.text(auto.threshold)}, ` +
+    `${money.text(auto.amount)} is charged to ${card}, without asking you each time: ` +
+    `at most ${auto.max_per_day} ${auto.max_per_day === 1 ? "time" : "times"} a day ` +
+    `(${money.text(auto.amount * auto.max_per_day)} a day at most).`;
+  toggle.setAttribute("aria-describedby", terms.id);
+  const paused = suspension(wallet, auto);
+  const banner = section.querySelector(".suspended");
+  banner.textContent = paused || "";
+  banner.hidden = !paused;
   toggle.checked = auto.enabled;
   toggle.addEventListener("change", async () => {
     try {
@@ -238,15 +420,32 @@ function loadStripe() {
 }
 
 async function main() {
-  document.getElementById("sign-out").addEventListener("click", () => {
-    sessionStorage.removeItem("wallets-token");
-    showSignIn();
-  });
-  if (!takeTokenFromUrl()) {
+  config = await (await fetch("portal/config.json")).json();
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  document.getElementById("sign-in").addEventListener("click", () => startSignIn().catch((e) => say(e.message)));
+  // A token in a link (#token=, #id_token=) is never taken: only this page's own sign-in signs in.
+  const dropFragment = () => window.location.hash &&
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  window.addEventListener("hashchange", dropFragment);
+  dropFragment();
+  const params = new URLSearchParams(window.location.search);
+  if (params.has("code") || params.has("error") || params.has("state")) {
+    try {
+      await finishSignIn(params);
+    } catch (error) {
+      showSignIn();
+      say(error.message);
+      return;
+    }
+  } else if (sessionStorage.getItem(RESUME)) {
+    await startSignIn(); // a reload: the token was in memory only
+    return;
+  } else {
     showSignIn();
     return;
   }
-  document.getElementById("sign-out").hidden = false;
+  sessionStorage.setItem(RESUME, "1");
+  showSignedIn();
   try {
     await loadStripe();
     await load();
@@ -255,4 +454,4 @@ async function main() {
   }
 }
 
-main();
+main().catch((error) => say(error.message));
