@@ -232,3 +232,15 @@ def test_a_customer_starts_saving_at_most_so_many_cards_a_day(table: str) -> Non
     assert len(set(gateway.setups)) == cap  # the refused one asked the gateway nothing
     clock.advance(24 * 60 * 60)
     assert customer_api.setup_card("cus_card_cap", wallet["id"], None, gateway)[0] == 201
+
+
+def test_the_reasons_the_service_itself_gives_still_show(table: str) -> None:
+    """Only the reasons a merchant writes (adjustments, voids, refunds) are its own; why the service
+    released a hold or expired credit is the customer's to know."""
+    _, wallet = ledger.create_wallet("cus_why", "USD", {}, None)
+    ledger.credit(wallet["id"], 500, "cash", None, None, None, {}, None)
+    ledger.create_hold(wallet["id"], 100, clock.now_ms() + 60_000, None, None, {}, None)
+    clock.advance(120)
+    jobs.sweep()
+    history = customer_api.transactions("cus_why", wallet["id"], None, 20, None)["data"]
+    assert [(t["type"], t["reason"]) for t in history if t["type"] == "release"] == [("release", "expired")]

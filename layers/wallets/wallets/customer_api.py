@@ -8,7 +8,7 @@ off within the merchant's settings. Credits, debits, voids, refunds, freezes and
 backend-only.
 
 Every answer leaves through `for_customer`, which keeps what the merchant wrote for itself out of
-it: metadata (always `{}`), references and reasons; who acted is the customer, the jobs or
+it: metadata (always `{}`), references and the reasons it gives; who acted is the customer, the jobs or
 `merchant`. `description` is the one text a merchant writes for the customer, and it shows.
 """
 
@@ -122,14 +122,17 @@ def setup_card(
 
 # The merchant's own fields of an object: what it wrote for itself, never for the customer. No key
 # of metadata can be made public: one rule and nothing to misconfigure, as Stripe's customer portal
-# shows no metadata; a merchant tells the customer something through `description`.
-_MERCHANTS_OWN = {"transaction": ("reference", "reason"), "hold": ("reference",)}
+# shows no metadata; a merchant tells the customer something through `description`. A reason is
+# the merchant's on the transactions it gives one for; the service's own (a hold `expired`, credit
+# released because the wallet closed) still show.
+_MERCHANTS_OWN = {"transaction": ("reference",), "hold": ("reference",)}
+_MERCHANT_REASONS = ("adjustment", "void", "refund")
 _CUSTOMER_ACTORS = ("scheduler", "system")
 
 
 def for_customer(body: Any) -> Any:
     """What a customer may see of an answer, at any depth (a top-up's transaction, a close's): no
-    metadata, references or reasons, and who acted is themselves, the jobs or `merchant` (never the
+    metadata, references or the merchant's reasons, and who acted is themselves, the jobs or `merchant` (never the
     merchant's IAM principals, which name its AWS account and roles)."""
     if isinstance(body, list):
         return [for_customer(item) for item in body]
@@ -141,6 +144,8 @@ def for_customer(body: Any) -> Any:
     for key in _MERCHANTS_OWN.get(str(out.get("object")), ()):
         if key in out:
             out[key] = None
+    if out.get("object") == "transaction" and out.get("type") in _MERCHANT_REASONS:
+        out["reason"] = None
     actor = out.get("actor")
     if isinstance(actor, str) and not actor.startswith("customer:") and actor not in _CUSTOMER_ACTORS:
         out["actor"] = "merchant"
