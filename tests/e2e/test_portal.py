@@ -314,7 +314,49 @@ def test_a_second_customer_sees_only_their_own_wallet(
     assert browser.find_elements(By.CSS_SELECTOR, ".add-funds input[type=radio]") == []
     field = browser.find_element(By.CSS_SELECTOR, ".add-funds input[name=custom-amount]")
     assert field.accessible_name == "Amount in EUR"
+    field.send_keys("7.5")
+    pay(browser, "visa")
+    wait_until(lambda: text_of(browser, ".wallet .available") == "€7.50")
     screenshots(browser, "portal-second-customer")
+
+
+def test_a_suspended_automatic_top_up_says_so(stripe_env: tuple[Client, Stripe], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    server, _ = stripe_env
+    auto = {"enabled": False, "threshold": 100, "amount": 500, "max_per_day": 1}
+    server.post(
+        "/wallets", {"customer_id": "cus_portal_fay", "currency": "USD", "settings": {"auto_top_up": auto}}
+    )
+    # Three failed charges in a row take retries an hour apart: the API's answer stands in for them
+    # (layers' tests cover how a wallet gets there), rewritten in the browser before the page reads it.
+    suspended = {
+        "suspended": True,
+        "reason": "payment_failed",
+        "suspended_at": "2026-12-01T09:30:00Z",
+        "failed_attempts": 3,
+    }
+    patch = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "const realFetch = window.fetch; window.fetch = async (...args) => {"
+            " const answer = await realFetch(...args);"
+            " if (!String(args[0]).endsWith('me/wallets')) return answer;"
+            " const body = await answer.json();"
+            f" body.data.forEach(w => w.auto_top_up_status = {json.dumps(suspended)});"
+            " return new Response(JSON.stringify(body), {status: answer.status}); }"
+        },
+    )
+    try:
+        sign_in(browser, server, "cus_portal_fay")
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", patch)
+    banner = text_of(browser, ".wallet .auto .suspended")
+    assert "suspended: its last 3 payments failed" in banner and "until the merchant resumes it" in banner
+    toggle = browser.find_element(By.CSS_SELECTOR, ".auto-toggle")
+    assert not toggle.is_enabled()  # off, and only the merchant can resume it
+    assert "at most 1 time a day" in text_of(browser, ".wallet .auto-terms")
+    screenshots(browser, "portal-auto-top-up-suspended")
 
 
 def test_a_link_carrying_someone_elses_token_or_sign_in_never_changes_who_is_signed_in(

@@ -222,6 +222,8 @@ async function renderHistory(node, wallet) {
       }
       cursor = body.next_cursor;
       more.hidden = !body.has_more;
+      node.querySelector(".history table").hidden = rows.children.length === 0;
+      node.querySelector(".history .empty").hidden = rows.children.length > 0;
     } finally {
       loading = false;
       more.removeAttribute("aria-busy");
@@ -300,7 +302,7 @@ function renderAddFunds(node, wallet) {
     card = stripe.elements().create("card");
     card.mount(cardElement);
     cardElement.querySelectorAll("input").forEach((input) => input.setAttribute("aria-label", "Card " + input.placeholder));
-    section.querySelector(".consent").hidden = false; // the card is saved for later, off-session charges
+    section.querySelector(".consent").hidden = false; // saved for off-session charges: said before it is
   } else {
     // The sandbox gateway: its test payment methods (no money moves, nothing saved).
     const select = document.createElement("select");
@@ -357,14 +359,14 @@ async function addFunds(wallet, amount, card, cardElement) {
   say(`Added ${topUp.amount_formatted}.`);
 }
 
-function suspension(wallet, auto) {
-  // The wallet's automatic top-up state, where the API reports it: suspended after failed payments.
-  const state = wallet.auto_top_up_state || auto.state || {};
-  const suspended = state.suspended || auto.suspended || state === "suspended";
-  if (!suspended) return null;
-  const why = state.reason || state.suspended_reason || state.last_failure || auto.suspended_reason;
-  return "Automatic top-up is paused after failed payments" + (typeof why === "string" && why ? ` (${why})` : "") +
-    ". Add funds with a card that works to resume it.";
+function suspension(wallet) {
+  // The API's auto_top_up_status: suspended after failed charges, until the merchant resumes it.
+  const status = wallet.auto_top_up_status;
+  if (!status || !status.suspended) return null;
+  const failed = status.failed_attempts ? `its last ${status.failed_attempts} payments failed` : "its payments failed";
+  const since = status.suspended_at ? ` (since ${formatDateTime(status.suspended_at)})` : "";
+  return `Automatic top-up is suspended: ${failed}${since}. Nothing is charged automatically until ` +
+    "the merchant resumes it; you can still add funds here.";
 }
 
 function renderAuto(node, wallet) {
@@ -381,12 +383,14 @@ function renderAuto(node, wallet) {
     `${money.text(auto.amount)} is charged to ${card}, without asking you each time: ` +
     `at most ${auto.max_per_day} ${auto.max_per_day === 1 ? "time" : "times"} a day ` +
     `(${money.text(auto.amount * auto.max_per_day)} a day at most).`;
-  toggle.setAttribute("aria-describedby", terms.id);
-  const paused = suspension(wallet, auto);
+  const suspended = suspension(wallet);
   const banner = section.querySelector(".suspended");
-  banner.textContent = paused || "";
-  banner.hidden = !paused;
+  banner.textContent = suspended || "";
+  banner.hidden = !suspended;
   toggle.checked = auto.enabled;
+  banner.id = `auto-suspended-${wallet.id}`;
+  toggle.setAttribute("aria-describedby", suspended ? `${banner.id} ${terms.id}` : terms.id);
+  toggle.disabled = Boolean(suspended) && !auto.enabled; // switching off always works, on waits for the merchant
   toggle.addEventListener("change", async () => {
     try {
       await api("PUT", `me/wallets/${wallet.id}/auto-top-up`, { enabled: toggle.checked });
