@@ -66,7 +66,8 @@ def _pages(route: str) -> bool:
 
 
 def test_lists_are_iterators_where_the_api_pages_and_plain_lists_where_it_does_not() -> None:
-    checked = 0
+    lists = {route for route, model in _core.ROUTES.items() if "data" in model.model_fields}
+    reached: dict[str, set[str]] = {}
     for cls in RESOURCES:
         for name, fn in _methods(cls).items():
             hints = typing.get_type_hints(fn)
@@ -83,7 +84,7 @@ def test_lists_are_iterators_where_the_api_pages_and_plain_lists_where_it_does_n
             if "data" not in page.model_fields:
                 assert way == "call", (cls.__name__, name)
                 continue
-            checked += 1
+            reached.setdefault(route, set()).add(name)
             (item,) = typing.get_args(page.model_fields["data"].annotation)
             returns = hints["return"]
             where = f"{cls.__name__}.{name} ({route})"
@@ -93,7 +94,9 @@ def test_lists_are_iterators_where_the_api_pages_and_plain_lists_where_it_does_n
                 assert (way, returns) == ("call", page), where
             else:  # the rest, followed page by page as the caller iterates
                 assert (name, way, returns) == ("list", "iterate", Iterator[item]), where
-    assert checked == 10
+    assert reached.keys() == lists  # every list of the API, each checked
+    for route, names in reached.items():  # a paged list: both ways to read it
+        assert names == {"list", "list_page"} if _pages(route) else len(names) == 1, (route, names)
 
 
 def _mock(answer: Any) -> httpx.MockTransport:
