@@ -49,7 +49,9 @@ def config() -> dict[str, str]:
         "gateway": gateway,
         "stripeJs": f"{local_stripe}/js.stripe.com/v3/" if local_stripe else STRIPE_JS,
         "stripeKey": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
-        "issuer": os.environ.get("CUSTOMER_JWT_ISSUER", "").rstrip("/"),
+        "issuer": os.environ.get(
+            "CUSTOMER_JWT_ISSUER", ""
+        ),  # exactly: the id_token's iss (Auth0's ends in /)
         "clientId": os.environ.get("CUSTOMER_JWT_AUDIENCE", ""),  # an id_token's aud is its client
         "customerClaim": os.environ.get("CUSTOMER_JWT_CLAIM") or "sub",
         "authorizeUrl": os.environ.get("PORTAL_AUTHORIZE_URL", ""),

@@ -3,6 +3,7 @@ and a Content-Security-Policy that allows no inline script and no framing."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -71,3 +72,10 @@ def test_stripe_js_is_allowed_only_with_the_stripe_gateway(monkeypatch: pytest.M
     assert rules["script-src"].split() == ["'self'", "https://js.stripe.com", "https://*.js.stripe.com"]
     assert "https://api.stripe.com" in rules["connect-src"].split()
     assert "https://hooks.stripe.com" in rules["frame-src"].split()
+
+
+def test_the_page_expects_the_issuer_exactly_as_the_authorizer_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUSTOMER_JWT_ISSUER", "https://tenant.auth0.com/")  # Auth0's iss ends in /
+    monkeypatch.setenv("CUSTOMER_JWT_AUDIENCE", "portal-client")
+    settings = json.loads(get("config.json")["body"])
+    assert (settings["issuer"], settings["clientId"]) == ("https://tenant.auth0.com/", "portal-client")
