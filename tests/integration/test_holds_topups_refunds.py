@@ -126,14 +126,15 @@ def test_partial_debit_with_pending_holds_uses_only_available(table: str) -> Non
 def test_capture_release_and_expiry_race_to_one_outcome(table: str, rounds: int) -> None:
     wallet_id = new_wallet()
     ledger.credit(wallet_id, 1000, "cash", None, None, None, {}, None)
-    _, held = ledger.create_hold(wallet_id, 600, clock.now_ms() + 50, None, None, {}, None)
+    expires_at = clock.now_ms() + 3_600_000
+    _, held = ledger.create_hold(wallet_id, 600, expires_at, None, None, {}, None)
     barrier = threading.Barrier(3)
 
     def act(kind: str) -> str:
         barrier.wait()
         try:
             if kind == "expire":
-                clock_now = clock.now_ms() + 60  # a concurrent writer that already sees the hold as expired
+                clock_now = expires_at + 1  # a concurrent writer that already sees the hold as expired
                 wallet = repository.get_wallet(wallet_id)
                 work = wallet.fork()
                 work.settle(clock_now)
