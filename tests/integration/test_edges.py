@@ -745,3 +745,24 @@ def test_a_top_up_any_limit_refuses_is_refused_before_its_card_is_charged(
     else:
         assert [c.status for c in sandbox_charges()] == ["succeeded"]
     check(wid)
+
+
+# issue 25 item 13 ---------------------------------------------------------------------------------
+def test_a_refund_past_the_most_live_lots_fits_dynamodb(ddb_only: str) -> None:
+    # GIVEN a payment over every lot of a full wallet, and the wallet filled up again since
+    limits.reset()
+    wid = max_wallet()
+    assert ledger.credit(wid, 5, "cash", None, None, None, {}, None)[0] == 201
+    balance = ledger.get_wallet(wid)["balance"]
+    status, paid = ledger.debit(wid, balance, False, None, None, {}, None)
+    assert status == 201 and len(paid["lots"]) == wallet_module.MAX_LIVE_LOTS
+    sooner = clock.now_ms() + 10 * 86_400_000  # the new credit expires before any of the paid one
+    bulk_credit(wid, [(10, sooner + n) for n in range(wallet_module.MAX_LIVE_LOTS)], "promotional")
+    # WHEN the payment is refunded
+    status, refunded = ledger.refund(wid, paid["id"], None, None, {}, key("refund-past"))
+    # THEN it lands: each portion into a lot of its kind lasting as long, the cash in one new lot
+    assert status == 201
+    assert ledger.get_wallet(wid)["balance"] == balance + 10 * wallet_module.MAX_LIVE_LOTS
+    assert repository.get_wallet(wid).live_lots() == wallet_module.MAX_LIVE_LOTS + 1
+    check(wid)
+    print("largest past the maxima:", limits.largest)

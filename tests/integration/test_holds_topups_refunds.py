@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from wallets import clock, errors, ledger, repository, topups
+from wallets import wallet as wallet_module
 from wallets.gateway import SandboxGateway
 
 from tests.conftest import call
@@ -410,4 +411,84 @@ def test_a_hold_reference_is_unique_per_wallet_like_a_debits(table: str) -> None
     assert release(wid, first["id"])[0] == 200
     status, replayed = hold(wid, 900, reference="checkout-7")
     assert (status, replayed["id"], replayed["status"]) == (200, first["id"], "released")
+    check(wid)
+
+
+# ---------------------------------------------------------------------------------------- refunds at the maxima
+def refund(wallet_id: str, transaction_id: str, amount: int | None = None) -> tuple[int, Any]:
+    body = {"transaction_id": transaction_id, **({"amount": amount} if amount is not None else {})}
+    return call("refund_transaction", "POST", f"/wallets/{wallet_id}/refunds", body)
+
+
+def lots(wallet_id: str) -> list[dict[str, Any]]:
+    return list(call("list_lots", "GET", f"/wallets/{wallet_id}/lots")[1]["data"])
+
+
+def test_a_refund_is_possible_when_another_scope_took_the_freed_slot(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a debit that used all of scope s0, and another scope that took its place at the maximum
+    monkeypatch.setattr(wallet_module, "MAX_SCOPES", 2)
+    wid = new_wallet()
+    credit(wid, 100, applies_to=["s0"])
+    credit(wid, 100, applies_to=["s1"])
+    _, paid = debit(wid, 100, category="s0")
+    assert credit(wid, 100, applies_to=["s2"])[0] == 201
+    # WHEN the debit is refunded
+    status, refunded = refund(wid, paid["id"])
+    # THEN the wallet takes its s0 credit back (past the maximum: a refund is never refused for it)
+    assert status == 201, refunded
+    scopes = {tuple(s["applies_to"] or ()): s["balance"] for s in wallet(wid)["balances_by_scope"]}
+    assert scopes == {("s0",): 100, ("s1",): 100, ("s2",): 100}
+    # AND new scoped credit is still refused until the wallet is back under the maximum
+    assert credit(wid, 5, applies_to=["s3"])[1]["error"]["type"] == "limit_exceeded"
+    check(wid)
+
+
+@pytest.mark.parametrize("later", [True, False])
+def test_a_refund_is_possible_at_the_most_live_lots(
+    table: str, monkeypatch: pytest.MonkeyPatch, later: bool
+) -> None:
+    # GIVEN a debit that emptied a lot, and a wallet filled up to the maximum since
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 3)
+    wid = new_wallet()
+    day = 86_400_000
+    first = clock.now_ms() + 10 * day
+    credit(wid, 100, expires_at=clock.to_iso(first))
+    _, paid = debit(wid, 100)
+    others = [first + (n if later else -n) * day for n in (1, 2, 3)]
+    for at in others:
+        assert credit(wid, 50, expires_at=clock.to_iso(at))[0] == 201
+    assert credit(wid, 5)[1]["error"]["type"] == "limit_exceeded"
+    # WHEN the debit is refunded
+    status, refunded = refund(wid, paid["id"])
+    # THEN the credit comes back into a lot of its kind, expiring no sooner than it would have: the
+    # one expiring soonest after it, else the one expiring last, its expiry moved out to the credit's
+    assert status == 201, refunded
+    assert wallet(wid)["balance"] == 250
+    home = others[0] if later else first
+    assert [lot["expires_at"] for lot in refunded["lots"]] == [clock.to_iso(home)]
+    assert sorted(lot["expires_at"] for lot in lots(wid)) == sorted(
+        clock.to_iso(at) for at in (others if later else [*others[1:], first])
+    )
+    assert credit(wid, 5)[1]["error"]["type"] == "limit_exceeded"
+    check(wid)
+
+
+def test_a_refund_of_credit_that_expired_since_is_possible_at_the_most_live_lots(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a debit of credit that has expired since, in a wallet at the maximum of live lots
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 3)
+    wid = new_wallet()
+    credit(wid, 100, expires_at=clock.to_iso(clock.now_ms() + 3_600_000))
+    _, paid = debit(wid, 100)
+    for n in range(3):
+        assert credit(wid, 50 + n, funding_type="cash")[0] == 201
+    clock.advance(7200)
+    # WHEN it is refunded
+    status, refunded = refund(wid, paid["id"])
+    # THEN it is restored only to leave again: it never becomes a live lot
+    assert status == 201, refunded
+    assert (wallet(wid)["balance"], len(lots(wid))) == (153, 3)
     check(wid)

@@ -383,6 +383,22 @@ class Wallet:
             if lot.remaining == 0:
                 del self.lots[lot.id]
 
+    def _no_room(self, applies_to: Scope) -> errors.LimitExceeded | None:
+        """Why one more live lot (of scope `applies_to`) would pass the wallet's maxima, or None."""
+        if self.live_lots() + 1 > MAX_LIVE_LOTS:
+            return errors.LimitExceeded(
+                f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots", {"live_lots": self.live_lots()}
+            )
+        scopes = {lot.applies_to for lot in self.lots.values() if lot.applies_to is not None}
+        if self.cold is not None:
+            scopes.update(scope for scope in self.cold.by_scope if scope is not None)
+        if applies_to is not None and applies_to not in scopes and len(scopes) >= MAX_SCOPES:
+            return errors.LimitExceeded(
+                f"A wallet's live credit has at most {MAX_SCOPES} distinct applies_to lists",
+                {"scopes": len(scopes)},
+            )
+        return None
+
     def _add_lot(
         self,
         funding_type: str,
@@ -392,16 +408,12 @@ class Wallet:
         source_transaction_id: str | None = None,
         applies_to: Scope = None,
         withdrawable: bool | None = None,
+        checked: bool = True,
     ) -> Lot:
-        _require_room_for_lots(self.live_lots(), 1)
-        scopes = {lot.applies_to for lot in self.lots.values() if lot.applies_to is not None}
-        if self.cold is not None:
-            scopes.update(scope for scope in self.cold.by_scope if scope is not None)
-        if applies_to is not None and applies_to not in scopes and len(scopes) >= MAX_SCOPES:
-            raise errors.LimitExceeded(
-                f"A wallet's live credit has at most {MAX_SCOPES} distinct applies_to lists",
-                {"scopes": len(scopes)},
-            )
+        """A new live lot; `checked`: refused past the maxima (every caller but a refund's restores)."""
+        refusal = self._no_room(applies_to) if checked else None
+        if refusal is not None:
+            raise refusal
         lot = Lot(
             applies_to=applies_to,
             withdrawable=withdrawable,
@@ -1083,10 +1095,10 @@ class Wallet:
             )
         # A portion whose lot is still live goes back into it (it keeps its expiry warning state: a
         # warned lot is not warned again, an unwarned one is warned once, for all of it). The others
-        # are grouped into one new lot per funding type, expiry, scope and withdrawability: portions
-        # that can never be told apart need not be separate lots, and those already expired
-        # (restored only to leave again in the expiry entry below) are one lot per type whatever
-        # their number or scope.
+        # are grouped per funding type, expiry, scope and withdrawability (portions that can never be
+        # told apart need not be separate lots) and go to a home (`_restore_to`); those already
+        # expired are restored only to leave again in the expiry entry below, one passing lot per
+        # type whatever their number or scope, never a live lot.
         skip, left = already_refunded, amount
         into_live: dict[str, int] = {}
         Key = tuple[str, int | None, Scope, bool | None]
@@ -1124,7 +1136,14 @@ class Wallet:
             restored.append(lot.portion(part))
         new_lots: list[Lot] = []
         for key, part in groups.items():
-            lot = self._add_lot(key[0], part, now, expiries[key], applies_to=key[2], withdrawable=key[3])
+            home = self._restore_to(key[0], expiries[key], key[2], key[3], now)
+            if home is not None:
+                home.remaining += part
+                restored.append(home.portion(part))
+                continue
+            lot = self._add_lot(
+                key[0], part, now, expiries[key], applies_to=key[2], withdrawable=key[3], checked=False
+            )
             # Its lot is gone: if its expiry is already inside the warning window, the refund event
             # (which lists the lot and its expiry) is the notice; the sweep does not warn again.
             lot.warned = self.in_warning_window(lot, now)
@@ -1144,6 +1163,49 @@ class Wallet:
         self.settle(now)
         return entry
 
+    def _restore_to(
+        self, funding_type: str, expires_at: int | None, scope: Scope, withdrawable: bool | None, now: int
+    ) -> Lot | None:
+        """The live lot a refund gives back credit to whose own lot is gone (None: a new lot).
+
+        A refund is never refused for the wallet's maxima: what it restores must always land.
+        - Credit already expired (`expires_at` passed) passes through a new lot that leaves in the
+          same write: never a live lot, never counted.
+        - Credit indistinguishable from a live lot's (same funding type, expiry, scope and
+          withdrawability) goes into that lot.
+        - Otherwise a new lot, while the wallet has room for it.
+        - Past the maxima (live lots, scopes), a lot of the same funding type, scope and
+          withdrawability takes it: the one expiring soonest without expiring before it, else the
+          unheld one expiring last, whose expiry moves out to the restored credit's. Either way the
+          credit lasts at least as long as it would have.
+        So a wallet passes a maximum only by a refund's lot of a kind (funding type, scope,
+        withdrawability) it has no unheld lot of: at most one per kind. Credits, top-ups, grants and
+        codes are refused until payments bring it back under.
+        """
+        if expires_at is not None and expires_at <= now:
+            return None
+        same = [
+            lot
+            for lot in self.lots.values()
+            if (lot.funding_type, lot.applies_to, lot.withdrawable) == (funding_type, scope, withdrawable)
+            and not lot.expired(now)
+        ]
+        exact = next((lot for lot in same if lot.expires_at == expires_at), None)
+        if exact is not None or self._no_room(scope) is None:
+            return exact
+        lasting = [lot for lot in same if _outlasts(lot.expires_at, expires_at)]
+        if lasting:
+            return min(lasting, key=_expiry_order)
+        # A held lot keeps its expiry: its holds' entries record it, and the ledger replays them.
+        held = self.held_by_lot()
+        unheld = [lot for lot in same if lot.id not in held]
+        if not unheld:
+            return None
+        home = max(unheld, key=_expiry_order)
+        home.expires_at = expires_at
+        home.warned = home.warned and self.in_warning_window(home, now)
+        return home
+
 
 def _category(category: str | None) -> dict[str, str]:
     return {"category": category} if category is not None else {}
@@ -1161,8 +1223,11 @@ def _require_future(name: str, at: int | None, now: int) -> None:
         raise errors.field_error(name, "must be in the future")
 
 
-def _require_room_for_lots(live: int, needed: int) -> None:
-    if live + needed > MAX_LIVE_LOTS:
-        raise errors.LimitExceeded(
-            f"A wallet holds at most {MAX_LIVE_LOTS} live credit lots", {"live_lots": live}
-        )
+def _expiry_order(lot: Lot) -> tuple[bool, int]:
+    """Sorts lots by when they expire, those that never do last."""
+    return lot.expires_at is None, lot.expires_at or 0
+
+
+def _outlasts(expires_at: int | None, than: int | None) -> bool:
+    """Credit expiring at `expires_at` lasts at least as long as credit expiring at `than`."""
+    return expires_at is None or (than is not None and expires_at >= than)
