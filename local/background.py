@@ -1,16 +1,22 @@
 """What AWS runs around the functions, done locally: schedules, the stream -> publisher mapping,
-and an event bus that records what was published (shown on the console and at GET /_local/events)."""
+an event bus that records what was published (shown on the console and at GET /_local/events), and
+the bus's rules: those that invoke a function, and those that feed an SQS queue read by a function
+(the webhooks' FIFO queue, when WEBHOOK_URL is set: template resources with a condition exist here
+when it holds for the parameters `make run` has, read from the variables that name them)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+import secrets
 import sys
 import threading
 import time
+import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +24,7 @@ import boto3
 from wallets.stream import lambda_record, sequence
 
 from local import embedded, runtime
-from local.template import Function
+from local.template import Function, load
 
 
 class RecordingBus:
@@ -346,6 +352,198 @@ def _failure_queue_function(functions: dict[str, Function], publisher: Function 
     return next((fn for fn in functions.values() for q in fn.queues if q.get("Queue") == destination), None)
 
 
+def _parameters(template: dict[str, Any], functions: dict[str, Function]) -> dict[str, str]:
+    """The template's parameters as `make run` has them: a function's variable naming a parameter
+    (`WEBHOOK_URL: !Ref WebhookUrl`) gives it that variable's value, else it keeps its default."""
+    values = {name: str(p.get("Default", "")) for name, p in (template.get("Parameters") or {}).items()}
+    for fn in functions.values():
+        for variable, value in fn.environment.items():
+            if isinstance(value, dict) and value.get("Ref") in values and variable in os.environ:
+                values[value["Ref"]] = os.environ[variable]
+    return values
+
+
+def _holds(condition: Any, template: dict[str, Any], parameters: dict[str, str]) -> Any:
+    """A template condition's value (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Ref, Condition)."""
+    if not isinstance(condition, dict):
+        return condition
+    [(function, argument)] = condition.items()
+    if function == "Ref":
+        return parameters.get(argument, "")
+    if function == "Condition":
+        return _holds(template["Conditions"][argument], template, parameters)
+    values = [_holds(a, template, parameters) for a in argument]
+    if function == "Fn::Equals":
+        return values[0] == values[1]
+    if function == "Fn::Not":
+        return not values[0]
+    if function == "Fn::And":
+        return all(values)
+    if function == "Fn::Or":
+        return any(values)
+    raise ValueError(f"local/background.py cannot evaluate {function}")
+
+
+def _path(document: dict[str, Any], path: str) -> str:
+    """A target parameter: a static value, or a dynamic path (`$.detail.wallet_id`) into the event."""
+    if not path.startswith("$."):
+        return path
+    value: Any = document
+    for key in path[2:].split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return str(value)
+
+
+@dataclass
+class QueuedMessage:
+    body: str
+    group: str
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    sent_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    receives: int = 0
+    visible_at: float = 0.0
+    visibility_set: bool = False  # by the function (ChangeMessageVisibility) during this receive
+
+
+class LocalQueue:
+    """Stands in for an SQS FIFO queue between a rule and the function reading it (template.yaml):
+    per message group, one message at a time and in order; a failed message comes back after its
+    visibility timeout (the queue's, or what the function set through ChangeMessageVisibility,
+    divided by LOCAL_SCHEDULE_SPEEDUP), and past the queue's maxReceiveCount it is dead (kept in
+    `dead`, as the dead-letter queue would)."""
+
+    def __init__(self, logical_id: str, properties: dict[str, Any], reader: Function, speedup: float) -> None:
+        self.logical_id = logical_id
+        self.reader = reader
+        self.speedup = speedup
+        self.visibility_s = float(properties.get("VisibilityTimeout", 30))
+        self.max_receives = int((properties.get("RedrivePolicy") or {}).get("maxReceiveCount", 0)) or None
+        self.messages: list[QueuedMessage] = []  # in the order sent
+        self.dead: list[QueuedMessage] = []
+        self.lock = threading.Lock()
+
+    def send(self, body: str, group: str) -> None:
+        with self.lock:
+            self.messages.append(QueuedMessage(body, group))
+
+    def receivable(self) -> list[QueuedMessage]:
+        """The head of each message group, if it is visible."""
+        now = time.monotonic()
+        heads: dict[str, QueuedMessage] = {}
+        with self.lock:
+            for message in self.messages:
+                heads.setdefault(message.group, message)
+        return [m for m in heads.values() if m.visible_at <= now]
+
+    def find(self, receipt_handle: str) -> QueuedMessage | None:
+        with self.lock:
+            return next((m for m in self.messages if f"{m.id}#{m.receives}" == receipt_handle), None)
+
+    def record(self, message: QueuedMessage) -> dict[str, Any]:
+        """The message as Lambda's SQS event source hands it to the function."""
+        region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        return {
+            "messageId": message.id,
+            "receiptHandle": f"{message.id}#{message.receives}",
+            "body": message.body,
+            "attributes": {
+                "ApproximateReceiveCount": str(message.receives),
+                "SentTimestamp": str(message.sent_ms),
+                "SenderId": "events.amazonaws.com",
+                "ApproximateFirstReceiveTimestamp": str(message.sent_ms),
+                "MessageGroupId": message.group,
+                "MessageDeduplicationId": message.id,
+            },
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{region}:000000000000:{self.logical_id}",
+            "awsRegion": region,
+        }
+
+    def poll(self) -> int:
+        """Offer each receivable message to the function once; returns how many it took."""
+        taken = 0
+        for message in self.receivable():
+            message.receives += 1
+            if self.max_receives is not None and message.receives > self.max_receives:
+                with self.lock:
+                    self.messages.remove(message)
+                    self.dead.append(message)
+                print(
+                    f"[background] {self.logical_id}: message {message.id} (group {message.group}) moved to the "
+                    f"dead-letter queue after {self.max_receives} receives",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
+            message.visibility_set = False
+            try:
+                result = runtime.invoke(self.reader, {"Records": [self.record(message)]})
+                failed = bool((result or {}).get("batchItemFailures"))
+            except Exception as exc:
+                failed = True
+                print(f"[background] {self.reader.logical_id}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not failed:
+                with self.lock:
+                    self.messages.remove(message)
+                taken += 1
+            elif not message.visibility_set:
+                message.visible_at = time.monotonic() + self.visibility_s / self.speedup
+        return taken
+
+
+class LocalQueues:
+    """Stands in for the SQS client of the functions that read a local queue."""
+
+    def __init__(self, queues: list[LocalQueue]) -> None:
+        self.queues = queues
+
+    def change_message_visibility(
+        self, QueueUrl: Any, ReceiptHandle: str, VisibilityTimeout: int
+    ) -> dict[str, Any]:
+        for queue in self.queues:
+            message = queue.find(ReceiptHandle)
+            if message is not None:
+                message.visible_at = time.monotonic() + VisibilityTimeout / queue.speedup
+                message.visibility_set = True
+                return {}
+        raise ValueError(f"ReceiptHandle {ReceiptHandle} is not in flight")
+
+
+def _queue_rules(
+    functions: dict[str, Function], speedup: float
+) -> list[tuple[dict[str, Any], LocalQueue, str]]:
+    """The template's rules that feed an SQS queue read by a function: (pattern, queue, group path)."""
+    template = load()
+    resources = template["Resources"]
+    parameters = _parameters(template, functions)
+
+    def exists(name: str) -> bool:
+        condition = resources[name].get("Condition")
+        return condition is None or bool(_holds({"Condition": condition}, template, parameters))
+
+    queues: dict[str, LocalQueue] = {}
+    out = []
+    for name, rule in resources.items():
+        if rule["Type"] != "AWS::Events::Rule" or not exists(name):
+            continue
+        for target in rule["Properties"].get("Targets", []):
+            queue = (target.get("Arn") or {}).get("Fn::GetAtt", [None])[0]
+            if queue not in resources or resources[queue]["Type"] != "AWS::SQS::Queue":
+                continue
+            reader = next(
+                (fn for fn in functions.values() for q in fn.queues if q.get("Queue") == target["Arn"]), None
+            )
+            if reader is None or not exists(reader.logical_id):
+                continue
+            if queue not in queues:
+                queues[queue] = LocalQueue(queue, resources[queue]["Properties"], reader, speedup)
+            group = (target.get("SqsParameters") or {}).get("MessageGroupId", "default")
+            out.append((rule["Properties"]["EventPattern"], queues[queue], group))
+    return out
+
+
 class Background(threading.Thread):
     def __init__(
         self,
@@ -357,6 +555,16 @@ class Background(threading.Thread):
         super().__init__(daemon=True, name="local-background")
         self.bus = bus
         self.rules = [(rule["Pattern"], fn) for fn in functions.values() for rule in fn.rules]
+        self.queue_rules = _queue_rules(functions, speedup)
+        self.queues = list({id(q): q for _, q, _ in self.queue_rules}.values())
+        self.generated_secret = False
+        if self.queues:
+            from wallets import webhooks
+
+            webhooks._sqs = LocalQueues(self.queues)  # the readers' SQS client
+            if not (os.environ.get("WEBHOOK_SECRET") or os.environ.get("WEBHOOK_SECRET_ARN")):
+                os.environ["WEBHOOK_SECRET"] = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+                self.generated_secret = True
         self.schedules: list[tuple[Function, dict[str, Any], float]] = []
         for fn in functions.values():
             for schedule in fn.schedules:
@@ -375,6 +583,15 @@ class Background(threading.Thread):
             lines.append(f"  stream   -> {self.pump.publisher.logical_id}")
         for pattern, fn in self.rules:
             lines.append(f"  rule     {','.join(pattern.get('detail-type', ['*'])):24} -> {fn.logical_id}")
+        for pattern, queue, group in self.queue_rules:
+            lines.append(
+                f"  rule     {','.join(pattern.get('detail-type', ['*'])):24} -> {queue.logical_id} "
+                f"(FIFO by {group}) -> {queue.reader.logical_id}"
+            )
+        if self.queues and os.environ.get("WEBHOOK_URL"):
+            lines.append(f"  webhooks -> {os.environ['WEBHOOK_URL']}, signed (Standard Webhooks)")
+        if self.generated_secret:
+            lines.append(f"  webhook secret (WEBHOOK_SECRET was unset): {os.environ['WEBHOOK_SECRET']}")
         return lines
 
     def route(self) -> int:
@@ -383,6 +600,11 @@ class Background(threading.Thread):
             return 0
         routed = 0
         for event in self.bus.take():
+            for pattern, queue, group in self.queue_rules:
+                if matches(pattern, event):
+                    target = envelope(event)
+                    queue.send(json.dumps(target), _path(target, group))
+                    routed += 1
             for pattern, fn in self.rules:
                 if matches(pattern, event):
                     result = runtime.invoke(fn, envelope(event))
@@ -390,7 +612,23 @@ class Background(threading.Thread):
                     routed += 1
         return routed
 
+    def poll_queues(self) -> None:
+        """The queues' event source mappings, in a thread of their own: a slow receiver of webhooks
+        never holds back the schedules or the stream."""
+        while not self.stopped.wait(0.1):
+            for queue in self.queues:
+                try:
+                    queue.poll()
+                except Exception as exc:
+                    print(
+                        f"[background] {queue.logical_id}: {type(exc).__name__}: {exc}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+
     def run(self) -> None:
+        if self.queues:
+            threading.Thread(target=self.poll_queues, daemon=True, name="local-queues").start()
         while not self.stopped.wait(0.5):
             try:
                 if self.pump:

@@ -105,6 +105,11 @@ def _resource_kind(ref: Any, resources: dict[str, Any]) -> str:
             return "logs"
     if isinstance(ref, dict) and str(ref.get("Ref", "")).endswith("Arn"):  # an ARN parameter: a secret
         return "secret"
+    if (
+        isinstance(ref, dict)
+        and resources.get(ref.get("Ref", ""), {}).get("Type") == "AWS::SecretsManager::Secret"
+    ):
+        return "secret"
     if isinstance(ref, dict) and "Fn::Sub" in ref:
         text = ref["Fn::Sub"]
         if text.endswith("/index/*"):

@@ -255,8 +255,21 @@ def stale_index_copies(ids: dict[str, str]) -> None:
         runtime.invoke(sweep, sample(sweep, ids), timeout_s=30)
 
 
+def drive_webhooks(fn: Function) -> None:
+    """The webhook deliverer as deployed (its secret and FIFO queue in moto), its receiver down: it
+    reads the secret and sets the message's backoff."""
+    from tests.integration.test_webhooks import deployed, queued, wallet_event
+
+    with deployed("http://127.0.0.1:9/hooks") as (sqs, queue_url):
+        result = runtime.invoke(fn, queued(sqs, queue_url, wallet_event()))
+    assert result["batchItemFailures"], result
+
+
 def drive(fn: Function) -> None:
     """Run the function's sample event on an empty table and on a seeded one (each path it has)."""
+    if fn.logical_id == "DeliverWebhooksFunction":  # no table: an event from its queue, to a URL
+        drive_webhooks(fn)
+        return
     if fn.logical_id == "CustomerAuthorizerFunction":  # no AWS calls; its sample token is a placeholder
         with pytest.raises(Exception, match="Unauthorized"):
             runtime.invoke(fn, sample(fn))

@@ -19,38 +19,72 @@ def test_callers_need_no_lambda_permissions() -> None:
     assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
 
 
-def test_a_webhook_needs_a_real_secret() -> None:
-    secret = TEMPLATE["Parameters"]["WebhookSecret"]
-    assert secret["Default"] == "" and secret["NoEcho"] is True
-    pattern = re.compile(secret["AllowedPattern"])
-    assert pattern.fullmatch("") and pattern.fullmatch("x" * 32) and not pattern.fullmatch("unset")
-    rule = TEMPLATE["Rules"]["WebhookNeedsASecret"]
-    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookUrl"}, ""]}]}
-    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebhookSecret"}, ""]}]}
+def test_webhooks_are_signed_by_a_function_fed_one_wallet_at_a_time() -> None:
+    # GIVEN the webhook's resources (all of them only when WebhookUrl is set)
+    webhook = [name for name in RESOURCES if "Webhook" in name and name != "StripeWebhookFunction"]
+    assert webhook and all(RESOURCES[name].get("Condition") == "WebhookOn" for name in webhook)
+    # THEN no secret is a parameter: the stack makes its own, in Secrets Manager
+    assert "WebhookSecret" not in TEMPLATE["Parameters"]
+    assert not any(p.get("NoEcho") for p in TEMPLATE["Parameters"].values())
+    url = re.compile(TEMPLATE["Parameters"]["WebhookUrl"]["AllowedPattern"])
+    assert url.fullmatch("") and url.fullmatch("https://x.test/hook") and not url.fullmatch("http://x.test")
+    # AND every event goes to a FIFO queue, one message group per wallet (a dynamic path parameter)
+    (target,) = RESOURCES["WebhookRule"]["Properties"]["Targets"]
+    assert RESOURCES["WebhookRule"]["Properties"]["EventPattern"] == {"source": ["wallets"]}
+    queue = target["Arn"]["Fn::GetAtt"][0]
+    assert RESOURCES[queue]["Properties"]["FifoQueue"] is True
+    assert target["SqsParameters"] == {"MessageGroupId": "$.detail.wallet_id"}
+    # AND one function reads it a message at a time (a group is held while its message is in flight)
+    (reader,) = [fn for fn in FUNCTIONS.values() for q in fn.queues if q["Queue"] == target["Arn"]]
+    (source,) = reader.queues
+    assert source["BatchSize"] == 1 and source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # AND it signs with the stack's secret, the one thing besides its queue it may touch
+    env = RESOURCES[reader.logical_id]["Properties"]["Environment"]["Variables"]
+    assert RESOURCES[env["WEBHOOK_SECRET_ARN"]["Ref"]]["Type"] == "AWS::SecretsManager::Secret"
+    assert env["WEBHOOK_QUEUE_URL"] == {"Ref": queue}
+    (policy,) = RESOURCES[reader.logical_id]["Properties"]["Policies"]
+    assert {(s["Action"], json.dumps(s["Resource"])) for s in policy["Statement"]} == {
+        ("secretsmanager:GetSecretValue", json.dumps(env["WEBHOOK_SECRET_ARN"])),
+        ("sqs:ChangeMessageVisibility", json.dumps({"Fn::GetAtt": [queue, "Arn"]})),
+    }
 
 
-def test_eventbridge_may_put_failed_webhook_deliveries_in_their_queue_and_that_alarms() -> None:
-    target = RESOURCES["WebhookRule"]["Properties"]["Targets"][0]
-    queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
-    policies = [
+def test_webhook_deliveries_are_retried_for_a_day_then_kept_and_alarmed() -> None:
+    from wallets import webhooks
+
+    (target,) = RESOURCES["WebhookRule"]["Properties"]["Targets"]
+    queue = RESOURCES[target["Arn"]["Fn::GetAtt"][0]]["Properties"]
+    (reader,) = [fn for fn in FUNCTIONS.values() for q in fn.queues if q["Queue"] == target["Arn"]]
+    # GIVEN the deliverer's backoff, which it sets on each failed message
+    # THEN the queue allows exactly its attempts, spanning at least 24 hours
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == webhooks.ATTEMPTS
+    assert sum(webhooks.RETRY_DELAYS_S) >= 86_400
+    assert max(webhooks.RETRY_DELAYS_S) <= 43_200  # SQS's longest visibility timeout
+    assert queue["MessageRetentionPeriod"] > sum(webhooks.RETRY_DELAYS_S)
+    assert queue["VisibilityTimeout"] >= 6 * reader.timeout  # a crashed attempt is retried, not lost
+    # AND what fails every attempt is kept in a FIFO dead-letter queue
+    dead = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert RESOURCES[dead]["Properties"]["FifoQueue"] is True
+    # AND what EventBridge cannot put on the queue is kept in the rule's own dead-letter queue
+    rule_dead = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    # AND EventBridge may send to both (as itself, for this rule only)
+    (policy,) = [
         r["Properties"]
         for r in RESOURCES.values()
-        if r["Type"] == "AWS::SQS::QueuePolicy" and {"Ref": queue} in r["Properties"]["Queues"]
+        if r["Type"] == "AWS::SQS::QueuePolicy" and {"Ref": rule_dead} in r["Properties"]["Queues"]
     ]
-    assert len(policies) == 1
-    (statement,) = policies[0]["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Allow" and statement["Action"] == "sqs:SendMessage"
+    (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert {json.dumps(r) for r in statement["Resource"]} == {
+        json.dumps(target["Arn"]),
+        json.dumps({"Fn::GetAtt": [rule_dead, "Arn"]}),
+    }
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["WebhookRule", "Arn"]}}}
-    alarms = [
-        r["Properties"]
-        for r in RESOURCES.values()
-        if r["Type"] == "AWS::CloudWatch::Alarm"
-        and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
-        in r["Properties"].get("Dimensions", [])
-    ]
-    assert alarms and alarms[0]["Threshold"] == 0
+    # AND one alarm fires on either dead-letter queue
+    alarm = repr(RESOURCES["WebhookDeadLetterAlarm"]["Properties"])
+    assert f"'{dead}', 'QueueName'" in alarm and f"'{rule_dead}', 'QueueName'" in alarm
+    assert RESOURCES["WebhookDeadLetterAlarm"]["Properties"]["Threshold"] == 0
 
 
 def test_every_dead_letter_and_failure_queue_is_alarmed() -> None:

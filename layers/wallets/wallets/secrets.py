@@ -1,7 +1,8 @@
-"""The payment gateway's secrets. Deployed, they live in Secrets Manager, named by ARN in the
-environment (`STRIPE_SECRET_KEY_ARN`, `STRIPE_WEBHOOK_SECRET_ARN`) and read through Powertools
-Parameters, cached for five minutes, by the functions that call Stripe only. Locally, `make run`
-takes them from `STRIPE_SECRET_KEY` / `STRIPE_WEBHOOK_SECRET`. They are never logged or returned.
+"""The payment gateway's secrets and the webhooks' signing secret. Deployed, they live in Secrets
+Manager, named by ARN in the environment (`STRIPE_SECRET_KEY_ARN`, `STRIPE_WEBHOOK_SECRET_ARN`,
+`WEBHOOK_SECRET_ARN`) and read through Powertools Parameters, cached for five minutes, by the
+functions that need them only. Locally, `make run` takes them from `STRIPE_SECRET_KEY` /
+`STRIPE_WEBHOOK_SECRET` / `WEBHOOK_SECRET`. They are never logged or returned.
 """
 
 from __future__ import annotations
@@ -29,3 +30,8 @@ def stripe_secret_key() -> str:
 
 def stripe_webhook_secret() -> str:
     return _read("STRIPE_WEBHOOK_SECRET")
+
+
+def webhook_secret() -> str:
+    """A `whsec_` secret, or the JSON of a rotation (wallets/webhooks.py)."""
+    return _read("WEBHOOK_SECRET")

@@ -17,6 +17,8 @@ class Settings:
     idempotency_ttl_hours: int
     top_up_recovery_after_seconds: int
     top_up_action_timeout_seconds: int  # how long a customer has to finish 3-D Secure
+    webhook_url: str | None = None  # where signed webhooks go (functions/deliver_webhooks)
+    webhook_queue_url: str | None = None  # the FIFO queue they wait on between attempts
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -36,6 +38,8 @@ class Settings:
             idempotency_ttl_hours=ttl,
             top_up_recovery_after_seconds=int(env.get("TOP_UP_RECOVERY_AFTER_SECONDS", "60")),
             top_up_action_timeout_seconds=int(env.get("TOP_UP_ACTION_TIMEOUT_SECONDS", "3600")),
+            webhook_url=env.get("WEBHOOK_URL") or None,
+            webhook_queue_url=env.get("WEBHOOK_QUEUE_URL") or None,
         )
 
 
