@@ -60,6 +60,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     forced_status: int | None = None  # answer this instead, whatever the delivery
+    then_secret: str | None = None  # the secret to hold once a delivery has been refused
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, headers: dict[str, str], body: bytes) -> Received:
@@ -69,6 +70,8 @@ class Receiver:
             try:
                 standardwebhooks.Webhook(self.secret).verify(body, headers)
             except standardwebhooks.webhooks.WebhookVerificationError as exc:
+                if self.then_secret is not None:
+                    self.secret, self.then_secret = self.then_secret, None
                 return Received(headers, body, 401, str(exc))
             if headers["webhook-id"] in self.seen:  # taken already: acknowledged, not processed again
                 return Received(headers, body, 200, "replayed")
