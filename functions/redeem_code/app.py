@@ -19,7 +19,8 @@ app = build_resolver()
     summary="Redeem a credit code",
     description="Credits the code's amount in the wallet's currency as code_redemption credit, and "
     "counts the redemption, in one transaction. The errors never tell whether another customer holds or "
-    "redeemed a code.",
+    "redeemed a code. A wallet gets 10 refusals about codes an hour (windows aligned to the clock); "
+    "then every redemption is 429 until the window ends.",
     responses={
         201: {"description": "credited"},
         404: error_doc("code_invalid (no such code, or none for this currency), not_found"),
@@ -28,6 +29,10 @@ app = build_resolver()
             "limit_exceeded, idempotency_key_reused"
         ),
         410: error_doc("code_expired"),
+        429: error_doc(
+            "too_many_attempts: the wallet's refused redemptions reached the limit of this window; "
+            "Retry-After (seconds) says when it ends"
+        ),
         **ERROR_RESPONSES,
     },
 )

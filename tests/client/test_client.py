@@ -33,8 +33,11 @@ def test_wallet_lifecycle_through_every_wallet_method(client: WalletsClient) -> 
     assert client.wallets.retrieve_by_customer(cus, "USD").id == wallet.id
     credit = client.wallets.credit(wallet.id, 5000, funding_type="cash", description="deposit")
     assert (credit.type, credit.amount, credit.balance_after) == ("credit", 5000, 5000)
-    promo = client.wallets.credit(wallet.id, 500, expires_at=datetime.now(UTC) + timedelta(days=30))
+    assert wallet.created_at.tzinfo is not None and wallet.created_at.utcoffset() == timedelta(0)
+    expiry = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=123000)
+    promo = client.wallets.credit(wallet.id, 500, expires_at=expiry)
     assert promo.lots[0].funding_type == "promotional"
+    assert promo.lots[0].expires_at == expiry  # a datetime sent, the same datetime answered
     debit = client.wallets.debit(wallet.id, 1200, reference=f"order-{cus}")
     assert isinstance(debit, models.TransactionOutput) and debit.applied_amount == 1200
     refund = client.wallets.refund(wallet.id, debit.id, amount=200, reason="damaged")

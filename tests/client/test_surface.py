@@ -220,5 +220,89 @@ def _value(schema: dict[str, Any]) -> Any:
     if kind == "object":
         return {name: _value(schema["properties"][name]) for name in schema.get("required", [])}
     if kind == "string":
-        return "2026-12-06T00:00:00.000Z" if schema.get("format") == "date-time" else "USD"
+        timestamp = schema.get("format") == "date-time" or schema.get("description", "").startswith(
+            "ISO 8601"
+        )
+        return "2026-12-06T00:00:00.000Z" if timestamp else "USD"
     return {"integer": 0, "number": 0, "boolean": False, "array": []}[kind]
+
+
+def test_a_replayed_answer_says_so_and_keeps_its_response() -> None:
+    # GIVEN a server that answers a debit, then replays that answer for the same Idempotency-Key
+    replays = iter(["false", "true"])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"Idempotent-Replayed": next(replays), "x-amzn-RequestId": "req-1"}
+        return httpx.Response(200, json=_sample("TransactionOutput"), headers=headers)
+
+    # WHEN the debit is sent twice with one key
+    with WalletsClient("http://api", auth=None, http_client=httpx.Client(transport=_mock(answer))) as c:
+        first, again = (c.wallets.debit("w", 1, idempotency_key="k") for _ in range(2))
+    # THEN the second says it is a replay, and both keep the response they came in
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.last_response is not None
+    assert (again.last_response.status, again.last_response.request_id) == (200, "req-1")
+    assert again.last_response.headers["idempotent-replayed"] == "true"
+    # ... which is not part of the answer's value
+    assert (
+        first == again and "replayed" not in again.model_dump() and "last_response" not in again.model_dump()
+    )
+    # ... and a model built by the caller has no response
+    assert models.TransactionOutput.model_validate(_sample("TransactionOutput")).last_response is None
+
+
+def test_the_async_client_tells_replays_too() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, json=_sample("WalletOutput"), headers={"Idempotent-Replayed": "true"})
+
+    async def scenario() -> tuple[bool, bool]:
+        async with AsyncWalletsClient(
+            "http://api", auth=None, http_client=httpx.AsyncClient(transport=_mock(answer))
+        ) as c:
+            wallet = await c.wallets.create("cus_1", "USD", idempotency_key="k")
+            return wallet.created, wallet.replayed
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+DEBIT_TYPES = """
+from wallets_client import AsyncWalletsClient, WalletsClient, models
+
+
+def sync(c: WalletsClient, pm: str | None) -> None:
+    settled: models.TransactionOutput = c.wallets.debit("w", 1)
+    either: models.TransactionOutput | models.RemainderChargeOutput = c.wallets.debit(
+        "w", 1, remainder_payment_method="pm_1"
+    )
+    maybe = c.wallets.debit("w", 1, remainder_payment_method=pm)
+    reveal_type(maybe)
+
+
+async def asynchronous(c: AsyncWalletsClient) -> None:
+    settled: models.TransactionOutput = await c.wallets.debit("w", 1)
+    either = await c.wallets.debit("w", 1, remainder_payment_method="pm_1")
+    reveal_type(either)
+    wrong: models.TransactionOutput = c.wallets.debit("w", 1, remainder_payment_method="pm_1")
+"""
+
+
+def test_debit_is_typed_by_whether_it_names_a_remainder_payment_method(tmp_path: Path) -> None:
+    # GIVEN calls of debit() with and without remainder_payment_method, sync and async
+    (tmp_path / "debits.py").write_text(DEBIT_TYPES)
+    # WHEN a user type-checks them strictly
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), "debits.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    # THEN without one the answer is a TransactionOutput (no isinstance needed), with one (or maybe
+    # one) either answer, and only the misuse is reported
+    union = '"wallets_client.models.TransactionOutput | wallets_client.models.RemainderChargeOutput"'
+    lines = [line.split(": ", 1)[1] for line in run.stdout.splitlines() if line.startswith("debits.py:")]
+    assert lines == [
+        f"note: Revealed type is {union}",
+        f"note: Revealed type is {union}",
+        'error: Incompatible types in assignment (expression has type "Coroutine[Any, Any, TransactionOutput'
+        ' | RemainderChargeOutput]", variable has type "TransactionOutput")  [assignment]',
+    ], run.stdout

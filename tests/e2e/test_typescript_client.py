@@ -168,3 +168,17 @@ def test_the_public_types_have_no_any(built: Path) -> None:
     for declarations in sorted((built / "dist").rglob("*.d.ts")):
         code = re.sub(r"/\*.*?\*/|//[^\n]*", "", declarations.read_text(), flags=re.S)
         assert not re.search(r"\bany\b", code), declarations
+
+
+def test_the_esm_build_loads_nothing_node_only_until_asked(built: Path) -> None:
+    """Browsers and bundlers get the signer only: the credential chain and node:crypto are imported
+    on first use (the chain when no credentials were given, node:crypto on Node 18 only)."""
+    imported: set[str] = set()
+    for module in (built / "dist" / "esm").rglob("*.js"):
+        imported |= set(
+            re.findall(r'^(?:import|export)[^;]*?from\s+"([^"]+)"', module.read_text(), flags=re.M)
+        )
+    assert {name for name in imported if not name.startswith(".")} == {
+        "@smithy/signature-v4",
+        "@aws-crypto/sha256-js",
+    }

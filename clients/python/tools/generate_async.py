@@ -3,10 +3,11 @@
     .venv/bin/python clients/python/tools/generate_async.py [OUT]
 
 The resources are written once, for the sync client; their async twins are the same text with:
-every class `Async<Name>`, every method `async def` whose sends are awaited, and a method that
-returns a paged list's iterator a plain `def` answering an `AsyncIterator` (`async for` over it, no
-await). The result keeps the source's signatures, docstrings and comments, so the async client is
-typed exactly as the sync one. tests/client/test_surface.py runs this into a temporary file and fails
+every class `Async<Name>`, every method `async def` whose sends are awaited (its `@overload`s
+`async def` too, so an awaited call is typed as the sync one), and a method that returns a paged
+list's iterator a plain `def` answering an `AsyncIterator` (`async for` over it, no await). The
+result keeps the source's signatures, docstrings and comments, so the async client is typed exactly
+as the sync one. tests/client/test_surface.py runs this into a temporary file and fails
 when the result differs from the committed module. Standard library only.
 """
 
@@ -43,7 +44,9 @@ def asyncify(source: str) -> str:
             body = "".join(lines[fn.lineno - 1 : fn.end_lineno])
             if ITERATE in body:
                 continue
-            assert SEND.search(body), f"{cls.name}.{fn.name} sends nothing"
+            # An @overload only types its method: it sends nothing, and becomes `async def` with it.
+            overload = any(ast.unparse(d) == "overload" for d in fn.decorator_list)
+            assert overload or SEND.search(body), f"{cls.name}.{fn.name} sends nothing"
             lines[fn.lineno - 1] = lines[fn.lineno - 1].replace("def ", "async def ", 1)
             for n in range(fn.lineno - 1, fn.end_lineno or fn.lineno):
                 lines[n] = SEND.sub(r"await self._client.\1(", lines[n])

@@ -129,6 +129,15 @@ export class Core {
             headers: answer.headers,
           });
         }
+        if (typeof answer.body !== "object" || answer.body === null) {
+          // Not what the document says any route answers (a proxy's page, a cut-off body).
+          throw new WalletsError(`the answer is not a JSON object: ${answer.text.slice(0, 200)}`, {
+            status: answer.status,
+            requestId: requestIdOf(answer.headers),
+            idempotencyKey: key,
+            headers: answer.headers,
+          });
+        }
         return answer;
       }
       await sleep(wait);
@@ -226,10 +235,9 @@ function meta(answer: Answer, key: string | undefined): ResponseMeta {
 }
 
 /** The answer with a non-enumerable `lastResponse` (JSON.stringify and deepEqual never see it). */
-export function withResponse<T>(body: T, response: ResponseMeta): WithResponse<T> {
-  const target = (typeof body === "object" && body !== null ? body : {}) as T;
-  Object.defineProperty(target, "lastResponse", { value: response, enumerable: false });
-  return target as WithResponse<T>;
+export function withResponse<T extends object>(body: T, response: ResponseMeta): WithResponse<T> {
+  Object.defineProperty(body, "lastResponse", { value: response, enumerable: false });
+  return body as WithResponse<T>;
 }
 
 function describe(error: unknown): string {

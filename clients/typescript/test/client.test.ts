@@ -139,6 +139,11 @@ describe("answers and errors", () => {
     });
   });
 
+  it("refuses a success that is not a JSON object", async () => {
+    const { client: c } = client([{ status: 200, headers: { "content-type": "text/html" } }]);
+    await assert.rejects(c.wallets.retrieve("wal_1"), (e: unknown) => e instanceof WalletsError && e.status === 200);
+  });
+
   it("has one class per error type, named by it", () => {
     for (const [type, cls] of Object.entries(ERROR_CLASSES)) {
       assert.equal(cls.type, type);

@@ -6,17 +6,30 @@ redacted). Redeeming credits the wallet and counts the redemption in ONE transac
 count rises only under the condition that it is active and below its limit, and a once-per-customer
 code also writes the customer's redemption record under "does not exist". However many redemptions
 race, the limit holds exactly; a loser re-reads the code and gets the reason it lost.
+
+Guessing is throttled per wallet (a merchant's own code may have only 6 letters or digits): a wallet
+gets MAX_FAILED_REDEMPTIONS refusals about codes (invalid, disabled, expired, used up, already
+redeemed) per window of FAILURE_WINDOW_S, windows aligned to the clock. The count is read before the
+code is looked up, and a refusal counts by one conditional update (below the limit), so racing
+guesses get at most the limit of real answers; the rest, and every redemption until the window
+ends, are 429 `too_many_attempts` with Retry-After. A success resets nothing: a guesser holding one
+good reusable code could otherwise interleave it to guess for ever.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets.clock import DAY_MS, to_iso
-from wallets.items import CodeHashItem, CodeItem, RedemptionItem, plain
+from wallets.items import CodeHashItem, CodeItem, RedemptionFailuresItem, RedemptionItem, plain, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.lots import Scope
 from wallets.money import format_amount
@@ -26,6 +39,15 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typ
 GENERATED_LENGTH = 16  # 80 bits
 FUNDING_TYPE = "code_redemption"
 LIST = "CODES"
+MAX_FAILED_REDEMPTIONS = 10  # refusals per wallet and window: with the window, what bounds guessing
+FAILURE_WINDOW_S = 3600
+_REFUSALS = (
+    errors.CodeInvalid,
+    errors.CodeDisabled,
+    errors.CodeExpired,
+    errors.CodeUsedUp,
+    errors.CodeAlreadyRedeemed,
+)
 
 
 def normalize(code: str) -> str:
@@ -199,7 +221,68 @@ def _check(item: CodeItem | None, wallet: Wallet, redeemed: bool, now: int) -> i
 
 
 def redeem(wallet_id: str, code: str, idem: Idempotency | None) -> Response:
-    """Credit the code's amount in the wallet's currency as `code_redemption` credit; 201."""
+    """Credit the code's amount in the wallet's currency as `code_redemption` credit; 201. A wallet
+    past its refusals for this window is 429 before the code is looked up."""
+    window = _Window.of(clock.now_ms())
+    failures = repository.get_item(RedemptionFailuresItem, wallet_pk(wallet_id), window.sort_key)
+    if failures is not None and int(failures.failures) >= MAX_FAILED_REDEMPTIONS:
+        raise window.locked()
+    try:
+        return _redeem(wallet_id, code, idem)
+    except _REFUSALS:
+        _count_refusal(wallet_id, window)
+        raise
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The fixed window of refused redemptions that `now` falls in."""
+
+    start_ms: int
+    now_ms: int
+
+    @classmethod
+    def of(cls, now_ms: int) -> _Window:
+        return cls(now_ms - now_ms % (FAILURE_WINDOW_S * 1000), now_ms)
+
+    @property
+    def sort_key(self) -> str:
+        return f"REDEEMFAIL#{self.start_ms}"
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + FAILURE_WINDOW_S * 1000
+
+    def locked(self) -> errors.TooManyAttempts:
+        retry_after = -(-(self.end_ms - self.now_ms) // 1000)  # whole seconds, rounded up
+        return errors.TooManyAttempts(
+            f"Too many refused redemptions for this wallet; retry in {retry_after} s", retry_after
+        )
+
+
+def _count_refusal(wallet_id: str, window: _Window) -> None:
+    """Count one refusal, only while the window is below the limit: a refusal past it (guesses that
+    raced past the check) is answered 429 instead, so no window gives more answers than the limit."""
+    repository.bind()
+    item = RedemptionFailuresItem(wallet_pk(wallet_id), window.sort_key)
+    actions: list[Action] = [
+        RedemptionFailuresItem.kind.set(RedemptionFailuresItem),
+        RedemptionFailuresItem.failures.add(1),
+        RedemptionFailuresItem.expires.set(datetime.fromtimestamp(window.end_ms / 1000, tz=UTC)),
+    ]
+    below = RedemptionFailuresItem.failures.does_not_exist() | (
+        RedemptionFailuresItem.failures < MAX_FAILED_REDEMPTIONS
+    )
+    try:
+        item.update(actions=actions, condition=below)
+    except UpdateError as exc:
+        if repository.response_code(exc) == "ConditionalCheckFailedException":
+            raise window.locked() from None
+        # Unanswered or throttled through every retry: not counted, so not answered either.
+        raise errors.Unavailable("The redemption could not be checked; retry later") from exc
+
+
+def _redeem(wallet_id: str, code: str, idem: Idempotency | None) -> Response:
     hashed = repository.get_item(CodeHashItem, f"CODEHASH#{digest(code)}", "CODE")
     code_id = hashed.code_id if hashed is not None else None
     state: dict[str, Any] = {}

@@ -107,6 +107,17 @@ class CodeAlreadyRedeemed(WalletError):
     status, type = 409, "code_already_redeemed"
 
 
+class TooManyAttempts(WalletError):
+    """Too many refused code redemptions for this wallet in the current window (codes.py): nothing
+    is looked at until it ends, `retry_after_s` from now (the answer's Retry-After header)."""
+
+    status, type = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message, {"retry_after": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
 class InsufficientFunds(WalletError):
     status, type = 402, "insufficient_funds"
 

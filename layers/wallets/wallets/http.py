@@ -39,12 +39,14 @@ HOLD_ID = r"^hld_[0-9A-Z]{26}$"
 TRANSACTION_ID = r"^txn_[0-9A-Z]{26}$"
 TOP_UP_ID = r"^top_[0-9A-Z]{26}$"
 CODE_ID = r"^code_[0-9A-Z]{26}$"
+PAYOUT_ID = r"^pay_[0-9A-Z]{26}$"
 _ID_PATTERNS = {
     "code_id": CODE_ID,
     "wallet_id": WALLET_ID,
     "hold_id": HOLD_ID,
     "transaction_id": TRANSACTION_ID,
     "top_up_id": TOP_UP_ID,
+    "payout_id": PAYOUT_ID,
 }
 
 
@@ -230,7 +232,7 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(errors.WalletError)
     def _domain(exc: errors.WalletError) -> Response:
-        retry = getattr(exc, "retry_after_s", None)
+        retry = exc.retry_after_s if isinstance(exc, errors.TooManyAttempts) else None
         headers = {"Retry-After": str(retry)} if retry is not None else None
         return error_response(exc.status, exc.type, exc.message, exc.details, headers)
 

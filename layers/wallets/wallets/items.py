@@ -16,6 +16,8 @@ Keys (pk / sk):
   CODE#<code_id> / CODE             a credit code (never the code itself: its hash and last four)
   CODE#<code_id> / RED#<customer>   a once-per-customer code's redemption by that customer
   CODEHASH#<sha256> / CODE          the code's hash -> its id (unique: two codes cannot collide)
+  WAL#<wallet_id> / REDEEMFAIL#<ms> the wallet's refused code redemptions in the window starting
+                                    then (codes.py); DynamoDB's TTL deletes it after the window
   IDEM#<key> / IDEM                 idempotency record, written in the same transaction as the money
 
 Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is projected because
@@ -344,6 +346,13 @@ class RedemptionItem(TableItem, discriminator="redemption"):
     created_at = NumberAttribute()
 
 
+class RedemptionFailuresItem(TableItem, discriminator="redemption_failures"):
+    """A wallet's refused code redemptions in one window, counted by one conditional update."""
+
+    failures = NumberAttribute(default=0)
+    expires = TTLAttribute(null=True)
+
+
 class JobCheckpointItem(TableItem, discriminator="job_checkpoint"):
     """Where a long job stopped (reconcile resumes from here)."""
 
@@ -365,6 +374,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     CodeItem,
     CodeHashItem,
     RedemptionItem,
+    RedemptionFailuresItem,
     JobCheckpointItem,
 )
 

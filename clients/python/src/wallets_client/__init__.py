@@ -33,6 +33,7 @@ from wallets_client.errors import (
     WalletsError,
 )
 from wallets_client.money import from_minor, minor_units, to_minor
+from wallets_client.response import Response
 
 __all__ = [
     "APIConnectionError",
@@ -56,6 +57,7 @@ __all__ = [
     "RateLimited",
     "ReferenceReused",
     "RefundExceedsOriginal",
+    "Response",
     "ServiceUnavailable",
     "TopUpNotAllowed",
     "Unauthorized",

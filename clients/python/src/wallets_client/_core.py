@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from wallets_client import answers, errors, models
+from wallets_client.response import APIModel, Response
 
 # Every route of docs/openapi.json and the model its 2xx answer is read into (tests/client checks
 # both against the document).
@@ -215,7 +216,8 @@ class Core:
         return random.uniform(0, min(8.0, 0.25 * 2**attempt))  # full jitter
 
     def answer(self, c: Call, response: httpx.Response) -> Any:
-        request_id = response.headers.get("x-amzn-RequestId") or response.headers.get("x-amz-apigw-id")
+        answered = Response.of(response)
+        request_id = answered.request_id
         try:
             body = response.json() if response.content else None
         except ValueError:
@@ -233,6 +235,8 @@ class Core:
             ) from exc
         if isinstance(result, answers.Created):
             result.created = response.status_code == 201
+        if isinstance(result, APIModel):
+            result._answered_by(answered)
         return result
 
     @staticmethod

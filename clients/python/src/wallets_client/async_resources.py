@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from wallets_client import answers, models
 from wallets_client._core import Resource, call
@@ -154,6 +154,38 @@ class AsyncWallets(Resource):
             )
         )
 
+    # Only a debit with a remainder_payment_method can answer an unfinished charge (202): without
+    # one, callers get a TransactionOutput and need no isinstance().
+    @overload
+    async def debit(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        allow_partial: bool = ...,
+        remainder_payment_method: None = ...,
+        category: str | None = ...,
+        description: str | None = ...,
+        reference: str | None = ...,
+        metadata: dict[str, str] | None = ...,
+        idempotency_key: str | None = ...,
+    ) -> models.TransactionOutput: ...
+
+    @overload
+    async def debit(
+        self,
+        wallet_id: str,
+        amount: int,
+        *,
+        allow_partial: bool = ...,
+        remainder_payment_method: str,
+        category: str | None = ...,
+        description: str | None = ...,
+        reference: str | None = ...,
+        metadata: dict[str, str] | None = ...,
+        idempotency_key: str | None = ...,
+    ) -> models.TransactionOutput | models.RemainderChargeOutput: ...
+
     async def debit(
         self,
         wallet_id: str,
@@ -168,7 +200,8 @@ class AsyncWallets(Resource):
         idempotency_key: str | None = None,
     ) -> models.TransactionOutput | models.RemainderChargeOutput:
         """Take a payment. With `remainder_payment_method`, what the wallet lacks is charged to it; a
-        RemainderChargeOutput means the charge is not finished yet (3-D Secure, a slow gateway)."""
+        RemainderChargeOutput means the charge is not finished yet (3-D Secure, a slow gateway).
+        Without one the answer is always a TransactionOutput (and typed so)."""
         body = {
             "amount": amount,
             "allow_partial": allow_partial or None,

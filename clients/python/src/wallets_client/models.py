@@ -4,31 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    RootModel,
-    StringConstraints,
-)
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel, StringConstraints
 from typing_extensions import TypeAliasType
+from wallets_client.response import APIModel
 
 MetadataAdditionalProperty = TypeAliasType(
     "MetadataAdditionalProperty", Annotated[str, Field(max_length=500)]
 )
 
 
-class Reference(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
-        ),
-    ]
-
-
-class AdjustWalletRequest(BaseModel):
+class AdjustWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -50,10 +35,15 @@ class AdjustWalletRequest(BaseModel):
         Field(max_length=20, title='Metadata'),
     ] = {}
     reason: Annotated[str, Field(max_length=500, min_length=1, title='Reason')]
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
+    reference: Annotated[
+        str | None,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ] = None
 
 
-class AutoTopUpOutput(BaseModel):
+class AutoTopUpOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -65,19 +55,7 @@ class AutoTopUpOutput(BaseModel):
     threshold: Annotated[int, Field(title='Threshold')]
 
 
-class PaymentMethod(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="Default: the saved card (the gateway customer's default payment method), off session",
-            max_length=255,
-            min_length=1,
-            title='Payment Method',
-        ),
-    ]
-
-
-class AutoTopUpSettings(BaseModel):
+class AutoTopUpSettings(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -96,9 +74,11 @@ class AutoTopUpSettings(BaseModel):
     enabled: Annotated[bool | None, Field(title='Enabled')] = False
     max_per_day: Annotated[int | None, Field(ge=1, le=24, title='Max Per Day')] = 3
     payment_method: Annotated[
-        PaymentMethod | None,
+        str | None,
         Field(
             description="Default: the saved card (the gateway customer's default payment method), off session",
+            max_length=255,
+            min_length=1,
             title='Payment Method',
         ),
     ] = None
@@ -107,7 +87,7 @@ class AutoTopUpSettings(BaseModel):
     ] = 0
 
 
-class AutoTopUpStatusOutput(BaseModel):
+class AutoTopUpStatusOutput(APIModel):
     """
     Where the configured automatic top-up stands (the settings say what it is).
     """
@@ -123,7 +103,7 @@ class AutoTopUpStatusOutput(BaseModel):
         ),
     ]
     reason: Annotated[
-        Literal['payment_failed'] | None,
+        Literal['payment_failed'],
         Field(
             description='Why it is suspended: payment_failed (its charges failed that many times in a row)',
             title='Reason',
@@ -136,10 +116,17 @@ class AutoTopUpStatusOutput(BaseModel):
             title='Suspended',
         ),
     ]
-    suspended_at: Annotated[str | None, Field(title='Suspended At')]
+    suspended_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Suspended At',
+        ),
+    ]
 
 
-class BalanceOutput(BaseModel):
+class BalanceOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -156,29 +143,22 @@ class BalanceOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class Amount(RootModel[int]):
-    root: Annotated[
-        int,
-        Field(
-            description='Positive integer, minor units',
-            gt=0,
-            le=1000000000000000,
-            title='Amount',
-        ),
-    ]
-
-
-class CaptureHoldRequest(BaseModel):
+class CaptureHoldRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     amount: Annotated[
-        Amount | None,
-        Field(description='At most the held amount; default all of it', title='Amount'),
+        int | None,
+        Field(
+            description='At most the held amount; default all of it',
+            gt=0,
+            le=1000000000000000,
+            title='Amount',
+        ),
     ] = None
 
 
-class CloseWalletRequest(BaseModel):
+class CloseWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -191,7 +171,7 @@ class CloseWalletRequest(BaseModel):
     ] = False
 
 
-class CodeAmountOutput(BaseModel):
+class CodeAmountOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -200,7 +180,7 @@ class CodeAmountOutput(BaseModel):
     currency: Annotated[str, Field(title='Currency')]
 
 
-class CodeOutput(BaseModel):
+class CodeOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -214,14 +194,21 @@ class CodeOutput(BaseModel):
         ),
     ]
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
             title='Created At',
         ),
     ]
-    credit_expires_at: Annotated[str | None, Field(title='Credit Expires At')]
+    credit_expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Credit Expires At',
+        ),
+    ]
     credit_expiry_days: Annotated[int | None, Field(title='Credit Expiry Days')]
     description: Annotated[str | None, Field(title='Description')]
     funding_type: Annotated[Literal['code_redemption'], Field(title='Funding Type')]
@@ -231,11 +218,18 @@ class CodeOutput(BaseModel):
     metadata: Annotated[dict[str, str], Field(title='Metadata')]
     object: Annotated[Literal['code'], Field(title='Object')]
     once_per_customer: Annotated[bool, Field(title='Once Per Customer')]
-    redeemable_until: Annotated[str | None, Field(title='Redeemable Until')]
+    redeemable_until: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Redeemable Until',
+        ),
+    ]
     redemptions: Annotated[int, Field(title='Redemptions')]
     status: Annotated[Literal['active', 'disabled'], Field(title='Status')]
     updated_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -257,60 +251,7 @@ class AppliesToItem(RootModel[str]):
     ]
 
 
-class AppliesTo(RootModel[list[AppliesToItem]]):
-    root: Annotated[
-        list[AppliesToItem],
-        Field(
-            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
-            max_length=20,
-            min_length=1,
-            title='Applies To',
-        ),
-    ]
-
-
-class Code(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description='Your own code (letters, digits, spaces and dashes, which do not count when redeemed); omitted: a generated 16-character one. Answered in full only in this response.',
-            max_length=64,
-            min_length=6,
-            pattern='^[A-Za-z0-9](?:[ -]*[A-Za-z0-9]){5,}$',
-            title='Code',
-        ),
-    ]
-
-
-class CreditExpiryDays(RootModel[int]):
-    root: Annotated[
-        int,
-        Field(
-            description='Or: the credit expires this many days after its redemption',
-            ge=1,
-            le=3650,
-            title='Credit Expiry Days',
-        ),
-    ]
-
-
-class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title='Description')]
-
-
-class MaxRedemptions(RootModel[int]):
-    root: Annotated[
-        int,
-        Field(
-            description='Redemptions allowed in total; omitted: no limit',
-            ge=1,
-            le=10000000,
-            title='Max Redemptions',
-        ),
-    ]
-
-
-class CreateCodeRequest(BaseModel):
+class CreateCodeRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -490,8 +431,25 @@ class CreateCodeRequest(BaseModel):
             title='Amounts',
         ),
     ]
-    applies_to: Annotated[AppliesTo | None, Field(title='Applies To')] = None
-    code: Annotated[Code | None, Field(title='Code')] = None
+    applies_to: Annotated[
+        list[AppliesToItem] | None,
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ] = None
+    code: Annotated[
+        str | None,
+        Field(
+            description='Your own code (letters, digits, spaces and dashes, which do not count when redeemed); omitted: a generated 16-character one. Answered in full only in this response.',
+            max_length=64,
+            min_length=6,
+            pattern='^[A-Za-z0-9](?:[ -]*[A-Za-z0-9]){5,}$',
+            title='Code',
+        ),
+    ] = None
     credit_expires_at: Annotated[
         AwareDatetime | None,
         Field(
@@ -499,17 +457,23 @@ class CreateCodeRequest(BaseModel):
         ),
     ] = None
     credit_expiry_days: Annotated[
-        CreditExpiryDays | None,
+        int | None,
         Field(
             description='Or: the credit expires this many days after its redemption',
+            ge=1,
+            le=3650,
             title='Credit Expiry Days',
         ),
     ] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
     max_redemptions: Annotated[
-        MaxRedemptions | None,
+        int | None,
         Field(
             description='Redemptions allowed in total; omitted: no limit',
+            ge=1,
+            le=10000000,
             title='Max Redemptions',
         ),
     ] = None
@@ -537,20 +501,7 @@ class CreateCodeRequest(BaseModel):
     ] = False
 
 
-class Category(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description='A charge category, e.g. a product id',
-            max_length=64,
-            min_length=1,
-            pattern='^[A-Za-z0-9_.:\\-]+$',
-            title='Category',
-        ),
-    ]
-
-
-class CreateHoldRequest(BaseModel):
+class CreateHoldRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -564,13 +515,18 @@ class CreateHoldRequest(BaseModel):
         ),
     ]
     category: Annotated[
-        Category | None,
+        str | None,
         Field(
             description='Reserve only credit that applies to this category (and unscoped credit)',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
             title='Category',
         ),
     ] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
     expires_at: Annotated[
         AwareDatetime | None,
         Field(description='Default 7 days, at most 30 days ahead', title='Expires At'),
@@ -583,7 +539,12 @@ class CreateHoldRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
+    reference: Annotated[
+        str | None,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ] = None
 
 
 class BonusAppliesToItem(RootModel[str]):
@@ -598,19 +559,7 @@ class BonusAppliesToItem(RootModel[str]):
     ]
 
 
-class BonusAppliesTo(RootModel[list[BonusAppliesToItem]]):
-    root: Annotated[
-        list[BonusAppliesToItem],
-        Field(
-            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
-            max_length=20,
-            min_length=1,
-            title='Bonus Applies To',
-        ),
-    ]
-
-
-class CreateTopUpRequest(BaseModel):
+class CreateTopUpRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -627,12 +576,24 @@ class CreateTopUpRequest(BaseModel):
         int | None, Field(ge=0, le=1000000000000000, title='Bonus Amount')
     ] = 0
     bonus_applies_to: Annotated[
-        BonusAppliesTo | None, Field(title='Bonus Applies To')
+        list[BonusAppliesToItem] | None,
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Bonus Applies To',
+        ),
     ] = None
     bonus_expires_at: Annotated[
-        AwareDatetime | None, Field(title='Bonus Expires At')
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 with a time zone, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z',
+            title='Bonus Expires At',
+        ),
     ] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
     metadata: Annotated[
         dict[
             Annotated[str, StringConstraints(min_length=1, max_length=40)],
@@ -646,42 +607,7 @@ class CreateTopUpRequest(BaseModel):
     ]
 
 
-class GatewayCustomerId(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge",
-            pattern='^cus_[A-Za-z0-9_]{1,250}$',
-            title='Gateway Customer Id',
-        ),
-    ]
-
-
-class AppliesTo1Item(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description='A charge category, e.g. a product id',
-            max_length=64,
-            min_length=1,
-            pattern='^[A-Za-z0-9_.:\\-]+$',
-        ),
-    ]
-
-
-class AppliesTo1(RootModel[list[AppliesTo1Item]]):
-    root: Annotated[
-        list[AppliesTo1Item],
-        Field(
-            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
-            max_length=20,
-            min_length=1,
-            title='Applies To',
-        ),
-    ]
-
-
-class CreditWalletRequest(BaseModel):
+class CreditWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -694,9 +620,25 @@ class CreditWalletRequest(BaseModel):
             title='Amount',
         ),
     ]
-    applies_to: Annotated[AppliesTo1 | None, Field(title='Applies To')] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
-    expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
+    applies_to: Annotated[
+        list[AppliesToItem] | None,
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 with a time zone, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z',
+            title='Expires At',
+        ),
+    ] = None
     funding_type: Annotated[
         Literal['cash', 'promotional', 'code_redemption', 'refund', 'manual_adjustment']
         | None,
@@ -710,22 +652,15 @@ class CreditWalletRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
-
-
-class RemainderPaymentMethod(RootModel[str]):
-    root: Annotated[
-        str,
+    reference: Annotated[
+        str | None,
         Field(
-            description="Charge what the wallet cannot cover to this payment method: the wallet's available part is held, the rest charged, then the hold captured; a failed charge releases it (402). Not with allow_partial or reference (retry with the same Idempotency-Key instead).",
-            max_length=255,
-            min_length=1,
-            title='Remainder Payment Method',
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
         ),
-    ]
+    ] = None
 
 
-class DebitWalletRequest(BaseModel):
+class DebitWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -740,13 +675,18 @@ class DebitWalletRequest(BaseModel):
         ),
     ]
     category: Annotated[
-        Category | None,
+        str | None,
         Field(
             description='Pay only from credit that applies to this category (and unscoped credit)',
+            max_length=64,
+            min_length=1,
+            pattern='^[A-Za-z0-9_.:\\-]+$',
             title='Category',
         ),
     ] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
     metadata: Annotated[
         dict[
             Annotated[str, StringConstraints(min_length=1, max_length=40)],
@@ -755,17 +695,24 @@ class DebitWalletRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
+    reference: Annotated[
+        str | None,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ] = None
     remainder_payment_method: Annotated[
-        RemainderPaymentMethod | None,
+        str | None,
         Field(
             description="Charge what the wallet cannot cover to this payment method: the wallet's available part is held, the rest charged, then the hold captured; a failed charge releases it (402). Not with allow_partial or reference (retry with the same Idempotency-Key instead).",
+            max_length=255,
+            min_length=1,
             title='Remainder Payment Method',
         ),
     ] = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -774,14 +721,14 @@ class ErrorBody(BaseModel):
     type: Annotated[str, Field(title='Type')]
 
 
-class ErrorOutput(BaseModel):
+class ErrorOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     error: ErrorBody
 
 
-class GatewayMessage(BaseModel):
+class GatewayMessage(APIModel):
     """
     API Gateway's own answers (an authorizer's 401, an unknown route's 403).
     """
@@ -792,31 +739,7 @@ class GatewayMessage(BaseModel):
     message: Annotated[str | None, Field(title='Message')]
 
 
-class AppliesTo2Item(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description='A charge category, e.g. a product id',
-            max_length=64,
-            min_length=1,
-            pattern='^[A-Za-z0-9_.:\\-]+$',
-        ),
-    ]
-
-
-class AppliesTo2(RootModel[list[AppliesTo2Item]]):
-    root: Annotated[
-        list[AppliesTo2Item],
-        Field(
-            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
-            max_length=20,
-            min_length=1,
-            title='Applies To',
-        ),
-    ]
-
-
-class GrantBalanceRequest(BaseModel):
+class GrantBalanceRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -829,9 +752,25 @@ class GrantBalanceRequest(BaseModel):
             title='Amount',
         ),
     ]
-    applies_to: Annotated[AppliesTo2 | None, Field(title='Applies To')] = None
-    description: Annotated[Description | None, Field(title='Description')] = None
-    expires_at: Annotated[AwareDatetime | None, Field(title='Expires At')] = None
+    applies_to: Annotated[
+        list[AppliesToItem] | None,
+        Field(
+            description='The charge categories this credit pays for (debits and holds naming one); omitted: it pays for anything',
+            max_length=20,
+            min_length=1,
+            title='Applies To',
+        ),
+    ] = None
+    description: Annotated[str | None, Field(max_length=500, title='Description')] = (
+        None
+    )
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 with a time zone, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z',
+            title='Expires At',
+        ),
+    ] = None
     funding_type: Annotated[
         Literal['cash', 'promotional', 'code_redemption', 'refund', 'manual_adjustment']
         | None,
@@ -845,10 +784,15 @@ class GrantBalanceRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
+    reference: Annotated[
+        str | None,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ] = None
 
 
-class LotOutput(BaseModel):
+class LotOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -861,14 +805,21 @@ class LotOutput(BaseModel):
         ),
     ]
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
             title='Created At',
         ),
     ]
-    expires_at: Annotated[str | None, Field(title='Expires At')]
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Expires At',
+        ),
+    ]
     expiring_soon: Annotated[bool, Field(title='Expiring Soon')]
     funding_type: Annotated[
         Literal[
@@ -887,18 +838,23 @@ class LotOutput(BaseModel):
     withdrawable: Annotated[bool, Field(title='Withdrawable')]
 
 
-class MeAutoTopUpRequest(BaseModel):
+class MeAutoTopUpRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     amount: Annotated[
-        Amount | None,
-        Field(description="One of the wallet's top_up_amounts", title='Amount'),
+        int | None,
+        Field(
+            description="One of the wallet's top_up_amounts",
+            gt=0,
+            le=1000000000000000,
+            title='Amount',
+        ),
     ] = None
     enabled: Annotated[bool, Field(title='Enabled')]
 
 
-class MeTopUpRequest(BaseModel):
+class MeTopUpRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -922,7 +878,7 @@ class MeTopUpRequest(BaseModel):
     ]
 
 
-class PayoutOutput(BaseModel):
+class PayoutOutput(APIModel):
     """
     Refunds of a closed wallet's withdrawable cash to the payments that brought it in.
     """
@@ -952,22 +908,26 @@ class PayoutOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class RedeemCodeRequest(BaseModel):
+class RedeemCodeRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     code: Annotated[str, Field(max_length=100, min_length=1, title='Code')]
 
 
-class Reason(RootModel[str]):
-    root: Annotated[str, Field(max_length=500, title='Reason')]
-
-
-class RefundTransactionRequest(BaseModel):
+class RefundTransactionRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    amount: Annotated[Amount | None, Field(title='Amount')] = None
+    amount: Annotated[
+        int | None,
+        Field(
+            description='Positive integer, minor units',
+            gt=0,
+            le=1000000000000000,
+            title='Amount',
+        ),
+    ] = None
     metadata: Annotated[
         dict[
             Annotated[str, StringConstraints(min_length=1, max_length=40)],
@@ -976,13 +936,13 @@ class RefundTransactionRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reason: Annotated[Reason | None, Field(title='Reason')] = None
+    reason: Annotated[str | None, Field(max_length=500, title='Reason')] = None
     transaction_id: Annotated[
         str, Field(pattern='^txn_[0-9A-Z]{26}$', title='Transaction Id')
     ]
 
 
-class RevokeBalanceRequest(BaseModel):
+class RevokeBalanceRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -995,10 +955,10 @@ class RevokeBalanceRequest(BaseModel):
             title='Amount',
         ),
     ]
-    reason: Annotated[Reason | None, Field(title='Reason')] = None
+    reason: Annotated[str | None, Field(max_length=500, title='Reason')] = None
 
 
-class ScopeAmountOutput(BaseModel):
+class ScopeAmountOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1009,7 +969,7 @@ class ScopeAmountOutput(BaseModel):
     ]
 
 
-class ScopeBalanceOutput(BaseModel):
+class ScopeBalanceOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1020,7 +980,7 @@ class ScopeBalanceOutput(BaseModel):
     balance_formatted: Annotated[str, Field(title='Balance Formatted')]
 
 
-class SetupIntentOutput(BaseModel):
+class SetupIntentOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1038,13 +998,20 @@ class SetupIntentOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class TransactionLotOutput(BaseModel):
+class TransactionLotOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     amount: Annotated[int, Field(title='Amount')]
     amount_formatted: Annotated[str, Field(title='Amount Formatted')]
-    expires_at: Annotated[str | None, Field(title='Expires At')]
+    expires_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Expires At',
+        ),
+    ]
     funding_type: Annotated[
         Literal[
             'cash', 'promotional', 'code_redemption', 'refund', 'manual_adjustment'
@@ -1054,7 +1021,7 @@ class TransactionLotOutput(BaseModel):
     lot_id: Annotated[str, Field(title='Lot Id')]
 
 
-class TransactionOutput(BaseModel):
+class TransactionOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1105,7 +1072,7 @@ class TransactionOutput(BaseModel):
     ] = None
     code_last4: Annotated[str | None, Field(title='Code Last4')] = None
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1157,7 +1124,7 @@ class TransactionOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class TypeBalanceOutput(BaseModel):
+class TypeBalanceOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1165,15 +1132,7 @@ class TypeBalanceOutput(BaseModel):
     amount_formatted: Annotated[str, Field(title='Amount Formatted')]
 
 
-class ValidationError(BaseModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    loc: Annotated[list[str | int], Field(title='Location')]
-    type: Annotated[str, Field(title='Error Type')]
-
-
-class VoidWalletRequest(BaseModel):
+class VoidWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1199,18 +1158,13 @@ class VoidWalletRequest(BaseModel):
         | None,
         Field(max_length=20, title='Metadata'),
     ] = {}
-    reason: Annotated[Reason | None, Field(title='Reason')] = None
-    reference: Annotated[Reference | None, Field(title='Reference')] = None
-
-
-class CreditExpiryDays1(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=3650, title='Credit Expiry Days')]
-
-
-class LowBalanceThreshold(RootModel[int]):
-    root: Annotated[
-        int, Field(ge=0, le=1000000000000000, title='Low Balance Threshold')
-    ]
+    reason: Annotated[str | None, Field(max_length=500, title='Reason')] = None
+    reference: Annotated[
+        str | None,
+        Field(
+            max_length=255, min_length=1, pattern='^[\\x21-\\x7e]+$', title='Reference'
+        ),
+    ] = None
 
 
 class TopUpAmount(RootModel[int]):
@@ -1220,20 +1174,20 @@ class TopUpAmount(RootModel[int]):
     ]
 
 
-class WalletSettingsInput(BaseModel):
+class WalletSettingsInput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
     allow_top_up: Annotated[bool | None, Field(title='Allow Top Up')] = True
     auto_top_up: AutoTopUpSettings | None = None
     credit_expiry_days: Annotated[
-        CreditExpiryDays1 | None, Field(title='Credit Expiry Days')
+        int | None, Field(ge=1, le=3650, title='Credit Expiry Days')
     ] = None
     expiry_warning_days: Annotated[
         int | None, Field(ge=0, le=365, title='Expiry Warning Days')
     ] = 7
     low_balance_threshold: Annotated[
-        LowBalanceThreshold | None, Field(title='Low Balance Threshold')
+        int | None, Field(ge=0, le=1000000000000000, title='Low Balance Threshold')
     ] = None
     max_bonus_percent: Annotated[
         int | None,
@@ -1250,7 +1204,7 @@ class WalletSettingsInput(BaseModel):
     ] = []
 
 
-class WalletSettingsOutput(BaseModel):
+class WalletSettingsOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1263,7 +1217,7 @@ class WalletSettingsOutput(BaseModel):
     top_up_amounts: Annotated[list[int], Field(title='Top Up Amounts')]
 
 
-class WebhookReceipt(BaseModel):
+class WebhookReceipt(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1271,7 +1225,15 @@ class WebhookReceipt(BaseModel):
     received: Annotated[bool, Field(title='Received')]
 
 
-class BalanceList(BaseModel):
+class ValidationErrorDetail(APIModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    loc: Annotated[list[str | int], Field(title='Location')]
+    type: Annotated[str, Field(title='Error Type')]
+
+
+class BalanceList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1280,7 +1242,7 @@ class BalanceList(BaseModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
-class CodeList(BaseModel):
+class CodeList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1289,7 +1251,7 @@ class CodeList(BaseModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
-class CreateWalletRequest(BaseModel):
+class CreateWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1480,7 +1442,12 @@ class CreateWalletRequest(BaseModel):
         ),
     ] = None
     gateway_customer_id: Annotated[
-        GatewayCustomerId | None, Field(title='Gateway Customer Id')
+        str | None,
+        Field(
+            description="The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge",
+            pattern='^cus_[A-Za-z0-9_]{1,250}$',
+            title='Gateway Customer Id',
+        ),
     ] = None
     metadata: Annotated[
         dict[
@@ -1493,14 +1460,14 @@ class CreateWalletRequest(BaseModel):
     settings: WalletSettingsInput | None = None
 
 
-class HTTPValidationError(BaseModel):
+class HTTPValidationError(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    detail: Annotated[list[ValidationError] | None, Field(title='Detail')] = None
+    detail: Annotated[list[ValidationErrorDetail] | None, Field(title='Detail')] = None
 
 
-class HoldOutput(BaseModel):
+class HoldOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1516,7 +1483,7 @@ class HoldOutput(BaseModel):
     captured_amount: Annotated[int, Field(title='Captured Amount')]
     captured_amount_formatted: Annotated[str, Field(title='Captured Amount Formatted')]
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1526,7 +1493,7 @@ class HoldOutput(BaseModel):
     currency: Annotated[str, Field(title='Currency')]
     description: Annotated[str | None, Field(title='Description')]
     expires_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1547,7 +1514,7 @@ class HoldOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class LotList(BaseModel):
+class LotList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1556,7 +1523,7 @@ class LotList(BaseModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
-class RemainderChargeOutput(BaseModel):
+class RemainderChargeOutput(APIModel):
     """
     A debit whose remainder is being charged (202): the wallet's part is held meanwhile.
     """
@@ -1580,7 +1547,7 @@ class RemainderChargeOutput(BaseModel):
     charge_id: Annotated[str | None, Field(title='Charge Id')]
     client_secret: Annotated[str | None, Field(title='Client Secret')]
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1603,14 +1570,14 @@ class RemainderChargeOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class ResponseValidationError(BaseModel):
+class ResponseValidationError(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    detail: Annotated[list[ValidationError] | None, Field(title='Detail')] = None
+    detail: Annotated[list[ValidationErrorDetail] | None, Field(title='Detail')] = None
 
 
-class TopUpOutput(BaseModel):
+class TopUpOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1635,7 +1602,7 @@ class TopUpOutput(BaseModel):
         ),
     ]
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1663,7 +1630,7 @@ class TopUpOutput(BaseModel):
     wallet_id: Annotated[str, Field(title='Wallet Id')]
 
 
-class TransactionList(BaseModel):
+class TransactionList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1672,7 +1639,7 @@ class TransactionList(BaseModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
-class UpdateWalletRequest(BaseModel):
+class UpdateWalletRequest(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1684,7 +1651,12 @@ class UpdateWalletRequest(BaseModel):
         ),
     ] = None
     gateway_customer_id: Annotated[
-        GatewayCustomerId | None, Field(title='Gateway Customer Id')
+        str | None,
+        Field(
+            description="The payment gateway's customer (Stripe: cus_…) whose saved card automatic top-ups charge",
+            pattern='^cus_[A-Za-z0-9_]{1,250}$',
+            title='Gateway Customer Id',
+        ),
     ] = None
     metadata: Annotated[
         dict[
@@ -1694,6 +1666,7 @@ class UpdateWalletRequest(BaseModel):
         | None,
         Field(
             description="Merged into existing metadata; '' removes a key",
+            max_length=20,
             title='Metadata',
         ),
     ] = None
@@ -1703,7 +1676,7 @@ class UpdateWalletRequest(BaseModel):
     ] = None
 
 
-class WalletOutput(BaseModel):
+class WalletOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1727,7 +1700,7 @@ class WalletOutput(BaseModel):
     ]
     closing_transaction: TransactionOutput | None = None
     created_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1737,9 +1710,10 @@ class WalletOutput(BaseModel):
     currency: Annotated[str, Field(title='Currency')]
     customer_id: Annotated[str, Field(title='Customer Id')]
     expires_at: Annotated[
-        str | None,
+        AwareDatetime | None,
         Field(
             description='When the wallet itself expires (closes); null: never',
+            examples=['2026-01-31T12:00:00.000Z'],
             title='Expires At',
         ),
     ]
@@ -1750,7 +1724,14 @@ class WalletOutput(BaseModel):
     )
     id: Annotated[str, Field(title='Id')]
     metadata: Annotated[dict[str, str], Field(title='Metadata')]
-    next_expiry_at: Annotated[str | None, Field(title='Next Expiry At')]
+    next_expiry_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='ISO 8601 UTC, millisecond precision',
+            examples=['2026-01-31T12:00:00.000Z'],
+            title='Next Expiry At',
+        ),
+    ]
     object: Annotated[Literal['wallet'], Field(title='Object')]
     payout: Annotated[
         PayoutOutput | None,
@@ -1763,7 +1744,7 @@ class WalletOutput(BaseModel):
     settings: WalletSettingsOutput
     status: Annotated[Literal['active', 'frozen', 'closed'], Field(title='Status')]
     updated_at: Annotated[
-        str,
+        AwareDatetime,
         Field(
             description='ISO 8601 UTC, millisecond precision',
             examples=['2026-01-31T12:00:00.000Z'],
@@ -1774,7 +1755,7 @@ class WalletOutput(BaseModel):
     withdrawable_formatted: Annotated[str, Field(title='Withdrawable Formatted')]
 
 
-class HoldList(BaseModel):
+class HoldList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )
@@ -1783,7 +1764,7 @@ class HoldList(BaseModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
-class WalletList(BaseModel):
+class WalletList(APIModel):
     model_config = ConfigDict(
         extra='allow',
     )

@@ -1,0 +1,60 @@
+"""How an answer was answered: every model of wallets_client.models derives from APIModel, and an
+answer the client reads keeps the HTTP response it came in (`last_response`) next to its body.
+
+`replayed` is the server's `Idempotent-Replayed: true`: this answer is the one stored for the
+request's Idempotency-Key, so this call changed nothing (a retry after a lost answer, or a key used
+again), as Stripe's header says. How an answer came is not part of its value: it is not a field, not
+in model_dump(), and two answers with the same body are equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from pydantic import BaseModel, PrivateAttr
+
+REPLAYED = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class Response:
+    """The HTTP response an answer came in: status, headers (case-insensitive) and the request id
+    that AWS support asks for."""
+
+    status: int = field(compare=False)
+    headers: Mapping[str, str] = field(compare=False, repr=False)
+    request_id: str | None = field(compare=False)
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> Response:
+        headers = response.headers
+        return cls(
+            response.status_code, headers, headers.get("x-amzn-RequestId") or headers.get("x-amz-apigw-id")
+        )
+
+    @property
+    def replayed(self) -> bool:
+        return self.headers.get(REPLAYED, "").strip().lower() == "true"
+
+
+class APIModel(BaseModel):
+    """The base of every generated model."""
+
+    _last_response: Response | None = PrivateAttr(default=None)
+
+    @property
+    def last_response(self) -> Response | None:
+        """The response this answer came in (None for a model built by the caller, or an item of a
+        list: the list's page has it)."""
+        return self._last_response
+
+    @property
+    def replayed(self) -> bool:
+        """True when the server answered from its idempotency record (`Idempotent-Replayed: true`):
+        the same answer as the first call with this Idempotency-Key, and nothing done this time."""
+        return self._last_response is not None and self._last_response.replayed
+
+    def _answered_by(self, response: Response) -> None:
+        self._last_response = response
