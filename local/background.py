@@ -490,6 +490,14 @@ class LocalQueue:
                 taken += 1
             elif not message.visibility_set:
                 message.visible_at = time.monotonic() + self.visibility_s / self.speedup
+            outcome = (
+                "done" if not failed else f"failed, again in {message.visible_at - time.monotonic():.1f}s"
+            )
+            print(
+                f"[queue] {self.logical_id} -> {self.reader.logical_id}: group {message.group} receive "
+                f"{message.receives}: {outcome}",
+                flush=True,
+            )
         return taken
 
 
