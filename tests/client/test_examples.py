@@ -36,7 +36,7 @@ def test_the_readme_examples_run(api: Client) -> None:
     blocks = re.findall(r"^```python\n(.*?)^```", readme, flags=re.DOTALL | re.MULTILINE)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"}
     for block in blocks:
-        assert "http://127.0.0.1:3000" in block
+        assert "http://127.0.0.1:3000" in block or "Client(" not in block  # a client talks to the server
         # WHEN each runs THEN it finishes and prints what it read
         run = subprocess.run(
             [sys.executable, "-c", block.replace("http://127.0.0.1:3000", api.base)],

@@ -1,6 +1,7 @@
-"""Python client for the Wallets service (docs/openapi.json): `WalletsClient` and `AsyncWalletsClient`."""
+"""Python client for the Wallets service (docs/openapi.json): `WalletsClient` and `AsyncWalletsClient`;
+`webhooks.verify` for the service's signed webhooks."""
 
-from wallets_client import models
+from wallets_client import models, webhooks
 from wallets_client.answers import WalletCreation
 from wallets_client.client import AsyncWalletsClient, WalletsClient
 from wallets_client.errors import (
@@ -34,6 +35,7 @@ from wallets_client.errors import (
 )
 from wallets_client.money import from_minor, minor_units, to_minor
 from wallets_client.response import Response
+from wallets_client.webhooks import WebhookEvent, WebhookVerificationError
 
 __all__ = [
     "APIConnectionError",
@@ -67,8 +69,11 @@ __all__ = [
     "WalletFrozen",
     "WalletsClient",
     "WalletsError",
+    "WebhookEvent",
+    "WebhookVerificationError",
     "from_minor",
     "minor_units",
     "models",
     "to_minor",
+    "webhooks",
 ]
