@@ -158,7 +158,13 @@ class WalletMachine(RuleBasedStateMachine):
         try:
             codes.redeem(self.wallet_id, self.code, None)
             self.redeemed += 1
-        except (errors.CodeUsedUp, errors.WalletFrozen, errors.WalletClosed, errors.LimitExceeded):
+        except (
+            errors.CodeUsedUp,
+            errors.TooManyAttempts,
+            errors.WalletFrozen,
+            errors.WalletClosed,
+            errors.LimitExceeded,
+        ):
             pass
         assert self.redeemed <= 3 and codes.get(self.code_id)["redemptions"] == self.redeemed
 
