@@ -10,7 +10,7 @@ import json
 import re
 import subprocess
 import typing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +119,14 @@ def test_answers_read_timestamps_as_aware_utc_datetimes() -> None:
     )
     # THEN its timestamps are aware datetimes in UTC, and serialise back as the API wrote them
     assert wallet.created_at == datetime(2026, 12, 6, 10, 11, 12, 345000, tzinfo=UTC)
-    assert wallet.created_at.utcoffset() == timedelta(0) and wallet.expires_at is None
+    assert wallet.created_at.tzinfo is UTC and wallet.expires_at is None
     assert wallet.model_dump(mode="json")["created_at"] == "2026-12-06T10:11:12.345000Z"
+    # ... and one written with another offset is the same instant, in UTC
+    shifted = models.WalletOutput.model_validate(
+        {**_sample_wallet(), "created_at": "2026-12-06T12:11:12.345+02:00"}
+    )
+    assert shifted.created_at.tzinfo is UTC and shifted.created_at == wallet.created_at
+    assert shifted.created_at.hour == 10
 
 
 def test_request_models_refuse_naive_datetimes() -> None:

@@ -67,6 +67,7 @@ def test_a_delivery_the_official_library_signs_verifies_into_its_event() -> None
     assert isinstance(event, WebhookEvent)
     assert (event.id, event.type, event.data["wallet_id"]) == (EVENT_ID, "wallet.low_balance", "wal_1")
     assert event.timestamp == datetime(2026, 12, 6, 11, 59, 58, 123000, tzinfo=UTC)
+    assert event.timestamp.tzinfo is UTC
     # ... as the official library reads it
     assert official(BODY, headers) == json.loads(BODY)
 

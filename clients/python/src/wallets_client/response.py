@@ -1,5 +1,8 @@
-"""How an answer was answered: every model of wallets_client.models derives from APIModel, and an
-answer the client reads keeps the HTTP response it came in (`last_response`) next to its body.
+"""What every model of wallets_client.models shares (they derive from APIModel): datetimes in UTC,
+and, for an answer the client read, the HTTP response it came in (`last_response`).
+
+Datetimes: the API writes UTC ("Z"); every datetime a model holds is `datetime.UTC`-aware whatever
+offset it was written with (pydantic alone keeps the offset, as its own tzinfo class).
 
 `replayed` is the server's `Idempotent-Replayed: true`: this answer is the one stored for the
 request's Idempotency-Key, so this call changed nothing (a retry after a lost answer, or a key used
@@ -11,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, PrivateAttr, field_validator
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -39,7 +44,16 @@ class Response:
         return self.headers.get(REPLAYED, "").strip().lower() == "true"
 
 
-class APIModel(BaseModel):
+class UTCModel(BaseModel):
+    """A model whose datetimes are in UTC (the webhooks' event too)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_utc(cls, value: Any) -> Any:
+        return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+class APIModel(UTCModel):
     """The base of every generated model."""
 
     _last_response: Response | None = PrivateAttr(default=None)

@@ -28,8 +28,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 from pydantic import ValidationError as _InvalidEnvelope
+
+from wallets_client.response import UTCModel
 
 PREFIX = "whsec_"
 TOLERANCE_S = 300  # Standard Webhooks' default: 5 minutes either way
@@ -42,10 +44,10 @@ class WebhookVerificationError(Exception):
     signature, an id accepted before (a replay), or a body that is not an event. Answer it 400."""
 
 
-class WebhookEvent(BaseModel):
+class WebhookEvent(UTCModel):
     """A verified delivery: the event envelope. `id` is the `webhook-id` header (dedupe by it: a
-    retried delivery has the same one); `data` is the event's detail (its `event_id`, wallet and
-    amounts), as the event `type` defines it."""
+    retried delivery has the same one); `timestamp` when the event happened, in UTC; `data` the
+    event's detail (its `event_id`, wallet and amounts), as the event `type` defines it."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
