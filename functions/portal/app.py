@@ -3,7 +3,8 @@
 Public, as any web page: everything it shows comes from the customer API (/me), which requires the
 customer's token. The page gets that token only from a sign-in it started itself (OpenID Connect's
 authorization code flow with PKCE, against the identity provider this function's environment names)
-and keeps it in memory. Its settings come from `/portal/config.json`, built from the environment.
+and keeps it in memory. Its settings come from `/portal/config.json`, built from the environment, with each currency's
+ISO 4217 minor units (what amounts are counted in).
 
 Only the page and the fixed assets in ASSETS are served (404 for any other name); the page's one URL
 is /portal, the redirect URI registered with the identity provider (/portal/index.html redirects
@@ -18,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from wallets import money
 
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {  # name: content type; the only files served
@@ -42,7 +45,7 @@ HEADERS = {
 }
 
 
-def config() -> dict[str, str]:
+def config() -> dict[str, Any]:
     gateway = os.environ.get("PAYMENT_GATEWAY", "sandbox")
     local_stripe = os.environ.get("STRIPE_API_BASE")  # localstripe serves its Stripe.js stand-in
     return {
@@ -58,10 +61,13 @@ def config() -> dict[str, str]:
         "tokenUrl": os.environ.get("PORTAL_TOKEN_URL", ""),
         "logoutUrl": os.environ.get("PORTAL_LOGOUT_URL", ""),
         "scope": os.environ.get("PORTAL_SCOPES") or "openid",
+        # Amounts are counted in ISO 4217 minor units (wallets.money), which a browser's Intl does not
+        # always agree with (HUF, COP, IDR: 2 in ISO, 0 in Chromium's), so the page takes ISO's.
+        "minorUnits": {code: money.minor_digits(code) for code in sorted(money.active_currencies())},
     }
 
 
-def content_security_policy(settings: dict[str, str]) -> str:
+def content_security_policy(settings: dict[str, Any]) -> str:
     sources: dict[str, list[str]] = {"script-src": ["'self'"], "connect-src": ["'self'"], "frame-src": []}
     token_origin = _origin(settings["tokenUrl"])
     if token_origin:

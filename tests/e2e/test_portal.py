@@ -507,3 +507,44 @@ def test_the_page_is_served_from_a_fixed_list_under_a_strict_policy(
     assert urlsplit(browser.current_url).path == "/portal"
     assert browser.execute_script("return getComputedStyle(document.body).margin") == "0px"  # style.css
     assert json.loads(browser.execute_script("return JSON.stringify(document.styleSheets.length)")) == 1
+
+
+def test_amounts_are_in_the_currencys_iso_minor_units_where_the_browser_disagrees(
+    stripe_env: tuple[Client, Stripe], browser: Any
+) -> None:
+    """HUF has 2 decimals in ISO 4217 (what amounts are counted in) and 0 in Chromium's Intl: the page
+    shows, charges and reads typed amounts by ISO's, as the API formats them."""
+    from selenium.webdriver.common.by import By
+
+    server, _ = stripe_env
+    auto = {"enabled": False, "threshold": 50000, "amount": 100000, "max_per_day": 2}
+    _, offered = server.post(
+        "/wallets",
+        {
+            "customer_id": "cus_portal_huf",
+            "currency": "HUF",
+            "settings": {"top_up_amounts": [100000], "auto_top_up": auto},
+        },
+    )
+    assert offered["balance_formatted"] == "HUF0.00"
+    sign_in(browser, server, "cus_portal_huf")
+    label = " ".join(text_of(browser, ".add-funds .amount-choices label").split())
+    assert "1,000.00" in label and "100,000" not in label, label
+    terms = " ".join(text_of(browser, ".wallet .auto-terms").split())
+    for part in ("below HUF 500.00", "HUF 1,000.00 is charged", "(HUF 2,000.00 a day at most)"):
+        assert part in terms, terms
+    screenshots(browser, "portal-huf-offered")
+    pay(browser, "visa")
+    wait_until(lambda: "Added HUF1,000.00." in text_of(browser, "#status"))
+    assert server.get(f"/wallets/{offered['id']}")[1]["available"] == 100000
+
+    # No offered amounts: what the customer types is in forints, 1000 is HUF 1,000.00.
+    _, typed = server.post("/wallets", {"customer_id": "cus_portal_huf2", "currency": "HUF"})
+    sign_in(browser, server, "cus_portal_huf2")
+    field = browser.find_element(By.CSS_SELECTOR, ".add-funds input[name=custom-amount]")
+    assert field.get_attribute("step") == "0.01"
+    field.send_keys("1000")
+    pay(browser, "visa")
+    wait_until(lambda: "Added HUF1,000.00." in text_of(browser, "#status"))
+    assert server.get(f"/wallets/{typed['id']}")[1]["available"] == 100000
+    screenshots(browser, "portal-huf-typed")

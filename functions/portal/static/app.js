@@ -151,8 +151,13 @@ function shortDateTime(iso) {
 }
 
 function moneyFormat(currency) {
-  const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
+  // Amounts are in ISO 4217 minor units (the service's config, from layers/wallets/wallets/money.py):
+  // a browser's own digits differ for some currencies (HUF, COP, IDR: 2 in ISO, 0 in Chromium).
+  const digits = config.minorUnits[currency];
+  if (digits === undefined) throw new Error(`Amounts in ${currency} cannot be shown here.`);
+  const format = new Intl.NumberFormat(undefined, {
+    style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
   return { digits, text: (amount) => format.format(amount / 10 ** digits) };
 }
 
