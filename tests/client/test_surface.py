@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from wallets_client import AsyncWalletsClient, WalletsClient, _core, async_resources, models, resources
+import pytest
+from wallets_client import (
+    AsyncWalletsClient,
+    ConcurrentModification,
+    WalletsClient,
+    _core,
+    async_resources,
+    models,
+    resources,
+)
 
 from tests.conftest import ROOT
 
@@ -306,3 +315,35 @@ def test_debit_is_typed_by_whether_it_names_a_remainder_payment_method(tmp_path:
         'error: Incompatible types in assignment (expression has type "Coroutine[Any, Any, TransactionOutput'
         ' | RemainderChargeOutput]", variable has type "TransactionOutput")  [assignment]',
     ], run.stdout
+
+
+def test_the_idempotency_key_a_call_was_sent_with_is_on_its_answer_and_its_error() -> None:
+    # GIVEN a server that records the keys it gets: a debit succeeds, the next is refused
+    received: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        received.append(request.headers["Idempotency-Key"])
+        if len(received) == 1:
+            return httpx.Response(200, json=_sample("TransactionOutput"))
+        error = {"type": "concurrent_modification", "message": "busy", "details": {}}
+        return httpx.Response(409, json={"error": error})
+
+    # WHEN both are sent without a key of the caller's (the client makes one)
+    client = WalletsClient(
+        "http://api", auth=None, max_retries=0, http_client=httpx.Client(transport=_mock(answer))
+    )
+    with client as c:
+        paid = c.wallets.debit("w", 1)
+        with pytest.raises(ConcurrentModification) as busy:
+            c.wallets.debit("w", 1)
+    # THEN the caller can retry either with the key it was sent with, as the README tells them to
+    assert paid.last_response is not None and paid.last_response.idempotency_key == received[0]
+    assert busy.value.idempotency_key == received[1] and received[0] != received[1]
+
+    # ... and a read carries none
+    def wallet(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_sample("WalletOutput"))
+
+    with WalletsClient("http://api", auth=None, http_client=httpx.Client(transport=_mock(wallet))) as c:
+        found = c.wallets.retrieve("w")
+    assert found.last_response is not None and found.last_response.idempotency_key is None

@@ -215,15 +215,16 @@ class Core:
             return min(float(response.headers["Retry-After"]), 20.0)
         return random.uniform(0, min(8.0, 0.25 * 2**attempt))  # full jitter
 
-    def answer(self, c: Call, response: httpx.Response) -> Any:
-        answered = Response.of(response)
+    def answer(self, c: Call, response: httpx.Response, key: str | None) -> Any:
+        """The answer's model (with the response it came in), or the error it is (with the key)."""
+        answered = Response.of(response, key)
         request_id = answered.request_id
         try:
             body = response.json() if response.content else None
         except ValueError:
             body = None
         if response.status_code >= 400:
-            raise errors.from_response(response.status_code, body, request_id, response.text)
+            raise errors.from_response(response.status_code, body, request_id, response.text, key)
         model = BY_STATUS.get((c.route, response.status_code)) or ROUTES[c.route]
         try:
             result = model.model_validate(body)
@@ -232,6 +233,7 @@ class Core:
                 f"the answer is not a {model.__name__}: {exc}",
                 status=response.status_code,
                 request_id=request_id,
+                idempotency_key=key,
             ) from exc
         if isinstance(result, answers.Created):
             result.created = response.status_code == 201
@@ -240,8 +242,8 @@ class Core:
         return result
 
     @staticmethod
-    def connection_error(exc: Exception) -> errors.APIConnectionError:
-        return errors.APIConnectionError(f"could not reach the Wallets API: {exc}")
+    def connection_error(exc: Exception, key: str | None) -> errors.APIConnectionError:
+        return errors.APIConnectionError(f"could not reach the Wallets API: {exc}", idempotency_key=key)
 
 
 def _contended(response: httpx.Response) -> bool:

@@ -74,11 +74,11 @@ class WalletsClient(_Client):
             except httpx.TransportError as exc:
                 wait = self._core.retry_after(attempt, None)
                 if wait is None:
-                    raise self._core.connection_error(exc) from exc
+                    raise self._core.connection_error(exc, key) from exc
             else:
                 wait = self._core.retry_after(attempt, response)
                 if wait is None:
-                    return self._core.answer(c, response)
+                    return self._core.answer(c, response, key)
             time.sleep(wait)
             attempt += 1
 
@@ -128,11 +128,11 @@ class AsyncWalletsClient(_Client):
             except httpx.TransportError as exc:
                 wait = self._core.retry_after(attempt, None)
                 if wait is None:
-                    raise self._core.connection_error(exc) from exc
+                    raise self._core.connection_error(exc, key) from exc
             else:
                 wait = self._core.retry_after(attempt, response)
                 if wait is None:
-                    return self._core.answer(c, response)
+                    return self._core.answer(c, response, key)
             await asyncio.sleep(wait)
             attempt += 1
 

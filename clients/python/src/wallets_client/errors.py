@@ -1,4 +1,5 @@
-"""One exception per API error type, all under WalletsError (status, type, message, details, request id)."""
+"""One exception per API error type, all under WalletsError (status, type, message, details, request id,
+and the Idempotency-Key the failed call was sent with)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class WalletsError(Exception):
         type: str | None = None,
         details: dict[str, Any] | None = None,
         request_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -25,6 +27,9 @@ class WalletsError(Exception):
         self.type = type or self.type
         self.details = details or {}
         self.request_id = request_id
+        # What a retry must send again (a new key is a new payment): the caller's, or the one the
+        # client made when the caller gave none.
+        self.idempotency_key = idempotency_key
 
     def __str__(self) -> str:
         where = f" (request {self.request_id})" if self.request_id else ""
@@ -179,7 +184,9 @@ BY_STATUS: dict[int, type[WalletsError]] = {
 }
 
 
-def from_response(status: int, body: Any, request_id: str | None, text: str = "") -> WalletsError:
+def from_response(
+    status: int, body: Any, request_id: str | None, text: str = "", idempotency_key: str | None = None
+) -> WalletsError:
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         kind = str(error.get("type") or "api_error")
@@ -190,8 +197,14 @@ def from_response(status: int, body: Any, request_id: str | None, text: str = ""
             type=kind,
             details=error.get("details") or {},
             request_id=request_id,
+            idempotency_key=idempotency_key,
         )
     # API Gateway's own answers ({"message"} or {"Message"}), or whatever text came back.
     message = (body.get("message") or body.get("Message")) if isinstance(body, dict) else None
     cls = BY_STATUS.get(status, InternalError if status >= 500 else WalletsError)
-    return cls(str(message or text[:200] or f"HTTP {status}"), status=status, request_id=request_id)
+    return cls(
+        str(message or text[:200] or f"HTTP {status}"),
+        status=status,
+        request_id=request_id,
+        idempotency_key=idempotency_key,
+    )

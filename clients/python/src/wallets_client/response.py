@@ -25,19 +25,20 @@ REPLAYED = "Idempotent-Replayed"
 
 @dataclass(frozen=True)
 class Response:
-    """The HTTP response an answer came in: status, headers (case-insensitive) and the request id
-    that AWS support asks for."""
+    """The HTTP response an answer came in: status, headers (case-insensitive), the request id
+    that AWS support asks for, and the Idempotency-Key the call was sent with (yours or the one the
+    client made; None for a read): to send the same request again later, send it with that key."""
 
     status: int = field(compare=False)
     headers: Mapping[str, str] = field(compare=False, repr=False)
     request_id: str | None = field(compare=False)
+    idempotency_key: str | None = field(compare=False, default=None)
 
     @classmethod
-    def of(cls, response: httpx.Response) -> Response:
+    def of(cls, response: httpx.Response, idempotency_key: str | None) -> Response:
         headers = response.headers
-        return cls(
-            response.status_code, headers, headers.get("x-amzn-RequestId") or headers.get("x-amz-apigw-id")
-        )
+        request_id = headers.get("x-amzn-RequestId") or headers.get("x-amz-apigw-id")
+        return cls(response.status_code, headers, request_id, idempotency_key)
 
     @property
     def replayed(self) -> bool:
