@@ -198,3 +198,20 @@ def test_a_decoded_body_or_a_bad_secret_is_the_callers_error() -> None:
             webhooks.verify(BODY, delivery(), secret, now=NOW)
     with pytest.raises(ValueError, match="aware"):
         webhooks.verify(BODY, delivery(), SECRET, now=datetime(2026, 12, 6, 12))
+
+
+def test_a_delivery_the_service_signs_verifies_here() -> None:
+    # GIVEN an event as the service delivers it (wallets.webhooks: its body and headers, signed with
+    # the current and the previous secret during a rotation)
+    from wallets import webhooks as service
+
+    event = {
+        "detail-type": "wallet.credited",
+        "detail": {"event_id": "evt_9", "occurred_at": "2026-12-06T11:59:00.000Z", "wallet_id": "wal_1"},
+    }
+    webhook_id, body = service.payload(event)
+    headers = service.headers([OTHER_SECRET, SECRET], webhook_id, int(NOW.timestamp()), body)
+    # WHEN the client verifies it THEN it is the event, with the service's id and time
+    verified = webhooks.verify(body, headers, SECRET, now=NOW)
+    assert (verified.id, verified.type, verified.data["wallet_id"]) == ("evt_9", "wallet.credited", "wal_1")
+    assert verified.timestamp == datetime(2026, 12, 6, 11, 59, tzinfo=UTC)
