@@ -17,11 +17,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help run run-clean localstripe client-models chromium test lint format typecheck template openapi openapi-check requirements build invoke \
-        bench soak clean
+        bench soak clean docs
 
 help:
 	@echo "make run        serve the API on http://127.0.0.1:$(PORT) (DynamoDB Local, data kept in .local/)"
 	@echo "make run-clean  the same, starting from an empty DynamoDB Local"
+	@echo "make docs       the API reference from docs/openapi.json (.local/docs/, served by make run at /docs)"
 	@echo "make localstripe  a fake Stripe on :$(LOCALSTRIPE_PORT) for PAYMENT_GATEWAY=stripe make run (README Payments)"
 	@echo "make test       lint, type check, template checks and the whole test suite"
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
@@ -97,6 +98,11 @@ run: $(VENV)/.installed
 
 run-clean: $(VENV)/.installed
 	PORT=$(PORT) $(PY) -m local.server --fresh
+
+# The API reference (Redoc, pinned in docs/reference/package-lock.json; needs node 20.19+ and npm), built
+# again only when docs/openapi.json changed; `make run` builds it too, and serves it at /docs.
+docs: $(VENV)/.installed
+	$(PY) -m local.reference
 
 # Every DynamoDB test runs twice, [moto] and [ddb] (DynamoDB Local), in pytest-xdist workers: one per
 # core, at most 4 (each worker runs its own DynamoDB Local and two e2e servers).

@@ -28,7 +28,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local import dynamodb_local, embedded, runtime, tokens
+from local import dynamodb_local, embedded, reference, runtime, tokens
 from local.background import Background, RecordingBus
 from local.template import ROOT, Function, Route, authorizers, functions, table_spec
 
@@ -48,6 +48,7 @@ class LocalApi:
         self.bus = bus
         self.background = background
         self.issuer = issuer
+        self.reference = reference.Reference()  # the API reference at /docs
         self.authorizers = {name: fns[logical_id] for name, logical_id in authorizers().items()}
         self.routes: list[tuple[Route, Any]] = []
         for fn in fns.values():
@@ -69,6 +70,8 @@ class LocalApi:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
+        if request.path in reference.PATHS and request.method in ("GET", "HEAD"):
+            return reference.respond(self.reference)
         if request.path == "/_local/events" and request.method == "GET":
             events = self.bus.snapshot() if self.bus else []
             kind = request.args.get("type")
@@ -336,9 +339,11 @@ def main(argv: list[str] | None = None) -> None:
         print(
             "  GET    /_local/authorize, POST /_local/token  (the portal's sign-in: code + PKCE, any customer id)"
         )
+        print("  GET    /docs  (the API reference, from docs/openapi.json; built here when that changed)")
         print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
         sys.stdout.flush()
         background.start()
+        reference.build_in_background(api.reference)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
