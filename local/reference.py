@@ -42,7 +42,7 @@ PACKAGE = ROOT / "docs" / "reference"
 SPEC = ROOT / "docs" / "openapi.json"
 OUT = ROOT / ".local" / "docs" / "reference.html"
 # Changing how the page is made (below) rebuilds every kept page: part of each build's inputs.
-RECIPE = "redocly build-docs --inlineBundle --template; telemetry off; logo inlined; v1"
+RECIPE = "redocly build-docs --inlineBundle --template; telemetry off; logo inlined; links to #/; v2"
 
 _LOGO_TEXT = {"logo-mini-full.svg": "Redocly", "logo-mini.svg": "R"}
 _LOGOS = {
@@ -118,6 +118,7 @@ class Reference:
             if url.encode() not in page:
                 raise BuildFailed(f"Redoc's page no longer names {url}: local/reference.py needs updating")
             page = page.replace(url.encode(), replacement.encode())
+        page = _hash_links(page)
         if b'"disableTelemetry":true' not in page:
             raise BuildFailed("Redoc's telemetry is still on in the built page")
         external = _EXTERNAL.search(page)
@@ -148,6 +149,14 @@ class Reference:
             body = self.out.read_bytes()
             self._cached = (key, body, content_security_policy(body))
         return self._cached[1], self._cached[2]
+
+
+def _hash_links(page: bytes) -> bytes:
+    """Redoc routes by the address's fragment (/docs#/other/<operationId>), but its server-rendered
+    menu links to paths (/other/<operationId>), which a copied link or a new tab would ask this
+    server for; hydration keeps them. Point them at the fragment, as a click does."""
+    rendered, script, rest = page.partition(b'<script type="module">')
+    return rendered.replace(b'href="/', b'href="#/') + script + rest
 
 
 def content_security_policy(page: bytes) -> str:
