@@ -4,6 +4,8 @@ authorizer's code; two customers who can never see or touch each other's wallets
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import jwt
@@ -192,3 +194,32 @@ def test_the_merchants_notes_stay_backend_and_a_card_is_set_up_once_per_key(serv
     server.request("PATCH", f"/wallets/{wallet['id']}", {"settings": {"allow_top_up": False}})
     status, error = as_customer(server, gina, "POST", f"{base}/payment-methods/setup")
     assert (status, error["error"]["type"]) == (403, "top_up_not_allowed"), error
+
+
+def test_declined_top_ups_are_bounded_per_wallet_and_day_then_429_with_retry_after(
+    server: Client,
+) -> None:
+    """Card testing through /me: every declined top-up is an answer about a card. After the wallet's
+    limit for the day, a top-up with any card and any new key is 429 and asks the gateway nothing."""
+    from wallets.customer_api import MAX_DECLINED_TOP_UPS_PER_DAY
+
+    hana = login(server, "cus_me_hana")
+    _, wallet = server.post("/wallets", {"customer_id": "cus_me_hana", "currency": "USD"})
+    path = f"/me/wallets/{wallet['id']}/top-ups"
+    declined = {"amount": 500, "payment_method": "pm_card_declined"}
+    for n in range(MAX_DECLINED_TOP_UPS_PER_DAY):
+        status, body = server.request("POST", path, declined, headers={**hana, "Idempotency-Key": f"d{n}"})
+        assert (status, body["error"]["type"]) == (402, "payment_failed"), body
+    request = urllib.request.Request(
+        server.base + path,
+        data=json.dumps({**declined, "payment_method": "pm_card_visa"}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **hana, "Idempotency-Key": "v1"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    body = json.loads(refused.value.read())
+    assert (refused.value.code, body["error"]["type"]) == (429, "too_many_attempts"), body
+    assert 0 < int(refused.value.headers["Retry-After"]) <= 86400
+    # nothing was charged: the wallet holds nothing
+    assert server.get(f"/wallets/{wallet['id']}")[1]["balance"] == 0

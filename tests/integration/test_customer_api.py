@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from wallets import clock, customer_api, errors, jobs, ledger, repository, topups
@@ -150,10 +151,15 @@ class CountingGateway(SandboxGateway):
 
     def __init__(self) -> None:
         self.setups: list[str] = []
+        self.charges: list[str] = []
 
     def setup(self, key: str, customer: str, metadata: dict[str, str]) -> Setup:
         self.setups.append(key)
         return super().setup(key, customer, metadata)
+
+    def prepare(self, key: str, *args: Any, **kwargs: Any) -> str:
+        self.charges.append(key)
+        return super().prepare(key, *args, **kwargs)
 
 
 def test_a_card_is_not_saved_where_the_merchant_turned_top_ups_off(table: str) -> None:
@@ -244,3 +250,55 @@ def test_the_reasons_the_service_itself_gives_still_show(table: str) -> None:
     jobs.sweep()
     history = customer_api.transactions("cus_why", wallet["id"], None, 20, None)["data"]
     assert [(t["type"], t["reason"]) for t in history if t["type"] == "release"] == [("release", "expired")]
+
+
+def test_a_wallet_gets_so_many_declined_top_ups_a_day_then_429_before_the_gateway(table: str) -> None:
+    """Card testing: each declined top-up tells whoever holds the token whether a card works. The
+    customer API refuses top-ups once a wallet has MAX_DECLINED_TOP_UPS_PER_DAY declines that UTC
+    day, before the gateway is asked; what credited never counts."""
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_declines", "USD", {}, None)
+    wid, cap = wallet["id"], customer_api.MAX_DECLINED_TOP_UPS_PER_DAY
+    # GIVEN top-ups that credit: they use nothing up
+    for _ in range(cap + 1):
+        assert customer_api.top_up("cus_declines", wid, 100, "pm_card_visa", None, gateway)[0] == 201
+    # WHEN the wallet's cards are declined `cap` times, each answered 402 by the gateway
+    for _ in range(cap):
+        with pytest.raises(errors.PaymentFailed):
+            customer_api.top_up("cus_declines", wid, 100, "pm_card_declined", None, gateway)
+    asked = len(gateway.charges)
+    # THEN the next top-up, with any card and key, is 429 until the day ends, and the gateway is not asked
+    idem = ledger.Idempotency("customer:cus_declines|k", "fingerprint", "k")
+    with pytest.raises(errors.TooManyAttempts) as refused:
+        customer_api.top_up("cus_declines", wid, 100, "pm_card_visa", idem, gateway)
+    assert len(gateway.charges) == asked
+    now = clock.now_ms()
+    assert refused.value.retry_after_s == -(-(clock.DAY_MS - now % clock.DAY_MS) // 1000)
+    # another wallet of the customer is not refused for this one's declines
+    _, other = ledger.create_wallet("cus_declines", "EUR", {}, None)
+    assert customer_api.top_up("cus_declines", other["id"], 100, "pm_card_visa", None, gateway)[0] == 201
+    # and the next day the wallet tops up again
+    clock.advance(refused.value.retry_after_s)
+    assert customer_api.top_up("cus_declines", wid, 100, "pm_card_visa", idem, gateway)[0] == 201
+
+
+def test_declined_top_ups_racing_past_the_check_reach_the_gateway_at_most_the_cap(table: str) -> None:
+    """The count is taken before the gateway is asked (a slot per attempt, given back by one that
+    does not decline), so requests sent at once cannot all pass a check made before any declined."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_decline_race", "USD", {}, None)
+    cap = customer_api.MAX_DECLINED_TOP_UPS_PER_DAY
+
+    def attempt(_: int) -> str:
+        try:
+            customer_api.top_up("cus_decline_race", wallet["id"], 100, "pm_card_declined", None, gateway)
+        except errors.WalletError as exc:
+            return exc.type
+        return "credited"
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(attempt, range(cap + 8)))
+    assert len(gateway.charges) == answers.count("payment_failed") == cap, answers
+    assert answers.count("too_many_attempts") == 8

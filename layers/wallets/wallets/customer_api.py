@@ -15,11 +15,19 @@ it: metadata (always `{}`), references and the reasons it gives; who acted is th
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
+
 from wallets import clock, errors, ledger, repository, topups, views
+from wallets.clock import DAY_MS
 from wallets.gateway import PaymentGateway
+from wallets.items import DeclinedTopUpsItem, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response
+from wallets.observability import logger
 from wallets.wallet import Wallet
 
 
@@ -67,14 +75,20 @@ def holds(
 
 
 def top_up(
-    customer_id: str, wallet_id: str, amount: int, payment_method: str, idem: Idempotency | None
+    customer_id: str,
+    wallet_id: str,
+    amount: int,
+    payment_method: str,
+    idem: Idempotency | None,
+    gateway: PaymentGateway | None = None,
 ) -> Response:
     """A top-up by the customer: only when the merchant allows it, and by one of the amounts the
-    merchant offers when it set any (403 top_up_not_allowed otherwise). A retry with the same
+    merchant offers when it set any (403 top_up_not_allowed otherwise), and while the wallet has
+    declines left today (429 too_many_attempts, `_DeclineDay`). A retry with the same
     Idempotency-Key gets the first answer even if the merchant changed the settings since."""
     found = owned(customer_id, wallet_id)
     if idem is not None and repository.get_idempotency(idem.key) is not None:
-        return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem))
+        return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem, gateway=gateway))
     if not found.settings.get("allow_top_up", True):
         raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
     offered = [int(a) for a in found.settings.get("top_up_amounts") or []]
@@ -82,7 +96,76 @@ def top_up(
         raise errors.TopUpNotAllowed(
             f"Top up by one of the offered amounts: {offered}", {"top_up_amounts": offered}
         )
-    return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem))
+    day = _DeclineDay.of(wallet_id, clock.now_ms())
+    day.take()
+    declined = False
+    try:
+        return _for_customer(topups.create(wallet_id, amount, payment_method, idem=idem, gateway=gateway))
+    except errors.PaymentFailed:
+        declined = True
+        raise
+    finally:
+        if not declined:
+            day.give_back()
+
+
+MAX_DECLINED_TOP_UPS_PER_DAY = 10  # per wallet and UTC day, as card setups (Wallet.MAX_CARD_SETUPS_PER_DAY)
+
+
+@dataclass(frozen=True)
+class _DeclineDay:
+    """Card testing through /me top-ups: each decline tells whoever holds a customer's token whether
+    a card works, and costs a PaymentIntent at the gateway. A wallet gets MAX_DECLINED_TOP_UPS_PER_DAY
+    declined customer top-ups a UTC day (`WAL#<id>` / `TOPUPFAIL#<day start>`, TTL).
+
+    Each attempt takes a slot by one conditional update BEFORE the gateway is asked, and gives it
+    back unless it was declined (402): so attempts sent at once never reach the gateway more than
+    the limit, and what credits (201), awaits the customer's bank (202) or is refused before any
+    charge uses nothing up. Past the limit every top-up of the wallet is 429 until the day ends.
+    A decline that arrives later (a webhook after 3-D Secure) is not counted: it took the
+    cardholder's bank to get there. The merchant's own top-ups (`POST /wallets/{id}/top-ups`) and
+    automatic ones are not bounded here."""
+
+    wallet_id: str
+    start_ms: int
+    now_ms: int
+
+    @classmethod
+    def of(cls, wallet_id: str, now_ms: int) -> _DeclineDay:
+        return cls(wallet_id, now_ms - now_ms % DAY_MS, now_ms)
+
+    def _item(self) -> DeclinedTopUpsItem:
+        repository.bind()
+        return DeclinedTopUpsItem(wallet_pk(self.wallet_id), f"TOPUPFAIL#{self.start_ms}")
+
+    def take(self) -> None:
+        end = self.start_ms + DAY_MS
+        below = DeclinedTopUpsItem.attempts.does_not_exist() | (
+            DeclinedTopUpsItem.attempts < MAX_DECLINED_TOP_UPS_PER_DAY
+        )
+        actions: list[Action] = [
+            DeclinedTopUpsItem.kind.set(DeclinedTopUpsItem),
+            DeclinedTopUpsItem.attempts.add(1),
+            DeclinedTopUpsItem.expires.set(datetime.fromtimestamp(end / 1000, tz=UTC)),
+        ]
+        try:
+            self._item().update(actions=actions, condition=below)
+        except UpdateError as exc:
+            if repository.response_code(exc) == "ConditionalCheckFailedException":
+                retry_after = -(-(end - self.now_ms) // 1000)  # whole seconds, rounded up
+                raise errors.TooManyAttempts(
+                    f"Too many declined payments for this wallet today; retry in {retry_after} s",
+                    retry_after,
+                ) from None
+            raise errors.Unavailable("The top-up could not be checked; nothing was charged. Retry.") from exc
+
+    def give_back(self) -> None:
+        """Not declined: the slot is free again. Should this write fail, the slot stays taken (the
+        day ends sooner for this wallet), which errs on the side of charging less."""
+        try:
+            self._item().update(actions=[DeclinedTopUpsItem.attempts.add(-1)])
+        except UpdateError:
+            logger.exception("a top-up's attempt was not given back", extra={"wallet_id": self.wallet_id})
 
 
 def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, Any]:

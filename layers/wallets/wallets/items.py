@@ -18,6 +18,8 @@ Keys (pk / sk):
   CODEHASH#<sha256> / CODE          the code's hash -> its id (unique: two codes cannot collide)
   WAL#<wallet_id> / REDEEMFAIL#<ms> the wallet's refused code redemptions in the window starting
                                     then (codes.py); DynamoDB's TTL deletes it after the window
+  WAL#<wallet_id> / TOPUPFAIL#<ms>  the wallet's declined customer top-ups that UTC day (customer_api.py),
+                                    deleted by TTL after the day
   IDEM#<key> / IDEM                 idempotency record, written in the same transaction as the money
 
 Indexes (sparse or narrow, so balance updates never rewrite them; `kind` is projected because
@@ -353,6 +355,13 @@ class RedemptionFailuresItem(TableItem, discriminator="redemption_failures"):
     expires = TTLAttribute(null=True)
 
 
+class DeclinedTopUpsItem(TableItem, discriminator="declined_top_ups"):
+    """A wallet's customer top-ups declined (or still being charged) in one UTC day (customer_api)."""
+
+    attempts = NumberAttribute(default=0)
+    expires = TTLAttribute(null=True)
+
+
 class JobCheckpointItem(TableItem, discriminator="job_checkpoint"):
     """Where a long job stopped (reconcile resumes from here)."""
 
@@ -375,6 +384,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     CodeHashItem,
     RedemptionItem,
     RedemptionFailuresItem,
+    DeclinedTopUpsItem,
     JobCheckpointItem,
 )
 
