@@ -209,17 +209,18 @@ def test_a_retry_after_a_lost_answer_gets_the_same_setup_intent_from_the_gateway
     gateway = CountingGateway()
     _, wallet = ledger.create_wallet("cus_card_lost", "USD", {}, None)
     idem = ledger.Idempotency("customer:cus_card_lost|k1", "fingerprint", "k1")
-    recorded = ledger.write_new
+    recorded = customer_api._record_answer
 
     def lost(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the answer was lost")
 
-    monkeypatch.setattr(ledger, "write_new", lost)
+    monkeypatch.setattr(customer_api, "_record_answer", lost)
     with pytest.raises(RuntimeError):
         customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway)
-    monkeypatch.setattr(ledger, "write_new", recorded)
+    monkeypatch.setattr(customer_api, "_record_answer", recorded)
     first = customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway)
     assert len(gateway.setups) == 2 and gateway.setups[0] == gateway.setups[1]
+    assert repository.get_wallet(wallet["id"]).auto_top_up_state["setups_today"] == 1
     # once recorded, a retry asks the gateway nothing; another key is another SetupIntent
     assert customer_api.setup_card("cus_card_lost", wallet["id"], idem, gateway) == first
     assert len(gateway.setups) == 2
@@ -302,3 +303,46 @@ def test_declined_top_ups_racing_past_the_check_reach_the_gateway_at_most_the_ca
         answers = list(pool.map(attempt, range(cap + 8)))
     assert len(gateway.charges) == answers.count("payment_failed") == cap, answers
     assert answers.count("too_many_attempts") == 8
+
+
+def test_retries_of_one_key_sent_at_once_count_one_card_setup(table: str) -> None:
+    """The key is reserved in the transaction that counts the setup: however many retries of it race,
+    one slot of the day's cap is used and the gateway is asked for one SetupIntent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_card_race", "USD", {}, None)
+    idem = ledger.Idempotency("customer:cus_card_race|A", "fingerprint", "A")
+
+    def send(_: int) -> tuple[int, object]:
+        try:
+            return customer_api.setup_card("cus_card_race", wallet["id"], idem, gateway)
+        except errors.WalletError as exc:
+            return exc.status, exc.type
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(send, range(6)))
+    created = {body["id"] for status, body in answers if status == 201 and isinstance(body, dict)}
+    assert len(created) == 1, answers
+    assert repository.get_wallet(wallet["id"]).auto_top_up_state["setups_today"] == 1
+    assert len(set(gateway.setups)) == 1
+
+
+def test_a_gateway_failure_leaves_the_slot_to_the_retry_of_the_same_key(table: str) -> None:
+    """A setup counted but not answered (the gateway failed) keeps its slot for its key: the retry
+    asks the gateway again with the same key and counts nothing more."""
+    _, wallet = ledger.create_wallet("cus_card_down", "USD", {}, None)
+    idem = ledger.Idempotency("customer:cus_card_down|k", "fingerprint", "k")
+
+    class Down(CountingGateway):
+        def setup(self, key: str, customer: str, metadata: dict[str, str]) -> Setup:
+            raise ConnectionError("the gateway did not answer")
+
+    with pytest.raises(errors.Unavailable):
+        customer_api.setup_card("cus_card_down", wallet["id"], idem, Down())
+    gateway = CountingGateway()
+    status, body = customer_api.setup_card("cus_card_down", wallet["id"], idem, gateway)
+    assert status == 201 and body["client_secret"]
+    assert repository.get_wallet(wallet["id"]).auto_top_up_state["setups_today"] == 1
+    assert customer_api.setup_card("cus_card_down", wallet["id"], idem, gateway) == (status, body)
+    assert len(gateway.setups) == 1  # the recorded answer is replayed: the gateway is not asked again

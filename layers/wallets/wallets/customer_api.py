@@ -178,29 +178,53 @@ def setup_card(
 ) -> Response:
     """Start saving a card for top-ups (a SetupIntent): only where the merchant allows top-ups (403
     top_up_not_allowed), and at most `Wallet.MAX_CARD_SETUPS_PER_DAY` a wallet a day (409
-    limit_exceeded), counted before the gateway is asked. A retry with the same Idempotency-Key
-    gets the first answer and creates nothing; the gateway is asked with a key derived from it, so a
-    retry after an answer lost before it was recorded gets the same SetupIntent from the gateway."""
+    limit_exceeded), counted before the gateway is asked.
+
+    The Idempotency-Key is reserved in the transaction that counts the setup (its record answers
+    `_RESERVED` until the gateway's answer replaces it): retries of one key, at once or later, use
+    one slot. The gateway is asked with a key derived from it, so every retry of a reserved key (a
+    concurrent one, or one after the gateway failed or the answer was lost) gets the same
+    SetupIntent and counts nothing. A setup sent without a key that the gateway fails keeps its
+    slot: nothing could give it back to the one request that may retry it."""
     found = owned(customer_id, wallet_id)
     if idem is not None:
         record = repository.get_idempotency(idem.key)
         if record is not None:
-            return _for_customer(ledger.from_record(record, idem))
+            status, body = ledger.from_record(record, idem)
+            if body.get("object") != _RESERVED:
+                return _for_customer((status, body))
+            return _ask_gateway(wallet_id, idem, gateway)
     if not found.settings.get("allow_top_up", True):
         raise errors.TopUpNotAllowed("Top-ups are disabled for this wallet")
 
     def count(work: Wallet, now: int) -> Outcome:
         work.count_card_setup(now)
-        return Outcome(200, {})
+        return Outcome(202, {"object": _RESERVED, "wallet_id": work.id})
 
-    ledger.run(ledger.prefetched(found, lambda: repository.get_wallet(wallet_id)), count)
+    status, body = ledger.run(
+        ledger.prefetched(found, lambda: repository.get_wallet(wallet_id)), count, idem=idem
+    )
+    if body.get("object") != _RESERVED:  # a retry of the key was answered in the meantime
+        return _for_customer((status, body))
+    return _ask_gateway(wallet_id, idem, gateway)
+
+
+_RESERVED = "card_setup_reserved"  # a card setup's idempotency record until the gateway answers
+
+
+def _ask_gateway(wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway | None) -> Response:
+    """The SetupIntent of a counted setup; its answer replaces the key's reservation."""
     key = None if idem is None else "setup_" + hashlib.sha256(f"{wallet_id}|{idem.key}".encode()).hexdigest()
     status, body = topups.setup_saved_card(wallet_id, gateway, key=key)
     if idem is not None:
-        earlier = ledger.write_new([], idem, status, body, clock.now_ms())
-        if earlier is not None:  # a concurrent retry recorded its answer first: the same SetupIntent
-            return _for_customer(ledger.from_record(earlier, idem))
+        _record_answer(idem, status, body)
     return _for_customer((status, body))
+
+
+def _record_answer(idem: Idempotency, status: int, body: dict[str, Any]) -> None:
+    """Replace the reservation: retries of the same key (the same SetupIntent) all write the same."""
+    answer = repository.idempotency_item(idem.key, idem.fingerprint, status, body, clock.now_ms())
+    repository.write([("idempotency_final", answer, None)], [])
 
 
 # The merchant's own fields of an object: what it wrote for itself, never for the customer. No key

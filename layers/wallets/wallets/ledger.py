@@ -513,9 +513,19 @@ def shown(stored: Wallet, now: int) -> Wallet:
 
 def get_wallet(wallet_id: str) -> dict[str, Any]:
     now = clock.now_ms()
-    return views.wallet_body(shown(repository.get_wallet(wallet_id), now), now)
+    stored = repository.get_wallet(wallet_id)
+    body = views.wallet_body(shown(stored, now), now)
+    if stored.status == CLOSED and stored.last_transaction_id:
+        # Nothing writes a closed wallet's ledger: its last transaction is the close.
+        entry, _, currency = repository.get_transaction(wallet_id, stored.last_transaction_id)
+        if entry.type == "close":
+            payout = payouts.shown(wallet_id)
+            closing = views.transaction_body(wallet_id, currency, entry)
+            body.update(closing_transaction=views.closing_body(closing, payout), payout=payout)
+    return body
 
 
+    """A wallet as of now; a closed one with its closing transaction and payout (two more reads)."""
 def get_wallet_by_customer(customer_id: str, currency: str) -> dict[str, Any]:
     wallet_id = repository.find_wallet_id(customer_id, currency)
     if wallet_id is None:
@@ -629,6 +639,7 @@ def change_status(
         work.settle(now)
         getattr(work, verb)(now)
         return Outcome(200, views.wallet_body(work, now))
+            body["closing_transaction"] = payouts.closing(body, body["payout"])
 
     return run(_load(wallet_id), action, idem=idem)
 
@@ -810,7 +821,8 @@ def list_lots(wallet_id: str, wallet: Wallet | None = None) -> dict[str, Any]:
 
 def get_transaction(wallet_id: str, transaction_id: str) -> dict[str, Any]:
     entry, refunded, currency = repository.get_transaction(wallet_id, transaction_id)
-    return views.transaction_body(wallet_id, currency, entry, refunded)
+    body = views.transaction_body(wallet_id, currency, entry, refunded)
+    return views.closing_body(body, payouts.shown(wallet_id)) if entry.type == "close" else body
 
 
 def list_transactions(
@@ -839,6 +851,9 @@ def list_transactions(
 
 
 # ---------------------------------------------------------------------- holds and refunds
+    if any(body["type"] == "close" for body in data):
+        payout = payouts.shown(wallet_id)
+        data = [views.closing_body(body, payout) if body["type"] == "close" else body for body in data]
 def _hold_view(wallet_id: str, currency: str, item: HoldItem, now: int) -> dict[str, Any]:
     status = item.status
     if status == "pending" and now >= int(item.expires_at):
