@@ -9,8 +9,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from wallets import clock, jobs, ledger, repository
-from wallets.items import wallet_id_of
+import pytest
+from wallets import clock, errors, jobs, ledger, repository, topups
+from wallets.gateway import Charge, SandboxGateway
+from wallets.items import TopUpItem, wallet_id_of, wallet_pk
+from wallets.wallet import Wallet
 
 from local import runtime
 from local.background import RecordingBus, StreamReader, envelope, matches
@@ -102,3 +105,54 @@ def test_a_redelivered_event_after_a_top_up_that_stays_below_charges_nothing(bus
     clock.advance(61)
     jobs.run_top_up_job({}, None)
     assert len(top_ups(wid)) == 1 and ledger.get_wallet(wid)["available"] == 200
+
+
+class ChangesTheWalletWhileCharging(SandboxGateway):
+    """The sandbox, with a write to the wallet landing while the charge is in flight."""
+
+    def __init__(self, meanwhile: Any) -> None:
+        self.meanwhile = meanwhile
+
+    def confirm(self, key: str, intent_id: str, off_session: bool = False) -> Charge:
+        self.meanwhile()
+        return super().confirm(key, intent_id, off_session)
+
+
+def full(*_: Any, **__: Any) -> Any:
+    raise errors.LimitExceeded("A wallet holds at most 1000 live lots")
+
+
+def failed_events(bus: RecordingBus) -> list[dict[str, Any]]:
+    return [e["detail"] for e in bus.snapshot() if e["detail-type"] == "wallet.auto_top_up_failed"]
+
+
+@pytest.mark.parametrize("refused", ["wallet_closed", "limit_exceeded"])
+def test_an_automatic_top_up_charged_then_refunded_reports_its_failure_once(
+    bus: RecordingBus, monkeypatch: pytest.MonkeyPatch, refused: str
+) -> None:
+    # GIVEN a wallet whose automatic top-up is due
+    stream = StreamReader(os.environ["TABLE_NAME"])
+    wid = auto_wallet()
+    ledger.debit(wid, 600, False, None, None, {}, None)
+
+    def meanwhile() -> None:  # the wallet closes, or settling it would pass a limit
+        if refused == "wallet_closed":
+            ledger.change_status(wid, "close", None)
+        else:
+            monkeypatch.setattr(Wallet, "top_up", full)
+
+    # WHEN its charge succeeds but can never be credited, so it is refunded
+    assert topups.run_automatic(wid, ChangesTheWalletWhileCharging(meanwhile)) == "failed"
+    (top_up,) = TopUpItem.query(wallet_pk(wid), TopUpItem.sk.startswith("TOP#"))
+    assert top_up.status == "refunded"
+    assert repository.get_wallet(wid).auto_top_up_state["failures"] == 1  # the wallet counted it
+    publish(stream.read())
+    publish(stream.read())  # nothing more: refunding -> refunded is not a second failure
+    # THEN the failure is published once, saying the charge is refunded
+    (failed,) = failed_events(bus)
+    assert (failed["wallet_id"], failed["top_up_id"], failed["failure_code"]) == (
+        wid,
+        top_up.top_up_id,
+        refused,
+    )
+    assert (failed["amount"], failed["status"]) == (2000, "refunding")

@@ -283,8 +283,15 @@ def _wallet_events(
     return out
 
 
+# What a pending automatic top-up may become when it will not credit: `failed` (declined, no saved
+# card...), or `refunding` (charged, but the wallet closed or settling hit a limit meanwhile: the
+# charge goes back). Either is the write that counts the wallet's failure (topups._finish), so either
+# is the one `wallet.auto_top_up_failed`; `refunding -> refunded` that follows is not another failure.
+AUTO_TOP_UP_FAILED = ("failed", "refunding")
+
+
 def _top_up_events(old: TopUpItem, new: TopUpItem) -> list[Event]:
-    if not (new.automatic and old.status == "pending" and new.status == "failed"):
+    if not (new.automatic and old.status == "pending" and new.status in AUTO_TOP_UP_FAILED):
         return []
     currency = new.currency or ""
     return [
@@ -296,6 +303,7 @@ def _top_up_events(old: TopUpItem, new: TopUpItem) -> list[Event]:
             new.currency,
             int(new.updated_at),
             top_up_id=new.top_up_id,
+            status=new.status,  # `refunding`: the card was charged and the charge is being refunded
             failure_code=new.failure_code,
             failure_message=new.failure_message,
             **_amounts(int(new.amount), currency),
