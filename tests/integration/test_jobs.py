@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from wallets import clock, errors, jobs, ledger, repository
+from wallets import clock, errors, jobs, ledger, repository, topups
+from wallets.gateway import ACTION_REQUIRED, Charge, SandboxGateway
 from wallets.items import (
     TransactionItem,
     WalletItem,
@@ -21,6 +22,7 @@ from wallets.items import (
     wallet_pk,
     wallet_to_item,
 )
+from wallets.settings import get_settings
 
 from bench.counting import tally
 from tests.integration.helpers import check, early_in_a_day
@@ -464,3 +466,69 @@ def test_reconcile_starts_over_from_a_checkpoint_it_cannot_use(table: str) -> No
     JobCheckpointItem(*jobs.CHECKPOINT, cursor="eyJwayI6IldBTCN4In0").save()  # an older version's cursor
     stats = jobs.reconcile()
     assert (stats["wallets"], stats["finished"]) == (len(created), 1)
+
+
+# ------------------------------------------------------------------ top-up recovery
+class AwaitingCustomer(SandboxGateway):
+    """The sandbox, except that the customer has yet to authenticate these top-ups (3-D Secure)."""
+
+    def __init__(self, waiting: set[str]) -> None:
+        self.waiting = waiting
+
+    def retrieve(self, key: str, intent_id: str | None) -> Charge | None:
+        charge = super().retrieve(key, intent_id)
+        return replace(charge, status=ACTION_REQUIRED) if charge and key in self.waiting else charge
+
+
+def test_recovery_reaches_a_charged_top_up_behind_a_page_of_ones_awaiting_the_customer(table: str) -> None:
+    # GIVEN top-ups awaiting 3-D Secure (inside the action timeout) ahead of one charged whose
+    # answer was lost, all in one shard (one wallet), more of them than a page of the index
+    wid = wallet_with([])
+    waiting = set()
+    for _ in range(3):
+        status, body = topups.create(wid, 100, "pm_card_timeout")
+        assert status == 202
+        waiting.add(str(body["id"]))
+        clock.advance(0.002)  # later in the index than the one before
+    assert topups.create(wid, 500, "pm_card_timeout")[0] == 202
+    clock.advance(get_settings().top_up_recovery_after_seconds + 1)
+    # WHEN recovery reads the index two at a time
+    done = topups.recover(gateway=AwaitingCustomer(waiting), page=2)
+    # THEN it looks at every due top-up: the charged one is credited, the others wait for the customer
+    assert (done["settled"], done["skipped"], done["errors"]) == (1, 3, 0)
+    assert ledger.get_wallet(wid)["available"] == 500
+    check(wid)
+
+
+def test_two_recoveries_at_once_credit_a_charged_top_up_once(table: str) -> None:
+    wid = wallet_with([])
+    for _ in range(3):
+        assert topups.create(wid, 100, "pm_card_timeout")[0] == 202
+    clock.advance(get_settings().top_up_recovery_after_seconds + 1)
+    barrier = threading.Barrier(2)
+
+    def run(_: int) -> dict[str, int]:
+        barrier.wait()
+        return topups.recover(page=1)
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(run, range(2)))
+    assert sum(r["settled"] for r in runs) == 3 and sum(r["errors"] for r in runs) == 0
+    assert ledger.get_wallet(wid)["available"] == 300
+    check(wid)
+
+
+def test_recovery_stops_at_its_deadline_and_the_next_run_finishes(table: str) -> None:
+    wid = wallet_with([])
+    for _ in range(3):
+        assert topups.create(wid, 100, "pm_card_timeout")[0] == 202
+    clock.advance(get_settings().top_up_recovery_after_seconds + 1)
+    assert topups.recover(deadline=time.monotonic() - 1) == {
+        "settled": 0,
+        "failed": 0,
+        "refunded": 0,
+        "skipped": 0,
+        "errors": 0,
+    }
+    assert topups.recover(page=1)["settled"] == 3
+    assert ledger.get_wallet(wid)["available"] == 300

@@ -516,6 +516,7 @@ def get_wallet(wallet_id: str) -> dict[str, Any]:
     stored = repository.get_wallet(wallet_id)
     body = views.wallet_body(shown(stored, now), now)
     if stored.status == CLOSED and stored.last_transaction_id:
+    """A wallet as of now; a closed one with its closing transaction and payout (two more reads)."""
         # Nothing writes a closed wallet's ledger: its last transaction is the close.
         entry, _, currency = repository.get_transaction(wallet_id, stored.last_transaction_id)
         if entry.type == "close":
@@ -525,7 +526,6 @@ def get_wallet(wallet_id: str) -> dict[str, Any]:
     return body
 
 
-    """A wallet as of now; a closed one with its closing transaction and payout (two more reads)."""
 def get_wallet_by_customer(customer_id: str, currency: str) -> dict[str, Any]:
     wallet_id = repository.find_wallet_id(customer_id, currency)
     if wallet_id is None:

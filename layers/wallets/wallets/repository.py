@@ -37,6 +37,7 @@ from wallets.items import (
     LotPageItem,
     ReferenceItem,
     TableItem,
+    TopUpItem,
     TransactionItem,
     WalletItem,
     entry_from_item,
@@ -266,15 +267,27 @@ def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any
 def due_wallets(index: str, now: int, page: int = 100) -> Iterator[TableItem]:
     """The wallets due at `now` in a sparse, sharded index, as the index has them: "sweep" (the expiry
     sweep; a copy of the whole item, eventually consistent) or "work" (automatic top-up; keys only).
-
-    Lazily, one wallet from each shard in turn, starting at a shard that moves on every minute, and
-    following every page: wallets that stay due cannot hold back the others of their shard, and no
-    shard waits behind another's backlog when a run stops at its deadline."""
+    Taken in turns (`_due`)."""
     bind()
     source, due_at = {
         "sweep": (WalletItem.due_index, WalletItem.due_at),
         "work": (WalletItem.work_index, WalletItem.work_at),
     }[index]
+    return _due(source, due_at, now, page)
+
+
+def due_top_ups(now: int, page: int = 100) -> Iterator[TableItem]:
+    """The top-ups due for recovery at `now` (pending past their grace period, or refunds to finish),
+    keys only, taken in turns (`_due`): however many wait for their customer, none is left behind them."""
+    bind()
+    return _due(TopUpItem.work_index, TopUpItem.work_at, now, page)
+
+
+def _due(source: Any, due_at: Any, now: int, page: int) -> Iterator[TableItem]:
+    """Lazily, the items due at `now` of a sharded index: one from each shard in turn, starting at a
+    shard that moves on every minute, following every page (decision 22). Items that stay due
+    cannot hold back the others of their shard, and no shard waits behind another's backlog when a
+    run stops at its deadline."""
 
     def shard(number: int) -> Iterator[TableItem]:
         start = None

@@ -737,29 +737,25 @@ def recover(
     now: int | None = None,
     deadline: float | None = None,
     gateway: PaymentGateway | None = None,
-    limit: int = 100,
+    page: int = 100,
 ) -> dict[str, int]:
     """Resolve top-ups left pending past the grace period by asking the gateway, and finish refunds
-    left `refunding`. Safe to run twice at once (every transition is conditioned on the status it
-    leaves), stops before `deadline`, and one top-up that fails is logged and counted (`errors`),
-    never stopping the others."""
+    left `refunding`. Every due top-up is looked at, shards in turns (`repository.due_top_ups`):
+    top-ups that stay due (awaiting 3-D Secure inside the action timeout) never hide one behind them.
+    Safe to run twice at once (every transition is conditioned on the status it leaves), stops
+    before `deadline`, and one top-up that fails is logged and counted (`errors`), never stopping
+    the others."""
     now = clock.now_ms() if now is None else now
     gateway = gateway or get_gateway()
     done = {"settled": 0, "failed": 0, "refunded": 0, "skipped": 0, "errors": 0}
-    repository.bind()
-    for shard in range(DUE_SHARDS):
-        for key in TopUpItem.work_index.query(
-            f"{shard:02d}", TopUpItem.work_at <= sortable_ms(now), limit=limit
-        ):
-            if deadline is not None and time.monotonic() > deadline:
-                return done
-            try:
-                done[_recover_one(key.pk, key.sk, gateway)] += 1
-            except Exception:
-                logger.exception(
-                    "recovering a top-up failed; it stays due", extra={"key": f"{key.pk}/{key.sk}"}
-                )
-                done["errors"] += 1
+    for key in repository.due_top_ups(now, page):
+        if deadline is not None and time.monotonic() > deadline:
+            return done
+        try:
+            done[_recover_one(key.pk, key.sk, gateway)] += 1
+        except Exception:
+            logger.exception("recovering a top-up failed; it stays due", extra={"key": f"{key.pk}/{key.sk}"})
+            done["errors"] += 1
     return done
 
 
