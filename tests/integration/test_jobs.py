@@ -14,8 +14,11 @@ import pytest
 from wallets import clock, errors, jobs, ledger, repository, topups
 from wallets.gateway import ACTION_REQUIRED, Charge, SandboxGateway
 from wallets.items import (
+    HoldItem,
+    LotPageItem,
     TransactionItem,
     WalletItem,
+    plain,
     shard_of,
     sortable_ms,
     wallet_id_of,
@@ -26,6 +29,7 @@ from wallets.settings import get_settings
 
 from bench.counting import tally
 from tests.integration.helpers import check, early_in_a_day
+from tests.integration.test_edges import bulk_credit
 
 DAY_S = 86_400
 RACE_SECONDS = float(os.environ.get("RECONCILE_RACE_SECONDS", "10"))  # `make soak`: 60
@@ -373,8 +377,9 @@ def drop_entry(wallet_id: str) -> None:
 
 
 def test_reconcile_alongside_writers_reports_no_false_drift(table: str) -> None:
-    """Reconcile reads the wallet, then the ledger: writes land in between all the time."""
-    wallets = [two_lot_wallet(f"cus_{i}") for i in range(3)]
+    """Reconcile reads the wallet, its pages, the ledger and the hold records: writes land in
+    between all the time (on the wallet with paged lots, every few credits move its pages)."""
+    wallets = [two_lot_wallet(f"cus_{i}") for i in range(2)] + [cold_wallet("cus_paged")]
     stop = threading.Event()
     written = [0]
 
@@ -466,6 +471,124 @@ def test_reconcile_starts_over_from_a_checkpoint_it_cannot_use(table: str) -> No
     JobCheckpointItem(*jobs.CHECKPOINT, cursor="eyJwayI6IldBTCN4In0").save()  # an older version's cursor
     stats = jobs.reconcile()
     assert (stats["wallets"], stats["finished"]) == (len(created), 1)
+
+
+# ------------------------------------------------------------------ reconcile: cold lots and hold records
+def cold_wallet(customer: str) -> str:
+    """A wallet whose lots are partly in pages (decision 40): promotional lots expiring a day apart,
+    scoped ones and cash, so the cold totals have an expiry, a scope and a withdrawable part; and a
+    pending hold (its record is checked against the wallet)."""
+    wid = wallet_with([], customer=customer)
+    day = clock.now_ms() + 86_400_000
+    bulk_credit(wid, [(10, day + 40 * 86_400_000)] * 4, "promotional", scopes=[("sku_a",), ("sku_b",)])
+    bulk_credit(wid, [(10, None)] * 4, "cash")
+    # The write that pages lots places all of them: the ones above come last in consumption order.
+    bulk_credit(wid, [(10, day + n * 86_400_000) for n in range(20)], "promotional")
+    ledger.create_hold(wid, 15, None, None, None, {}, None)
+    cold = plain(WalletItem.get(wallet_pk(wid), "WALLET").cold)
+    assert cold["w"] and len(cold["p"]) == 3  # withdrawable and scoped credit among the paged lots
+    return wid
+
+
+def corrupt_cold(wallet_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the stored totals of the wallet's paged lots behind the service's back."""
+    item = WalletItem.get(wallet_pk(wallet_id), "WALLET")
+    cold = plain(item.cold)
+    change(cold)
+    item.cold = cold
+    item.save()
+
+
+def corrupt_page(wallet_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change one lot of the wallet's first lot page behind the service's back."""
+    page = next(iter(LotPageItem.query(wallet_pk(wallet_id), LotPageItem.sk.startswith("LOTS#"))))
+    lots = plain(page.lots)
+    change(lots[sorted(lots)[0]])
+    page.lots = lots
+    page.save()
+
+
+def corrupt_hold_record(wallet_id: str, **attrs: Any) -> None:
+    wallet = repository.get_wallet(wallet_id)
+    (hold_id,) = wallet.holds
+    record = HoldItem.get(wallet_pk(wallet_id), f"HLD#{hold_id}")
+    for name, value in attrs.items():
+        setattr(record, name, value)
+    record.save()
+
+
+def later(days: int) -> Callable[[dict[str, Any]], None]:
+    return lambda cold: cold.update(e=cold["e"] + days * 86_400_000)
+
+
+# What reconcile must name for each: the field of the cold totals, the lot, the hold record.
+COLD_AND_HOLD_DRIFT: dict[str, tuple[Callable[[str], None], str]] = {
+    "next expiry of the paged lots 400 days later": (lambda w: corrupt_cold(w, later(400)), "next_expiry"),
+    "next unwarned expiry of the paged lots": (
+        lambda w: corrupt_cold(w, lambda c: c.update(u=c["u"] + 86_400_000)),
+        "next_unwarned",
+    ),
+    "withdrawable part of the paged lots": (
+        lambda w: corrupt_cold(w, lambda c: c.update(w=c["w"] + 5)),
+        "withdrawable",
+    ),
+    "a scope's part of the paged lots": (
+        lambda w: corrupt_cold(w, lambda c: c["p"].update({k: v + 5 for k, v in c["p"].items() if k != "-"})),
+        "by_scope",
+    ),
+    "where the paged lots start in the consumption order": (
+        lambda w: corrupt_cold(w, lambda c: c["k"].__setitem__(1, c["k"][1] - 86_400_000)),
+        "first_key",
+    ),
+    "how many lots are paged": (lambda w: corrupt_cold(w, lambda c: c.update(n=c["n"] + 1)), "count"),
+    "how many pages there are": (lambda w: corrupt_cold(w, lambda c: c.update(g=c["g"] + 1)), "pages"),
+    "one paged lot's remaining": (lambda w: corrupt_page(w, lambda lot: lot.update(r=lot["r"] + 1)), "lot "),
+    "one paged lot's expiry": (
+        lambda w: corrupt_page(w, lambda lot: lot.update(e=lot["e"] + 86_400_000)),
+        "lot ",
+    ),
+    "a hold record released while the wallet holds it": (
+        lambda w: corrupt_hold_record(w, status="released"),
+        "hold record",
+    ),
+    "a hold record's amount": (lambda w: corrupt_hold_record(w, amount=16), "hold record"),
+    "a hold record lost": (
+        lambda w: HoldItem(wallet_pk(w), f"HLD#{next(iter(repository.get_wallet(w).holds))}").delete(),
+        "hold record",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", COLD_AND_HOLD_DRIFT)
+def test_reconcile_names_drift_in_paged_lots_and_hold_records(table: str, name: str) -> None:
+    # GIVEN a healthy wallet with paged lots and a pending hold, and one whose stored state was edited
+    healthy, edited = cold_wallet("cus_healthy"), cold_wallet("cus_edited")
+    assert jobs.audit(healthy) == []
+    inject, names = COLD_AND_HOLD_DRIFT[name]
+    inject(edited)
+    # WHEN reconcile runs THEN the edited wallet is drift, named, and not a failure to read it
+    problems = jobs.audit(edited)
+    assert any(names in problem for problem in problems), problems
+    assert jobs.reconcile() == {"wallets": 2, "drifted": 1, "errors": 0, "finished": 1, "stopped_early": 0}
+    assert jobs.audit(healthy) == []
+
+
+def test_a_hold_record_closed_after_the_wallet_was_read_is_not_drift(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reconcile reads the wallet, then the hold records: a hold created or captured in between
+    is a later write, not drift."""
+    wid = cold_wallet("cus_race")
+    (hold_id,) = repository.get_wallet(wid).holds
+    read = repository.hold_records
+
+    def capture_first(wallet_id: str) -> Any:
+        ledger.settle_hold(wallet_id, hold_id, "capture", 5, None)
+        ledger.create_hold(wallet_id, 7, None, None, None, {}, None)
+        return read(wallet_id)
+
+    monkeypatch.setattr(repository, "hold_records", capture_first)
+    assert jobs.audit(wid) == []
 
 
 # ------------------------------------------------------------------ top-up recovery

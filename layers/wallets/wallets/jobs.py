@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ledger, payouts, repository, topups
-from wallets.items import TableItem, WalletItem, wallet_from_item, wallet_id_of
+from wallets.items import HoldItem, TableItem, WalletItem, plain, wallet_from_item, wallet_id_of
 from wallets.observability import logger, metrics
 from wallets.wallet import Entry, Wallet, balance_sign
 
@@ -215,21 +215,72 @@ def drift(wallet: Wallet, entries: list[Entry]) -> list[str]:
     return problems
 
 
+def hold_drift(wallet: Wallet, entries: list[Entry], records: list[HoldItem]) -> list[str]:
+    """Differences between a wallet's hold records (`HLD#`) and its ledger (empty when consistent).
+
+    `entries` are the ledger through the wallet's `last_transaction_id`; `records` were read after
+    the wallet, so a record created by a later transaction is left out, and one ended by a later
+    transaction is taken as it was then: pending. A record that says a hold ended while the wallet
+    still holds it (or the converse) is drift: that hold could never be captured, released or
+    expired, since each of those is conditioned on its record being pending."""
+    last = wallet.last_transaction_id or ""
+    replayed: dict[str, tuple[Any, ...]] = {}
+    for e in entries:
+        if e.type == "hold" and e.hold_id:
+            replayed[e.hold_id] = ("pending", e.amount, e.id, 0, 0, "")
+        elif e.hold_id in replayed and e.type in ("release", "capture", "debit"):
+            _, amount, opened, *_ = replayed[e.hold_id]
+            if e.type == "release":
+                ended = ("expired" if e.reason == "expired" else "released", 0, amount)
+            else:  # a capture, or a remainder's debit: what was not captured was released
+                ended = ("captured", e.amount, amount - e.amount)
+            replayed[e.hold_id] = (ended[0], amount, opened, ended[1], ended[2], e.id)
+    stored: dict[str, tuple[Any, ...]] = {}
+    for r in records:
+        if r.transaction_id > last:
+            continue  # created after the wallet was read
+        closing = r.closing_transaction_id or ""
+        if r.status == "pending" or closing > last:
+            stored[r.hold_id] = ("pending", int(r.amount), r.transaction_id, 0, 0, "")
+        else:
+            status, captured, released = r.status, int(r.captured_amount or 0), int(r.released_amount or 0)
+            stored[r.hold_id] = (status, int(r.amount), r.transaction_id, captured, released, closing)
+    problems = [
+        f"hold record {hold_id} (status, amount, transaction, captured, released, closing transaction) "
+        f"is {stored.get(hold_id)} but the ledger replays to {replayed.get(hold_id)}"
+        for hold_id in sorted(replayed.keys() | stored.keys())
+        if stored.get(hold_id) != replayed.get(hold_id)
+    ]
+    by_id = {r.hold_id: r for r in records}
+    for hold in wallet.holds.values():  # what a pending hold's record shows: its expiry and its lots
+        record = by_id.get(hold.id)
+        if record is None:
+            continue  # reported above
+        lots = sorted((str(a["lot_id"]), int(a["amount"])) for a in plain(record.allocations))
+        held = sorted((a.lot_id, a.amount) for a in hold.allocations)
+        if (int(record.expires_at), lots) != (hold.expires_at, held):
+            problems.append(
+                f"hold record {hold.id} (expires_at, lots) is {(int(record.expires_at), lots)} but the "
+                f"wallet holds {(hold.expires_at, held)}"
+            )
+    return problems
+
+
 CHECKPOINT = ("JOB#reconcile", "CHECKPOINT")
 
 
 def audit(wallet_id: str) -> list[str]:
-    """How one wallet differs from its ledger and from its own stored totals (empty when it does not).
+    """How one wallet differs from its ledger and from its own stored records (empty when it does not):
+    its totals, index keys and the totals of its paged lots (`repository.get_wallet_audited`), its
+    lots and pending holds (`drift`) and its hold records (`hold_drift`).
 
-    The ledger is read after the wallet, up to the wallet's last transaction: a write committed in
-    between adds only later entries, so it is never taken for drift."""
-    wallet, stored_totals = repository.get_wallet_audited(wallet_id)
-    problems = [
-        f"stored {name} is {found} but its lots and holds give {want}"
-        for name, (found, want) in stored_totals.items()
-    ]
+    The ledger and the hold records are read after the wallet, up to the wallet's last transaction:
+    a write committed in between adds only later entries, so it is never taken for drift."""
+    wallet, problems = repository.get_wallet_audited(wallet_id)
     last = wallet.last_transaction_id
-    return problems + drift(wallet, repository.all_entries(wallet_id, through=last) if last else [])
+    entries = repository.all_entries(wallet_id, through=last) if last else []
+    records = repository.hold_records(wallet_id)
+    return problems + drift(wallet, entries) + hold_drift(wallet, entries, records)
 
 
 def reconcile(deadline: float | None = None, page: int = 50) -> dict[str, int]:

@@ -15,7 +15,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
@@ -33,7 +33,9 @@ from wallets.items import (
     ALL_MODELS,
     DUE_SHARDS,
     CustomerWalletItem,
+    HoldItem,
     IdempotencyItem,
+    Layout,
     LotPageItem,
     ReferenceItem,
     TableItem,
@@ -42,6 +44,7 @@ from wallets.items import (
     WalletItem,
     entry_from_item,
     entry_to_item,
+    plain,
     sortable_ms,
     wallet_from_item,
     wallet_items,
@@ -49,6 +52,7 @@ from wallets.items import (
     wallet_to_item,
     with_pages,
 )
+from wallets.lots import Scope, summarize
 from wallets.settings import get_settings
 from wallets.wallet import ColdLotsNeeded, Entry, Wallet
 
@@ -246,22 +250,110 @@ def all_entries(wallet_id: str, through: str | None = None) -> list[Entry]:
     return [entry_from_item(i) for i in items]
 
 
-def get_wallet_audited(wallet_id: str) -> tuple[Wallet, dict[str, tuple[Any, Any]]]:
-    """The wallet, and its stored totals and due-index entry that differ from what it gives
-    ({name: (stored, expected)}): the snapshot the stream's events and the indexes read."""
+def get_wallet_audited(wallet_id: str) -> tuple[Wallet, list[str]]:
+    """The wallet with every lot it stores, and how what it stores disagrees with itself (reconcile).
+
+    What it stores is the item and its lot pages: the wallet has the item's lots and the pages' as
+    they are, even when they do not match the item's totals of them (`with_cold` would refuse them,
+    for ever). The problems name what differs: the stored totals and index keys that the lots and
+    holds do not give (events, listings and jobs read them), and the totals of the paged lots that
+    the pages do not give (commands trust them until they reach those lots). Pages that do not match
+    are read again while a write may have moved them: only the same version of the item read before
+    and after them is drift."""
     bind()
+    item = _wallet_item(wallet_id)
+    for _ in range(RESENDS):
+        pages = list(
+            LotPageItem.query(wallet_pk(wallet_id), LotPageItem.sk.startswith("LOTS#"), consistent_read=True)
+        )
+        wallet, problems = _as_stored(item, pages)
+        if not problems:
+            break
+        again = _wallet_item(wallet_id)
+        if again.version == item.version:  # no write between the two reads: the pages are as stored
+            break
+        item = again
+    else:
+        raise errors.Contention("Too many concurrent changes to this wallet; retry the request")
+    expected = wallet_to_item(wallet_from_item(item))
+    totals = [
+        f"stored {name} is {found} but its lots and holds give {want}"
+        for name in ("balance", "available", "pending", "due_at", "due_shard", "work_at", "work_shard")
+        if (found := getattr(item, name)) != (want := getattr(expected, name))
+    ]
+    return wallet, totals + problems
+
+
+def _wallet_item(wallet_id: str) -> WalletItem:
     try:
-        item = WalletItem.get(wallet_pk(wallet_id), "WALLET", consistent_read=True)
+        return WalletItem.get(wallet_pk(wallet_id), "WALLET", consistent_read=True)
     except DoesNotExist:
         raise errors.NotFound(f"No such wallet: {wallet_id}") from None
+
+
+COLD_TOTALS = ("count", "by_type", "by_scope", "withdrawable", "first_key", "next_expiry", "next_unwarned")
+
+
+def _as_stored(item: WalletItem, pages: list[LotPageItem]) -> tuple[Wallet, list[str]]:
+    """The wallet of `item` with the lots of `pages` as they are, and how its totals of the paged
+    lots (`cold`) differ from them (empty when they agree)."""
     wallet = wallet_from_item(item)
-    expected = wallet_to_item(wallet)
-    differ = {}
-    for name in ("balance", "available", "pending", "due_at", "due_shard", "work_at", "work_shard"):
-        found, want = getattr(item, name), getattr(expected, name)
-        if found != want:
-            differ[name] = (found, want)
-    return with_cold(wallet), differ
+    cold = wallet.cold
+    if cold is None:
+        stale = sorted(page.sk for page in pages)
+        return wallet, [f"lot pages {stale} exist but the wallet item names no paged lots"] if stale else []
+    raw = {page.sk: plain(page.lots) or {} for page in pages}
+    scopes = plain(item.scopes) or {}
+    problems = [
+        f"lot page {sk} names scope key {data['p']}, which the wallet item does not"
+        for sk, lots in raw.items()
+        for data in lots.values()
+        if "p" in data and data["p"] not in scopes
+    ]
+    if problems:
+        return wallet, problems
+    # The totals the pages would have to carry for `with_pages` to take them: it then reads them as
+    # they are, and what the stored totals say is compared with them below.
+    by_type: dict[str, int] = {}
+    by_scope: dict[Scope, int] = {}
+    for data in (data for lots in raw.values() for data in lots.values()):
+        by_type[data["t"]] = by_type.get(data["t"], 0) + data["r"]
+        scope = tuple(scopes[data["p"]]) if "p" in data else None
+        by_scope[scope] = by_scope.get(scope, 0) + data["r"]
+    as_found = replace(
+        cold,
+        count=sum(len(lots) for lots in raw.values()),
+        by_type=by_type,
+        by_scope=by_scope,
+        version=max([cold.version, *(int(page.version) for page in pages)]),
+        pages=len(pages),
+    )
+    full = with_pages(replace(wallet, cold=as_found), pages)
+    if full is None or not isinstance(full.stored, Layout):
+        return wallet, [f"lot pages {sorted(raw)} cannot be read as the wallet's paged lots"]
+    paged = [lot for lots in full.stored.pages.values() for lot in lots.values()]
+    found = summarize(paged, cold.version)
+    for name in COLD_TOTALS:
+        stored, given = getattr(cold, name), getattr(found, name, None)
+        if stored != given:
+            problems.append(f"stored cold {name} is {stored} but its pages give {given}")
+    if cold.pages != len(pages):
+        problems.append(f"stored cold pages is {cold.pages} but there are {len(pages)}: {sorted(raw)}")
+    newer = sorted(page.sk for page in pages if int(page.version) > cold.version)
+    if newer:
+        problems.append(f"lot pages {newer} were written after version {cold.version} of their totals")
+    twice = sorted({lot.id for lot in paged if lot.id in wallet.lots}) + sorted(
+        {lot.id for lot in paged if sum(lot.id in lots for lots in full.stored.pages.values()) > 1}
+    )
+    if twice:
+        problems.append(f"lots {twice} are stored twice (in the wallet item or in two pages)")
+    return full, problems
+
+
+def hold_records(wallet_id: str) -> list[HoldItem]:
+    """Every hold record of a wallet (pending and ended), oldest first."""
+    bind()
+    return list(HoldItem.query(wallet_pk(wallet_id), HoldItem.sk.startswith("HLD#"), consistent_read=True))
 
 
 def due_wallets(index: str, now: int, page: int = 100) -> Iterator[TableItem]:
