@@ -53,6 +53,8 @@ STRIPE_FUNCTIONS = (
 # served before? the idempotency record).
 OTHER_PATHS: dict[str, list[tuple[str, str, Any]]] = {
     "ListWalletsFunction": [("GET", "/wallets", None)],
+    # the customer's wallet asked for as it is: answered (the sample creates a new customer's)
+    "CreateWalletFunction": [("POST", "/wallets", {"customer_id": "cus_demo", "currency": "USD"})],
     "RefundTransactionFunction": [
         ("POST", "/wallets/{wallet}/refunds", {"transaction_id": "{txn}", "amount": 10**9})
     ],
@@ -85,26 +87,32 @@ def sample(fn: Function, ids: dict[str, str] | None = None) -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
+# What the seed makes "just expired" expires this far ahead of the write that makes it, and the
+# clock then moves past it: however slow the machine, nothing expires before the seed has used it.
+EXPIRING_S = 3_600
+
+
 def seed() -> dict[str, str]:
     """The demo customer's USD wallet: cash, a pending hold, a debit, and a hold and 20 small grants
     that have just expired (so whatever command comes next also releases and expires them: 12 of
     the grants are stored outside the wallet item, decision 40, so it reads their page and deletes
     it), and an EUR wallet whose auto top-up is due and
     whose promotional credit has just expired."""
+    expiring = clock.now_ms() + EXPIRING_S * 1000
     _, demo = ledger.create_wallet("cus_demo", "USD", {}, {"auto_top_up": {**AUTO, "enabled": False}})
     ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(demo["id"], 300, None, None, None, {}, None)
     _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
     _, paid = topups.create(demo["id"], 1000, "pm_card_visa")
-    ledger.create_hold(demo["id"], 100, clock.now_ms() + 1_000, None, None, {}, None)
-    bulk_credit(demo["id"], [(1, clock.now_ms() + 1_000)] * 20, "promotional")
+    ledger.create_hold(demo["id"], 100, expiring, None, None, {}, None)
+    bulk_credit(demo["id"], [(1, expiring)] * 20, "promotional")
     _, auto = ledger.create_wallet("cus_demo", "EUR", {}, {"auto_top_up": AUTO})
-    ledger.credit(auto["id"], 1000, "promotional", clock.now_ms() + 1_000, None, None, {}, None)
+    ledger.credit(auto["id"], 1000, "promotional", expiring, None, None, {}, None)
     ledger.credit(auto["id"], 1000, "cash", None, None, None, {}, None)
     ledger.debit(auto["id"], 1600, False, None, None, {}, None)  # below its threshold: top-up due
-    bulk_credit(auto["id"], [(1, clock.now_ms() + 1_000)] * 20, "promotional")
+    bulk_credit(auto["id"], [(1, expiring)] * 20, "promotional")
     _, code = codes.create({"USD": 500}, code=DEMO_CODE_SECRET, max_redemptions=1000)
-    clock.advance(2)
+    clock.advance((expiring - clock.now_ms()) / 1000 + 2)  # all of them expired 2 s ago
     return {
         DEMO_WALLET: demo["id"],
         DEMO_HOLD: hold["id"],
@@ -323,6 +331,22 @@ def test_every_function_is_granted_only_what_it_uses() -> None:
         if extra:
             unused[name] = sorted(extra)
     assert unused == {}, f"granted but never called: {json.dumps(unused, indent=1)}"
+
+
+def test_the_seed_does_not_depend_on_how_fast_the_machine_is() -> None:
+    """On a loaded machine each write of the seed may take a second or more: what it makes expire
+    must still expire only when it says, after every write it needs is done."""
+    commit = repository.commit
+
+    def slow(plan: Any) -> None:
+        commit(plan)
+        clock.advance(5)  # the machine is slow: seconds pass between one write and the next
+
+    with moto_table(), mock.patch.object(repository, "commit", slow):
+        ids = seed()
+    with moto_table():
+        seed()  # and at full speed
+    assert set(ids) == {DEMO_WALLET, DEMO_HOLD, DEMO_TXN, DEMO_TOP, DEMO_CODE}
 
 
 def test_a_call_outside_the_policy_is_refused_in_tests(table: str, monkeypatch: pytest.MonkeyPatch) -> None:

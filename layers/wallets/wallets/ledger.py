@@ -512,11 +512,11 @@ def shown(stored: Wallet, now: int) -> Wallet:
 
 
 def get_wallet(wallet_id: str) -> dict[str, Any]:
+    """A wallet as of now; a closed one with its closing transaction and payout (two more reads)."""
     now = clock.now_ms()
     stored = repository.get_wallet(wallet_id)
     body = views.wallet_body(shown(stored, now), now)
     if stored.status == CLOSED and stored.last_transaction_id:
-    """A wallet as of now; a closed one with its closing transaction and payout (two more reads)."""
         # Nothing writes a closed wallet's ledger: its last transaction is the close.
         entry, _, currency = repository.get_transaction(wallet_id, stored.last_transaction_id)
         if entry.type == "close":
@@ -635,11 +635,11 @@ def change_status(
             # The payout record commits with the close: refunds are made from it (payouts.py).
             payout = payouts.payout_item(work, refund_due, now)
             body["payout"] = payouts.view(payout)
+            body["closing_transaction"] = payouts.closing(body, body["payout"])
             return Outcome(200, body, puts=[("payout", payout, PayoutItem.pk.does_not_exist())])
         work.settle(now)
         getattr(work, verb)(now)
         return Outcome(200, views.wallet_body(work, now))
-            body["closing_transaction"] = payouts.closing(body, body["payout"])
 
     return run(_load(wallet_id), action, idem=idem)
 
@@ -847,13 +847,13 @@ def list_transactions(
         views.transaction_body(wallet_id, wallet.currency, entry_from_item(i), int(i.refunded_amount or 0))
         for i in result.items
     ]
+    if any(body["type"] == "close" for body in data):
+        payout = payouts.shown(wallet_id)
+        data = [views.closing_body(body, payout) if body["type"] == "close" else body for body in data]
     return views.page(data, result.next_cursor)
 
 
 # ---------------------------------------------------------------------- holds and refunds
-    if any(body["type"] == "close" for body in data):
-        payout = payouts.shown(wallet_id)
-        data = [views.closing_body(body, payout) if body["type"] == "close" else body for body in data]
 def _hold_view(wallet_id: str, currency: str, item: HoldItem, now: int) -> dict[str, Any]:
     status = item.status
     if status == "pending" and now >= int(item.expires_at):
