@@ -387,3 +387,33 @@ def test_a_success_that_arrives_for_a_failed_payment_is_refunded(table: str) -> 
     assert (charge.status, int(charge.refunded_amount)) == ("refunded", 1500)
     assert wallet(wid)["balance"] == 1000
     check(wid)
+
+
+# issue 25 item 15 ---------------------------------------------------------------------------------
+def test_a_closed_wallet_shows_its_payout_and_what_is_due_is_one_number(table: str) -> None:
+    # GIVEN a wallet paid by two top-ups (3,000) and holding 200 of cash no payment brought in
+    wid, _ = paid_wallet()
+    credit(wid, 200, funding_type="cash")
+    # WHEN it closes with refunds to the payments
+    status, closed = close(wid)
+    assert status == 200
+    # THEN the payout refunded 3,000 of the 3,200, and 200 is due: everywhere it is shown
+    payout = closed["payout"]
+    assert (payout["amount"], payout["refunded_amount"], payout["refund_due"]) == (3200, 3000, 200)
+    closing = closed["closing_transaction"]
+    assert (closing["refund_due"], closing["refund_due_formatted"]) == (200, "$2.00")
+    shown = wallet(wid)
+    assert (shown["closing_transaction"], shown["payout"]) == (closing, payout)
+    path = f"/wallets/{wid}/transactions"
+    assert call("get_transaction", "GET", f"{path}/{closing['id']}") == (200, closing)
+    listed = call("list_transactions", "GET", path, query={"type": "close"})[1]["data"]
+    assert listed == [closing]
+    check(wid)
+
+
+def test_a_wallet_closed_without_a_payout_shows_its_closing_transaction(table: str) -> None:
+    wid, _ = paid_wallet()
+    status, closed = close(wid, refund=False)
+    assert status == 200 and closed["closing_transaction"]["refund_due"] == 3000
+    shown = wallet(wid)
+    assert (shown["closing_transaction"], shown["payout"]) == (closed["closing_transaction"], None)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from wallets import clock
+from wallets import clock, errors, repository, views
 from wallets.gateway import PaymentGateway, RefundRefused, get_gateway
 from wallets.items import (
     DUE_SHARDS,
@@ -66,13 +66,18 @@ def payout_item(wallet: Wallet, refund_due: int, now: int) -> PayoutItem:
     )
 
 
+def payout_id(wallet_id: str) -> str:
+    """A payout's id: a wallet has at most one, so it is named after the wallet."""
+    return f"pay_{wallet_id.removeprefix('wal_')}"
+
+
 def view(item: PayoutItem) -> dict[str, Any]:
     refunds = [plain(r) for r in item.refunds or []]
     cur = item.currency
     refunded = sum(int(r["amount"]) for r in refunds if r["status"] == REFUNDED)
     due = int(item.amount) - refunded
     return {
-        "id": f"pay_{item.wallet_id.removeprefix('wal_')}",
+        "id": payout_id(item.wallet_id),
         "object": "payout",
         "wallet_id": item.wallet_id,
         "status": item.status,
@@ -112,11 +117,40 @@ def close_wallet(
             logger.exception("a payout stopped; the top-up job resumes it", extra={"wallet_id": wallet_id})
             item = get(wallet_id)
         if item is not None:
-            body = {**body, "payout": view(item)}
+            payout = view(item)
+            body = {**body, "payout": payout, "closing_transaction": closing(body, payout)}
     return status, body
 
 
+def closing(body: dict[str, Any], payout: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The close answer's closing transaction, saying what is due as its payout does."""
+    transaction = body.get("closing_transaction")
+    return views.closing_body(transaction, payout) if transaction is not None else None
+
+
+def shown(wallet_id: str) -> dict[str, Any] | None:
+    """A wallet's payout as the API shows it (None: it has none)."""
+    item = get(wallet_id)
+    return view(item) if item is not None else None
+
+
+def retrieve(wallet_id: str, payout_id_: str) -> dict[str, Any]:
+    """GET /wallets/{id}/payouts/{payout_id} (404 for another wallet's, or none)."""
+    payout = shown(wallet_id) if payout_id_ == payout_id(wallet_id) else None
+    if payout is None:
+        raise errors.NotFound(f"No such payout: {payout_id_}")
+    return payout
+
+
+def listed(wallet_id: str) -> dict[str, Any]:
+    """GET /wallets/{id}/payouts: the wallet's payouts (at most one: its close's), 404 for no wallet."""
+    repository.get_wallet(wallet_id)
+    payout = shown(wallet_id)
+    return views.page([payout] if payout is not None else [], None)
+
+
 def get(wallet_id: str) -> PayoutItem | None:
+    repository.bind()
     try:
         return PayoutItem.get(wallet_pk(wallet_id), PAYOUT_SK, consistent_read=True)
     except PayoutItem.DoesNotExist:

@@ -182,6 +182,15 @@ def transaction_body(wallet_id: str, currency: str, entry: Entry, refunded_amoun
     return body
 
 
+def closing_body(transaction: dict[str, Any], payout: dict[str, Any] | None) -> dict[str, Any]:
+    """A close transaction as shown: its `refund_due` is what is still owed to the customer, one
+    number wherever it appears. With a payout (refunds to the payments) that is the payout's
+    `refund_due`; what the wallet owed when it closed stays the payout's `amount`."""
+    if payout is None:
+        return transaction
+    return {**transaction, **_amounts({"refund_due": int(payout["refund_due"])}, transaction["currency"])}
+
+
 def lots_body(wallet: Wallet, now: int) -> dict[str, Any]:
     """Live lots of a settled wallet, in consumption order (the order debits spend them)."""
     held = wallet.held_by_lot()
