@@ -23,7 +23,7 @@ JOB_FUNCTIONS = sorted(fn.logical_id for fn in FUNCTIONS.values() if fn.schedule
 
 # What each sample event yields on a wallet seeded with USD 50.00 cash, a pending hold and a debit.
 EXPECTED = {
-    "CreateWalletFunction": 200,  # the demo customer already has a USD wallet
+    "CreateWalletFunction": 201,  # a new customer (the demo customer's wallet answers 200 as it is, 409 else)
     "ListWalletsFunction": 200,
     "GetWalletFunction": 200,
     "GetCustomerWalletFunction": 200,
