@@ -28,7 +28,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local import dynamodb_local, embedded, reference, runtime, tokens
+from local import dynamodb_local, embedded, reference, runtime, staff, tokens
 from local.background import Background, RecordingBus
 from local.template import ROOT, Function, Route, authorizers, functions, table_spec
 
@@ -43,8 +43,10 @@ class LocalApi:
         bus: Any = None,
         background: Background | None = None,
         issuer: tokens.LocalIssuer | None = None,
+        staff_sessions: staff.Staff | None = None,
     ) -> None:
         self.functions = fns
+        self.staff = staff_sessions  # the dashboard's staff sign-in and its roles' policies
         self.bus = bus
         self.background = background
         self.issuer = issuer
@@ -89,6 +91,15 @@ class LocalApi:
             answer = self.sign_in(request, self.issuer)
             if answer is not None:
                 return answer
+        if request.path == "/_local/staff-login" and request.method == "GET" and self.staff is not None:
+            try:
+                return _json(
+                    200,
+                    self.staff.login(request.args.get("user", ""), request.args.get("role", "")),
+                    {"Cache-Control": "no-store"},
+                )
+            except ValueError as refused:
+                return _json(400, {"message": str(refused)})
         if request.path == "/_local/failures" and request.method == "GET":
             pump = self.background.pump if self.background else None
             return _json(200, {"data": pump.failures() if pump else []})
@@ -102,6 +113,12 @@ class LocalApi:
             return _json(403, {"message": "Missing Authentication Token"})
         fn = self.functions[route.function]
         headers = {k: v for k, v in request.headers.items()}
+        signed_by = None  # API Gateway's identity of a request signed with staff credentials
+        if route.authorizer is None and self.staff is not None and self.staff.is_staff_request(headers):
+            try:
+                signed_by = self.staff.check(request.method, request.url, headers, request.get_data())
+            except staff.Refused as refused:
+                return _json(403, {"message": str(refused)})
         context = None
         if route.authorizer is not None:
             context = self.authorize(route, request)
@@ -118,6 +135,8 @@ class LocalApi:
             source_ip=request.remote_addr or "127.0.0.1",
             authorizer=context,
         )
+        if signed_by is not None:
+            event["requestContext"]["identity"].update(signed_by)
         try:
             result = runtime.invoke(fn, event)
         except Exception as exc:  # the function crashed: API Gateway answers 502, no details
@@ -300,7 +319,9 @@ def build(
         skipped = background.pump.skip_backlog()
         if skipped:
             engine.description += f"\n  ({skipped} stream records from earlier runs not published again)"
-    return LocalApi(fns, bus, background, issuer), background
+    staff_sessions = staff.Staff()
+    staff_sessions.configure()
+    return LocalApi(fns, bus, background, issuer, staff_sessions), background
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -339,6 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             "  GET    /_local/authorize, POST /_local/token  (the portal's sign-in: code + PKCE, any customer id)"
         )
+        print("  GET    /_local/staff-login?user=…&role=viewer|operator  (the dashboard's staff credentials)")
         print("  GET    /docs  (the API reference, from docs/openapi.json; built here when that changed)")
         print("Like `sam local start-api`, this does NOT check IAM (SigV4) signatures.")
         sys.stdout.flush()

@@ -320,16 +320,33 @@ def caller(event: Mapping[str, Any]) -> str:
     """The IAM principal that signed the request (from API Gateway's request context), or
     `anonymous` where nothing checks signatures (the local server). A role's sessions are one
     caller: `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`.
+    A member of staff signed in to the dashboard (identity pool credentials) is `staff:<sub>`.
     A customer of the customer API (`/me`, a JWT) is `customer:<id>`."""
     customer = customer_of(event)
     if customer is not None:
         return f"customer:{customer}"
-    arn = ((event.get("requestContext") or {}).get("identity") or {}).get("userArn")
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    staff = _staff_member(identity)
+    if staff is not None:
+        return f"staff:{staff}"
+    arn = identity.get("userArn")
     if not isinstance(arn, str) or not arn:
         return "anonymous"
     if ":assumed-role/" in arn:
         arn = arn.rsplit("/", 1)[0]
     return arn
+
+
+def _staff_member(identity: Mapping[str, Any]) -> str | None:
+    """The user pool subject behind Cognito identity pool credentials (the dashboard's staff): API
+    Gateway passes `cognitoAuthenticationProvider` as `<pool>,<pool>:CognitoSignIn:<sub>` for an
+    authenticated identity. Their role's session name is the same for everyone, so not the role."""
+    if identity.get("cognitoAuthenticationType") != "authenticated":
+        return None
+    provider = identity.get("cognitoAuthenticationProvider")
+    if not isinstance(provider, str) or ":CognitoSignIn:" not in provider:
+        return None
+    return provider.rsplit(":CognitoSignIn:", 1)[1] or None
 
 
 def customer_of(event: Mapping[str, Any]) -> str | None:
