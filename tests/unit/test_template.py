@@ -133,6 +133,8 @@ def test_only_the_stripe_webhook_is_outside_iam_auth_and_prod_refuses_the_sandbo
         if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     ]
     assert sorted(open_routes) == [
+        ("DashboardFunction", "/dashboard"),  # a static page: its data comes from the IAM API
+        ("DashboardFunction", "/dashboard/{asset}"),
         ("PortalFunction", "/portal"),  # a static page: its data comes from /me, behind the token
         ("PortalFunction", "/portal/{asset}"),
         ("StripeWebhookFunction", "/webhooks/stripe"),
