@@ -119,9 +119,12 @@ def sign_in(driver: Any, server: Client, customer: str) -> None:
 
 
 def pay(driver: Any, card: str, authenticate: bool = False) -> None:
-    """Fill localstripe's card form and add the selected amount; finish 3-D Secure when asked."""
+    """Fill localstripe's card form (a new card, where a saved one is offered first) and add the
+    selected amount; finish 3-D Secure when asked."""
     from selenium.webdriver.common.by import By
 
+    if shown(driver, ".add-funds .card-choice"):
+        driver.find_element(By.CSS_SELECTOR, ".card-choice input[value=new]").click()
     values = {
         "number": CARDS[card],
         "exp_month": "12",
@@ -311,7 +314,7 @@ def test_a_second_customer_sees_only_their_own_wallet(
     assert [w.get_attribute("data-wallet") for w in wallets] == [theirs["id"]]
     assert text_of(browser, ".wallet .currency") == "EUR wallet"
     # No preset amounts: the customer types one; the page offers none the merchant never set.
-    assert browser.find_elements(By.CSS_SELECTOR, ".add-funds input[type=radio]") == []
+    assert browser.find_elements(By.CSS_SELECTOR, ".add-funds .amount-choices input[type=radio]") == []
     field = browser.find_element(By.CSS_SELECTOR, ".add-funds input[name=custom-amount]")
     assert field.accessible_name == "Amount in EUR"
     field.send_keys("7.5")
@@ -548,3 +551,54 @@ def test_amounts_are_in_the_currencys_iso_minor_units_where_the_browser_disagree
     wait_until(lambda: "Added HUF1,000.00." in text_of(browser, "#status"))
     assert server.get(f"/wallets/{typed['id']}")[1]["available"] == 100000
     screenshots(browser, "portal-huf-typed")
+
+
+def test_adding_funds_again_pays_with_the_saved_card_and_saves_no_other(
+    stripe_env: tuple[Client, Stripe], browser: Any
+) -> None:
+    """A card is saved once (a SetupIntent, of which a wallet may start 10 a day); adding funds again
+    offers that card and starts none. Every POST the page sends carries an Idempotency-Key."""
+    from selenium.webdriver.common.by import By
+
+    server, stripe = stripe_env
+    _, wallet = server.post(
+        "/wallets",
+        {"customer_id": "cus_portal_kim", "currency": "USD", "settings": {"top_up_amounts": [500]}},
+    )
+    record = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "window.__posts = []; const sent = window.fetch; window.fetch = (input, init = {}) => {"
+            " if (String(input).includes('me/wallets') && (init.method || 'GET') !== 'GET')"
+            " window.__posts.push({url: String(input), key: (init.headers || {})['Idempotency-Key'] || null});"
+            " return sent(input, init); };"
+        },
+    )
+    try:
+        sign_in(browser, server, "cus_portal_kim")
+        assert not shown(browser, ".add-funds .card-choice")  # nothing saved yet: a new card
+        pay(browser, "visa")
+        wait_until(lambda: "Added $5.00." in text_of(browser, "#status"))
+        customer = server.get(f"/wallets/{wallet['id']}")[1]["gateway_customer_id"]
+        wait_until(  # the setup_intent.succeeded webhook made it the customer's default
+            lambda: (stripe.get(f"/v1/customers/{customer}").get("invoice_settings") or {}).get(
+                "default_payment_method"
+            )
+        )
+        wait_until(lambda: shown(browser, ".add-funds .card-choice"))
+        assert browser.find_element(By.CSS_SELECTOR, ".card-choice input[value=saved]").is_selected()
+        assert not shown(browser, ".add-funds .card-field") and not shown(browser, ".add-funds .consent")
+        screenshots(browser, "portal-saved-card")
+        for total in ("$10.00", "$15.00"):
+            browser.find_element(By.CSS_SELECTOR, ".add-funds button[type=submit]").click()
+            wait_until(lambda total=total: text_of(browser, ".wallet .available") == total)
+            assert "Added $5.00." in text_of(browser, "#status")
+        posts = browser.execute_script("return window.__posts")
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", record)
+    assert sum(p["url"].endswith("/payment-methods/setup") for p in posts) == 1, posts
+    assert len(posts) == 4 and all(p["key"] for p in posts), posts
+    # A new card stays one choice away, with what saving it means.
+    browser.find_element(By.CSS_SELECTOR, ".card-choice input[value=new]").click()
+    assert shown(browser, ".add-funds .card-field") and shown(browser, ".add-funds .consent")
+    screenshots(browser, "portal-saved-card-new")

@@ -346,3 +346,22 @@ def test_a_gateway_failure_leaves_the_slot_to_the_retry_of_the_same_key(table: s
     assert repository.get_wallet(wallet["id"]).auto_top_up_state["setups_today"] == 1
     assert customer_api.setup_card("cus_card_down", wallet["id"], idem, gateway) == (status, body)
     assert len(gateway.setups) == 1  # the recorded answer is replayed: the gateway is not asked again
+
+
+def test_a_customer_pays_with_the_card_saved_with_the_wallet_without_saving_another(table: str) -> None:
+    """`payment_method: saved_card` is the card saved with the wallet (its gateway customer's default,
+    what automatic top-ups charge): adding funds again needs no new SetupIntent."""
+    gateway = CountingGateway()
+    _, wallet = ledger.create_wallet("cus_saved", "USD", {}, None)
+    wid = wallet["id"]
+    # GIVEN no card was ever saved: 422 on payment_method, and nothing is charged
+    with pytest.raises(errors.ValidationFailed) as refused:
+        customer_api.top_up("cus_saved", wid, 500, topups.SAVED_CARD, None, gateway)
+    assert "payment_method" in refused.value.details
+    assert gateway.charges == []
+    # WHEN a card is saved (the sandbox's customers all have one)
+    customer_api.setup_card("cus_saved", wid, None, gateway)
+    # THEN the customer tops up with it: the saved card is charged
+    status, body = customer_api.top_up("cus_saved", wid, 500, topups.SAVED_CARD, None, gateway)
+    assert status == 201 and body["payment_method"] == SandboxGateway.SAVED_CARD, body
+    assert len(gateway.setups) == 1

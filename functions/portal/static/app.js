@@ -120,10 +120,8 @@ function showSignedIn() {
 async function api(method, path, body) {
   if (!session) throw new Error("Sign in to continue.");
   const headers = { Authorization: "Bearer " + session.token };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    headers["Idempotency-Key"] = crypto.randomUUID();
-  }
+  if (method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID(); // every write, body or not
+  if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401) {
     sessionStorage.removeItem(RESUME);
@@ -131,10 +129,16 @@ async function api(method, path, body) {
     throw new Error("Your session has ended: sign in again.");
   }
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    throw new Error((answer.error && answer.error.message) || "Something went wrong (" + response.status + ")");
-  }
+  if (!response.ok) throw new Error(errorMessage(answer.error) || "Something went wrong (" + response.status + ")");
   return { status: response.status, body: answer };
+}
+
+function errorMessage(error) {
+  // A refused field says why in `details` ("no card is saved with this wallet yet: …").
+  if (!error) return "";
+  const reasons = error.type === "validation_failed" && error.details ? Object.values(error.details).flat() : [];
+  const reason = reasons.filter((r) => typeof r === "string").join("; ");
+  return reason ? reason.charAt(0).toUpperCase() + reason.slice(1) + "." : error.message;
 }
 
 // ------------------------------------------------------------------ formatting
@@ -303,11 +307,12 @@ function renderAddFunds(node, wallet) {
   cardLabel.id = `card-label-${wallet.id}`;
   cardField.setAttribute("aria-labelledby", cardLabel.id);
   let card = null;
+  let useSaved = () => false;
   if (config.gateway === "stripe" && stripe) {
     card = stripe.elements().create("card");
     card.mount(cardElement);
     cardElement.querySelectorAll("input").forEach((input) => input.setAttribute("aria-label", "Card " + input.placeholder));
-    section.querySelector(".consent").hidden = false; // saved for off-session charges: said before it is
+    useSaved = offerSavedCard(section, wallet);
   } else {
     // The sandbox gateway: its test payment methods (no money moves, nothing saved).
     const select = document.createElement("select");
@@ -325,7 +330,7 @@ function renderAddFunds(node, wallet) {
       const custom = section.querySelector("input[name=custom-amount]");
       const amount = custom ? Math.round(Number(custom.value) * 10 ** money.digits)
         : Number(section.querySelector("input[name=amount]:checked").value);
-      await addFunds(wallet, amount, card, cardElement);
+      await addFunds(wallet, amount, useSaved() ? null : card, cardElement, useSaved());
     } catch (error) {
       say(error.message);
     } finally {
@@ -337,18 +342,37 @@ function renderAddFunds(node, wallet) {
   });
 }
 
+function offerSavedCard(section, wallet) {
+  // A card saved with this wallet (it has a gateway customer once one was) is offered first: paying
+  // with it again saves nothing new (a wallet may start saving 10 cards a day). A new card is saved
+  // for off-session charges, said before it is.
+  const choice = section.querySelector(".card-choice");
+  const consent = section.querySelector(".consent");
+  const field = section.querySelector(".card-field");
+  choice.hidden = !wallet.gateway_customer_id;
+  const saved = () => !choice.hidden && choice.querySelector("input[value=saved]").checked;
+  const show = () => {
+    field.hidden = saved();
+    consent.hidden = saved();
+  };
+  choice.querySelectorAll("input").forEach((input) => input.addEventListener("change", show));
+  show();
+  return saved;
+}
+
 async function savedCard(wallet, card) {
-  // The card is saved first (a SetupIntent: also the card automatic top-ups use), then charged.
+  // A new card is saved first (a SetupIntent: also the card automatic top-ups use), then charged.
   const { body: setup } = await api("POST", `me/wallets/${wallet.id}/payment-methods/setup`);
   const result = await stripe.confirmCardSetup(setup.client_secret, { payment_method: { card } });
   if (result.error) throw new Error(result.error.message || "Your card was not accepted.");
   return result.setupIntent.payment_method;
 }
 
-async function addFunds(wallet, amount, card, cardElement) {
+async function addFunds(wallet, amount, card, cardElement, useSaved) {
   if (!(amount > 0)) throw new Error("Enter an amount to add.");
   say("Adding funds…");
-  const method = card ? await savedCard(wallet, card) : cardElement.querySelector("select").value;
+  const method = useSaved ? "saved_card" // the API charges the card saved with the wallet
+    : card ? await savedCard(wallet, card) : cardElement.querySelector("select").value;
   let { status, body: topUp } = await api("POST", `me/wallets/${wallet.id}/top-ups`, { amount, payment_method: method });
   if (status === 202 && topUp.client_secret) {
     say("Your bank asks you to confirm the payment…");

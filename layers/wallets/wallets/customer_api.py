@@ -24,7 +24,7 @@ from pynamodb.expressions.update import Action
 
 from wallets import clock, errors, ledger, repository, topups, views
 from wallets.clock import DAY_MS
-from wallets.gateway import PaymentGateway
+from wallets.gateway import PaymentGateway, get_gateway
 from wallets.items import DeclinedTopUpsItem, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.observability import logger
@@ -84,7 +84,8 @@ def top_up(
 ) -> Response:
     """A top-up by the customer: only when the merchant allows it, and by one of the amounts the
     merchant offers when it set any (403 top_up_not_allowed otherwise), and while the wallet has
-    declines left today (429 too_many_attempts, `_DeclineDay`). A retry with the same
+    declines left today (429 too_many_attempts, `_DeclineDay`). `payment_method: saved_card` pays
+    with the card saved with the wallet (`_saved_card`). A retry with the same
     Idempotency-Key gets the first answer even if the merchant changed the settings since."""
     found = owned(customer_id, wallet_id)
     if idem is not None and repository.get_idempotency(idem.key) is not None:
@@ -96,6 +97,8 @@ def top_up(
         raise errors.TopUpNotAllowed(
             f"Top up by one of the offered amounts: {offered}", {"top_up_amounts": offered}
         )
+    if payment_method == topups.SAVED_CARD:
+        payment_method = _saved_card(found, gateway)
     day = _DeclineDay.of(wallet_id, clock.now_ms())
     day.take()
     declined = False
@@ -107,6 +110,26 @@ def top_up(
     finally:
         if not declined:
             day.give_back()
+
+
+def _saved_card(wallet: Wallet, gateway: PaymentGateway | None) -> str:
+    """The card saved with the wallet (`payment_method: saved_card`): its gateway customer's default,
+    which a confirmed SetupIntent sets and automatic top-ups charge. Paying with it again starts no
+    SetupIntent, so adding funds is not bounded by the day's card setups. None saved: 422."""
+    gateway = gateway or get_gateway()
+    customer = wallet.gateway_customer_id
+    try:
+        method = gateway.default_payment_method(customer) if customer else None
+    except Exception as exc:
+        logger.exception(
+            "the payment gateway did not say which card is saved", extra={"wallet_id": wallet.id}
+        )
+        raise errors.Unavailable("The payment gateway did not answer; nothing was charged. Retry.") from exc
+    if method is None:
+        raise errors.field_error(
+            "payment_method", "no card is saved with this wallet yet: pay with a new card"
+        )
+    return method
 
 
 MAX_DECLINED_TOP_UPS_PER_DAY = 10  # per wallet and UTC day, as card setups (Wallet.MAX_CARD_SETUPS_PER_DAY)
