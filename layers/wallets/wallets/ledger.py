@@ -547,7 +547,8 @@ def list_wallets(
 ) -> dict[str, Any]:
     now = clock.now_ms()
     if customer_id is not None:
-        # A customer has at most one wallet per currency: read them all from the customer's partition.
+        # A customer has one open wallet per currency (and those that ended): read them all from the
+        # customer's partition.
         wallets = [
             w
             for w in (shown(stored, now) for stored in _customer_wallets(customer_id))
@@ -970,25 +971,17 @@ def list_holds(
     # `expired` may still be stored as pending (sweep not run): filter after computing the status.
     stored = {"expired": None, "pending": "pending"}.get(status or "", status)
     filt = HoldItem.status == stored if stored else None
-    out: list[dict[str, Any]] = []
-    next_cursor = cursor
-    while True:
-        result = repository.query_page(
-            HoldItem,
-            wallet_pk(wallet_id),
-            HoldItem.sk.startswith("HLD#"),
-            limit - len(out),
-            next_cursor,
-            filt,
-        )
-        for item in result.items:
-            view = _hold_view(wallet.id, wallet.currency, item, now)
-            if status is None or view["status"] == status:
-                out.append(view)
-        next_cursor = result.next_cursor
-        if len(out) >= limit or next_cursor is None:
-            break
-    return views.page(out, next_cursor)
+    # One bounded read (repository.MAX_EVALUATED): a status filter may leave the page short, even
+    # empty, with a cursor to go on; reading on until the page is full could read every hold.
+    result = repository.query_page(
+        HoldItem, wallet_pk(wallet_id), HoldItem.sk.startswith("HLD#"), limit, cursor, filt
+    )
+    out = [
+        view
+        for view in (_hold_view(wallet.id, wallet.currency, item, now) for item in result.items)
+        if status is None or view["status"] == status
+    ]
+    return views.page(out, result.next_cursor)
 
 
 def refund(
