@@ -761,8 +761,39 @@ def test_a_refund_past_the_most_live_lots_fits_dynamodb(ddb_only: str) -> None:
     # WHEN the payment is refunded
     status, refunded = ledger.refund(wid, paid["id"], None, None, {}, key("refund-past"))
     # THEN it lands: each portion into a lot of its kind lasting as long, the cash in one new lot
-    assert status == 201
+    assert status == 201 and refunded["amount"] == balance
     assert ledger.get_wallet(wid)["balance"] == balance + 10 * wallet_module.MAX_LIVE_LOTS
     assert repository.get_wallet(wid).live_lots() == wallet_module.MAX_LIVE_LOTS + 1
     check(wid)
     print("largest past the maxima:", limits.largest)
+
+
+@pytest.mark.parametrize("state", ["4 lots", "closed"])
+def test_a_customer_or_automatic_top_up_a_limit_refuses_is_never_charged(
+    table: str, monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    # GIVEN a wallet with automatic top-up, fallen below its threshold, full (or closed)
+    monkeypatch.setattr(wallet_module, "MAX_LIVE_LOTS", 4)
+    _, created = ledger.create_wallet("cus_full", "USD", {}, {"auto_top_up": AUTO})
+    wid = str(created["id"])
+    for amount in (1000, 10, 10, 10):
+        assert credit(wid, amount)[0] == 201
+    assert debit(wid, 600)[0] == 201  # below the threshold, still 4 lots
+    if state == "closed":
+        assert call("close_wallet", "POST", f"/wallets/{wid}/close")[0] == 200
+    # WHEN the customer tops up, and the automatic top-up runs
+    status, body = call(
+        "me_top_up",
+        "POST",
+        f"/me/wallets/{wid}/top-ups",
+        {"amount": 1000, "payment_method": "pm_card_visa"},
+        authorizer={"customer_id": "cus_full"},
+    )
+    # THEN both are refused before anything is charged
+    assert (status, body["error"]["type"]) == (
+        409,
+        "limit_exceeded" if state == "4 lots" else "wallet_closed",
+    )
+    assert topups.run_automatic(wid) == "skipped"
+    assert sandbox_charges() == []
+    check(wid)
