@@ -10,13 +10,14 @@ CHECKOV_VENV := .venv-checkov
 SCHEMATHESIS_VENV := .venv-schemathesis
 LOCALSTRIPE_VENV := .venv-localstripe
 CODEGEN_VENV := .venv-codegen
+GENERATORS_VENV := .venv-generators
 PORT ?= 3000
 export AWS_DEFAULT_REGION ?= us-east-1
 export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run run-clean localstripe client-models chromium test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean localstripe client-models openapi-generators chromium test lint format typecheck template openapi openapi-check requirements build invoke \
         bench soak clean docs
 
 help:
@@ -73,6 +74,16 @@ $(CODEGEN_VENV)/.installed:
 	$(CODEGEN_VENV)/bin/pip install --progress-bar on datamodel-code-generator==0.89.0
 	@touch $@
 
+# openapi-python-client and mypy: a client generated from docs/openapi.json by a generator we do not
+# control must type-check (tests/unit/test_openapi_generators.py; openapi-typescript is the TypeScript
+# client's own, in clients/typescript/node_modules).
+openapi-generators: $(GENERATORS_VENV)/.installed
+$(GENERATORS_VENV)/.installed:
+	@echo "== Installing openapi-python-client and mypy into $(GENERATORS_VENV) (once) =="
+	$(PYTHON) -m venv $(GENERATORS_VENV)
+	$(GENERATORS_VENV)/bin/pip install --progress-bar on openapi-python-client==0.29.1 mypy==2.4.1
+	@touch $@
+
 # Debian's chromium and chromium-driver for the portal's browser test (tests/e2e/test_portal.py):
 # installed with apt-get when missing and possible (root); otherwise that test skips and says why.
 chromium:
@@ -109,6 +120,7 @@ docs: $(VENV)/.installed
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.installed $(CODEGEN_VENV)/.installed \
+      $(GENERATORS_VENV)/.installed \
       chromium lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
@@ -160,4 +172,4 @@ soak: $(VENV)/.installed
 		tests/integration/test_jobs.py::test_reconcile_alongside_writers_reports_no_false_drift
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) $(LOCALSTRIPE_VENV) $(CODEGEN_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(SCHEMATHESIS_VENV) $(LOCALSTRIPE_VENV) $(CODEGEN_VENV) $(GENERATORS_VENV) .aws-sam .mypy_cache .ruff_cache .hypothesis .local/dynamodb-local

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import AdjustWalletRequest, TransactionOutput
 
@@ -19,13 +19,18 @@ app = build_resolver()
     summary="Adjust a balance",
     description="Positive: adds a manual_adjustment lot (withdrawable). Negative: takes from available "
     "credit in the consumption order, never from held funds. Allowed on frozen wallets.",
-    responses={
-        201: {"description": "adjusted"},
-        200: {"description": "reference already used"},
-        402: error_doc("insufficient_funds: a decrease larger than what is available"),
-        409: error_doc("wallet_closed, limit_exceeded, idempotency_key_reused, reference_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="adjustWallet",
+    tags=["Transactions"],
+    responses=responses(
+        {201: {"description": "adjusted"}, 200: {"description": "reference already used"}},
+        errors.IdempotencyKeyReused,
+        errors.InsufficientFunds,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.ReferenceReused,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_adjust_wallet(
     wallet_id: str, request: Annotated[AdjustWalletRequest, Body()]

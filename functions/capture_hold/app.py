@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CaptureHoldRequest, HoldOutput
 
@@ -17,11 +17,16 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/holds/<hold_id>/capture",
     summary="Capture a hold",
-    responses={
-        200: {"description": "OK"},
-        409: error_doc("hold_not_pending, wallet_closed, idempotency_key_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="captureHold",
+    tags=["Holds"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.HoldNotPending,
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_capture_hold(
     wallet_id: str, hold_id: str, request: Annotated[CaptureHoldRequest | None, Body()] = None

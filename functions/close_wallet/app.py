@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import jobs, payouts
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, jobs, payouts
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CloseWalletRequest, WalletOutput
 
@@ -22,7 +22,15 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/close",
     summary="Close a wallet",
-    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    operation_id="closeWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_close_wallet(
     wallet_id: Annotated[str, Path()], request: Annotated[CloseWalletRequest | None, Body()] = None
@@ -40,7 +48,15 @@ def handle_close_wallet(
 @app.delete(
     "/wallets/<wallet_id>",
     summary="Close a wallet (DELETE)",
-    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    operation_id="deleteWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_delete_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     return handle_close_wallet(wallet_id, None)

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import codes
+from wallets import codes, errors
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
+from wallets.http import build_resolver, idempotency, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CodeOutput, CreateCodeRequest, scope
 
@@ -20,11 +20,14 @@ app = build_resolver()
     summary="Create a credit code",
     description="The code is stored as a hash: this response is the only one that shows it in full "
     "(a replay with the same Idempotency-Key answers it as null). Lists show its last four characters.",
-    responses={
-        201: {"description": "created"},
-        409: error_doc("code_exists, idempotency_key_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="createCode",
+    tags=["Codes"],
+    responses=responses(
+        {201: {"description": "created"}},
+        errors.ConflictingCode,
+        errors.IdempotencyKeyReused,
+        errors.Unavailable,
+    ),
 )
 def handle_create_code(request: Annotated[CreateCodeRequest, Body()]) -> CodeOutput:
     return respond(  # type: ignore[return-value]

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CreateHoldRequest, HoldOutput
 
@@ -18,15 +18,22 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/holds",
     summary="Reserve funds",
-    responses={
-        201: {"description": "held"},
-        200: {"description": "a hold with this reference exists: that hold, as it stands"},
-        402: error_doc("insufficient_funds"),
-        409: error_doc(
-            "wallet_frozen, wallet_closed, limit_exceeded, idempotency_key_reused, reference_reused"
-        ),
-        **ERROR_RESPONSES,
-    },
+    operation_id="createHold",
+    tags=["Holds"],
+    responses=responses(
+        {
+            201: {"description": "held"},
+            200: {"description": "a hold with this reference exists: that hold, as it stands"},
+        },
+        errors.IdempotencyKeyReused,
+        errors.InsufficientFunds,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.ReferenceReused,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_create_hold(wallet_id: str, request: Annotated[CreateHoldRequest, Body()]) -> HoldOutput:
     expires = from_datetime(request.expires_at) if request.expires_at else None

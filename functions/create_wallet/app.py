@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CreateWalletRequest, WalletOutput
 
@@ -20,12 +20,18 @@ app = build_resolver()
 @app.post(
     "/wallets",
     summary="Create a wallet",
-    responses={
-        201: {"description": "created"},
-        200: {"description": "the customer's open wallet in this currency, as the request asks"},
-        409: error_doc("wallet_exists"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="createWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {
+            201: {"description": "created"},
+            200: {"description": "the customer's open wallet in this currency, as the request asks"},
+        },
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletExists,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> WalletOutput:
     # Only what the request sent is compared with an existing wallet (and set on a new one).

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CreditWalletRequest, TransactionOutput, scope
 
@@ -18,12 +18,17 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/credits",
     summary="Grant credit",
-    responses={
-        201: {"description": "credited"},
-        200: {"description": "reference already used"},
-        409: error_doc("wallet_closed, idempotency_key_reused, reference_reused, limit_exceeded"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="creditWallet",
+    tags=["Transactions"],
+    responses=responses(
+        {201: {"description": "credited"}, 200: {"description": "reference already used"}},
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.ReferenceReused,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_credit_wallet(
     wallet_id: str, request: Annotated[CreditWalletRequest, Body()]

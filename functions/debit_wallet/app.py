@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger, topups
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger, topups
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import DebitWalletRequest, RemainderChargeOutput, TransactionOutput
 
@@ -17,18 +17,29 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/debits",
     summary="Take a payment",
-    responses={
-        201: {"description": "debited (with remainder_payment_method: the rest charged too)"},
-        200: {"description": "reference already used"},
-        202: {
-            "description": "remainder_payment_method: the charge awaits the customer (3-D Secure, with "
-            "client_secret) or the gateway; the wallet's part stays held until it settles",
-            "content": {"application/json": {"model": RemainderChargeOutput}},
+    operation_id="debitWallet",
+    tags=["Transactions"],
+    responses=responses(
+        {
+            201: {"description": "debited (with remainder_payment_method: the rest charged too)"},
+            200: {"description": "reference already used"},
+            202: {
+                "description": "remainder_payment_method: the charge awaits the customer (3-D Secure, with "
+                "client_secret) or the gateway; the wallet's part stays held until it settles",
+                "content": {"application/json": {"model": RemainderChargeOutput}},
+            },
         },
-        402: error_doc("insufficient_funds; payment_failed (the remainder charge was declined)"),
-        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused, reference_reused"),
-        **ERROR_RESPONSES,
-    },
+        errors.HoldNotPending,
+        errors.IdempotencyKeyReused,
+        errors.InsufficientFunds,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.PaymentFailed,
+        errors.ReferenceReused,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_debit_wallet(
     wallet_id: str, request: Annotated[DebitWalletRequest, Body()]

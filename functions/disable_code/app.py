@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import codes
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id, respond
+from wallets import codes, errors
+from wallets.http import build_resolver, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CodeOutput
 
@@ -16,7 +16,13 @@ app = build_resolver()
 @app.post(
     "/codes/<code_id>/disable",
     summary="Disable a credit code",
-    responses={200: {"description": "disabled (also when it already was)"}, **ERROR_RESPONSES},
+    operation_id="disableCode",
+    tags=["Codes"],
+    responses=responses(
+        {200: {"description": "disabled (also when it already was)"}},
+        errors.NotFound,
+        errors.Unavailable,
+    ),
 )
 def handle_disable_code(code_id: str) -> CodeOutput:
     return respond(codes.disable(require_id("code_id", code_id)))  # type: ignore[return-value]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import codes
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets import codes, errors
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CodeOutput
 
@@ -14,7 +14,14 @@ app = build_resolver()
 
 
 @app.get(
-    "/codes/<code_id>", summary="Get a credit code", responses={200: {"description": "OK"}, **ERROR_RESPONSES}
+    "/codes/<code_id>",
+    summary="Get a credit code",
+    operation_id="getCode",
+    tags=["Codes"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.NotFound,
+    ),
 )
 def handle_get_code(code_id: str) -> CodeOutput:
     return codes.get(require_id("code_id", code_id))  # type: ignore[return-value]

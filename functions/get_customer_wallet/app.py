@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets import errors, ledger
+from wallets.http import build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, WalletOutput
 
@@ -17,7 +17,13 @@ app = build_resolver()
 @app.get(
     "/customers/<customer_id>/wallets/<currency>",
     summary="Retrieve a wallet by customer and currency",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="getCustomerWallet",
+    tags=["Customers"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        errors.NotFound,
+    ),
 )
 def handle_get_customer_wallet(
     customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]

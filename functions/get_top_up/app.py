@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import topups
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets import errors, topups
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TopUpOutput
 
@@ -17,7 +17,12 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>/top-ups/<top_up_id>",
     summary="Retrieve a top-up",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="getTopUp",
+    tags=["Top-ups"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.NotFound,
+    ),
 )
 def handle_get_top_up(wallet_id: Annotated[str, Path()], top_up_id: Annotated[str, Path()]) -> TopUpOutput:
     return topups.get(  # type: ignore[return-value]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets import errors, ledger
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
@@ -16,7 +16,13 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>",
     summary="Retrieve a wallet",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="getWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        errors.NotFound,
+    ),
 )
 def handle_get_wallet(wallet_id: str) -> WalletOutput:
     return ledger.get_wallet(require_id("wallet_id", wallet_id))  # type: ignore[return-value]

@@ -7,14 +7,22 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import codes
-from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets.http import build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CodeList
 
 app = build_resolver()
 
 
-@app.get("/codes", summary="List credit codes", responses={200: {"description": "OK"}, **ERROR_RESPONSES})
+@app.get(
+    "/codes",
+    summary="List credit codes",
+    operation_id="listCodes",
+    tags=["Codes"],
+    responses=responses(
+        {200: {"description": "OK"}},
+    ),
+)
 def handle_list_codes(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets import errors, ledger
+from wallets.http import build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import BalanceList, CustomerId
 
@@ -17,7 +17,13 @@ app = build_resolver()
 @app.get(
     "/customers/<customer_id>/balances",
     summary="List a customer's balances",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="listCustomerBalances",
+    tags=["Customers"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        errors.NotFound,
+    ),
 )
 def handle_list_customer_balances(customer_id: Annotated[CustomerId, Path()]) -> BalanceList:
     return ledger.customer_balances(customer_id)  # type: ignore[return-value]

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets import errors, ledger
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import HoldList, HoldStatus
 
@@ -17,7 +17,12 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>/holds",
     summary="List holds",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="listHolds",
+    tags=["Holds"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.NotFound,
+    ),
 )
 def handle_list_holds(
     wallet_id: str,

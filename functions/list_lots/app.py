@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets import errors, ledger
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import LotList
 
@@ -17,7 +17,13 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>/lots",
     summary="List credit lots",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="listLots",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        errors.NotFound,
+    ),
 )
 def handle_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
     return ledger.list_lots(require_id("wallet_id", wallet_id))  # type: ignore[return-value]

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, require_id
+from wallets.http import build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Instant, TransactionList, TransactionType
 
@@ -18,7 +18,12 @@ app = build_resolver()
 @app.get(
     "/wallets/<wallet_id>/transactions",
     summary="List transactions",
-    responses={200: {"description": "OK"}, **ERROR_RESPONSES},
+    operation_id="listTransactions",
+    tags=["Transactions"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.NotFound,
+    ),
 )
 def handle_list_transactions(
     wallet_id: str,

@@ -6,15 +6,25 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets import errors, ledger
+from wallets.http import build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, WalletList, WalletStatus
 
 app = build_resolver()
 
 
-@app.get("/wallets", summary="List wallets", responses={200: {"description": "OK"}, **ERROR_RESPONSES})
+@app.get(
+    "/wallets",
+    summary="List wallets",
+    operation_id="listWallets",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        errors.NotFound,
+    ),
+)
 def handle_list_wallets(
     customer_id: Annotated[CustomerId | None, Query()] = None,
     currency: Annotated[Currency | None, Query()] = None,

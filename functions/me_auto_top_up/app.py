@@ -6,8 +6,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, error_doc, idempotency, me, require_id, respond
+from wallets import customer_api, errors
+from wallets.http import (
+    CUSTOMER_ERRORS,
+    WRITE_ERRORS,
+    build_resolver,
+    idempotency,
+    me,
+    require_id,
+    respond,
+    responses,
+)
 from wallets.observability import logger, metrics
 from wallets.schemas import MeAutoTopUpRequest, WalletOutput
 
@@ -17,12 +26,16 @@ app = build_resolver()
 @app.put(
     "/me/wallets/<wallet_id>/auto-top-up",
     summary="Turn automatic top-up on or off",
-    responses={
-        200: {"description": "OK"},
-        403: error_doc("top_up_not_allowed: not offered, or the amount is not one offered"),
-        409: error_doc("wallet_closed, idempotency_key_reused"),
-        **ME_RESPONSES,
-    },
+    operation_id="setMyAutoTopUp",
+    tags=["Customer API"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.IdempotencyKeyReused,
+        errors.TopUpNotAllowed,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+        *CUSTOMER_ERRORS,
+    ),
 )
 def handle_me_auto_top_up(
     wallet_id: Annotated[str, Path()], request: Annotated[MeAutoTopUpRequest, Body()]

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, me, require_id
+from wallets import customer_api, errors
+from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import HoldList, HoldStatus
 
@@ -17,7 +17,13 @@ app = build_resolver()
 @app.get(
     "/me/wallets/<wallet_id>/holds",
     summary="My holds",
-    responses={200: {"description": "OK"}, **ME_RESPONSES},
+    operation_id="listMyHolds",
+    tags=["Customer API"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        *CUSTOMER_ERRORS,
+    ),
 )
 def handle_me_list_holds(
     wallet_id: Annotated[str, Path()],

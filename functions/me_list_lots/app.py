@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, me, require_id
+from wallets import customer_api, errors
+from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import LotList
 
@@ -17,7 +17,13 @@ app = build_resolver()
 @app.get(
     "/me/wallets/<wallet_id>/lots",
     summary="My credits",
-    responses={200: {"description": "OK"}, **ME_RESPONSES},
+    operation_id="listMyLots",
+    tags=["Customer API"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        *CUSTOMER_ERRORS,
+    ),
 )
 def handle_me_list_lots(wallet_id: Annotated[str, Path()]) -> LotList:
     return customer_api.lots(me(app), require_id("wallet_id", wallet_id))  # type: ignore[return-value]

@@ -5,15 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, me
+from wallets import customer_api, errors
+from wallets.http import CUSTOMER_ERRORS, build_resolver, me, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletList
 
 app = build_resolver()
 
 
-@app.get("/me/wallets", summary="My wallets", responses={200: {"description": "OK"}, **ME_RESPONSES})
+@app.get(
+    "/me/wallets",
+    summary="My wallets",
+    operation_id="listMyWallets",
+    tags=["Customer API"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.Contention,
+        *CUSTOMER_ERRORS,
+    ),
+)
 def handle_me_list_wallets() -> WalletList:
     return customer_api.wallets(me(app))  # type: ignore[return-value]
 

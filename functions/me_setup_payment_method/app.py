@@ -6,8 +6,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, error_doc, idempotency, me, require_id, respond
+from wallets import customer_api, errors
+from wallets.http import (
+    CUSTOMER_ERRORS,
+    WRITE_ERRORS,
+    build_resolver,
+    idempotency,
+    me,
+    require_id,
+    respond,
+    responses,
+)
 from wallets.observability import logger, metrics
 from wallets.schemas import SetupIntentOutput
 
@@ -17,14 +26,18 @@ app = build_resolver()
 @app.post(
     "/me/wallets/<wallet_id>/payment-methods/setup",
     summary="Save a card",
-    responses={
-        201: {"description": "created"},
-        403: error_doc("top_up_not_allowed: top-ups are off for this wallet"),
-        409: error_doc(
-            "wallet_frozen, wallet_closed, limit_exceeded (cards set up today), idempotency_key_reused"
-        ),
-        **ME_RESPONSES,
-    },
+    operation_id="setupMyPaymentMethod",
+    tags=["Customer API"],
+    responses=responses(
+        {201: {"description": "created"}},
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.TopUpNotAllowed,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+        *CUSTOMER_ERRORS,
+    ),
 )
 def handle_me_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
     return respond(  # type: ignore[return-value]

@@ -6,8 +6,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api
-from wallets.http import ME_RESPONSES, build_resolver, error_doc, idempotency, me, require_id, respond
+from wallets import customer_api, errors
+from wallets.http import (
+    CUSTOMER_ERRORS,
+    WRITE_ERRORS,
+    build_resolver,
+    idempotency,
+    me,
+    require_id,
+    respond,
+    responses,
+)
 from wallets.observability import logger, metrics
 from wallets.schemas import MeTopUpRequest, TopUpOutput
 
@@ -17,16 +26,25 @@ app = build_resolver()
 @app.post(
     "/me/wallets/<wallet_id>/top-ups",
     summary="Add funds",
-    responses={
-        201: {"description": "charged and credited"},
-        202: {
-            "description": "the customer must authenticate (client_secret), or the gateway has not answered"
+    operation_id="topUpMyWallet",
+    tags=["Customer API"],
+    responses=responses(
+        {
+            201: {"description": "charged and credited"},
+            202: {
+                "description": "the customer must authenticate (client_secret), or the gateway has not answered"
+            },
         },
-        402: error_doc("payment_failed"),
-        403: error_doc("top_up_not_allowed: top-ups are off, or the amount is not one offered"),
-        409: error_doc("wallet_closed, limit_exceeded, idempotency_key_reused"),
-        **ME_RESPONSES,
-    },
+        errors.HoldNotPending,
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.PaymentFailed,
+        errors.TooManyAttempts,
+        errors.TopUpNotAllowed,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+        *CUSTOMER_ERRORS,
+    ),
 )
 def handle_me_top_up(
     wallet_id: Annotated[str, Path()], request: Annotated[MeTopUpRequest, Body()]

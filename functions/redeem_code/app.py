@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import codes
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import codes, errors
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import RedeemCodeRequest, TransactionOutput
 
@@ -21,20 +21,23 @@ app = build_resolver()
     "counts the redemption, in one transaction. The errors never tell whether another customer holds or "
     "redeemed a code. A wallet gets 10 refusals about codes an hour (windows aligned to the clock); "
     "then every redemption is 429 until the window ends.",
-    responses={
-        201: {"description": "credited"},
-        404: error_doc("code_invalid (no such code, or none for this currency), not_found"),
-        409: error_doc(
-            "code_disabled, code_used_up, code_already_redeemed, wallet_frozen, wallet_closed, "
-            "limit_exceeded, idempotency_key_reused"
-        ),
-        410: error_doc("code_expired"),
-        429: error_doc(
-            "too_many_attempts: the wallet's refused redemptions reached the limit of this window; "
-            "Retry-After (seconds) says when it ends"
-        ),
-        **ERROR_RESPONSES,
-    },
+    operation_id="redeemCode",
+    tags=["Codes"],
+    responses=responses(
+        {201: {"description": "credited"}},
+        errors.CodeAlreadyRedeemed,
+        errors.CodeDisabled,
+        errors.CodeExpired,
+        errors.CodeInvalid,
+        errors.CodeUsedUp,
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.TooManyAttempts,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_redeem_code(wallet_id: str, request: Annotated[RedeemCodeRequest, Body()]) -> TransactionOutput:
     return respond(  # type: ignore[return-value]

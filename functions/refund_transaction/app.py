@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import RefundTransactionRequest, TransactionOutput
 
@@ -17,11 +17,17 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/refunds",
     summary="Refund a payment into the wallet",
-    responses={
-        201: {"description": "refunded"},
-        409: error_doc("refund_exceeds_original, wallet_closed, idempotency_key_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="refundTransaction",
+    tags=["Transactions"],
+    responses=responses(
+        {201: {"description": "refunded"}},
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.RefundExceedsOriginal,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_refund_transaction(
     wallet_id: str, request: Annotated[RefundTransactionRequest, Body()]

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, RevokeBalanceRequest, TransactionOutput
 
@@ -17,12 +17,17 @@ app = build_resolver()
 @app.post(
     "/customers/<customer_id>/balances/<currency>/revoke",
     summary="Revoke from a customer balance",
-    responses={
-        201: {"description": "revoked"},
-        402: error_doc("insufficient_funds"),
-        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="revokeCustomerBalance",
+    tags=["Customers"],
+    responses=responses(
+        {201: {"description": "revoked"}},
+        errors.IdempotencyKeyReused,
+        errors.InsufficientFunds,
+        errors.NotFound,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_revoke_customer_balance(
     customer_id: Annotated[CustomerId, Path()],

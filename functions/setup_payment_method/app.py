@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import topups
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, require_id, respond
+from wallets import errors, topups
+from wallets.http import WRITE_ERRORS, build_resolver, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import SetupIntentOutput
 
@@ -20,11 +20,15 @@ app = build_resolver()
     description="Returns a SetupIntent's client secret for Stripe.js (confirmCardSetup). Once the card is "
     "confirmed, Stripe's setup_intent.succeeded webhook makes it the wallet customer's default payment "
     "method, which automatic top-ups without a payment_method charge off session.",
-    responses={
-        201: {"description": "created"},
-        409: error_doc("wallet_frozen, wallet_closed"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="setupPaymentMethod",
+    tags=["Top-ups"],
+    responses=responses(
+        {201: {"description": "created"}},
+        errors.NotFound,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
     return respond(topups.setup_saved_card(require_id("wallet_id", wallet_id)))  # type: ignore[return-value]

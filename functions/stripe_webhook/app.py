@@ -11,7 +11,7 @@ from typing import Any
 import stripe
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, secrets, topups
-from wallets.http import ERROR_RESPONSES, build_resolver
+from wallets.http import WRITE_ERRORS, build_resolver, responses
 from wallets.ledger import acting_as
 from wallets.observability import logger, metrics
 from wallets.schemas import WebhookReceipt
@@ -24,7 +24,18 @@ TOLERANCE_S = 300  # a signature older than this is refused (a replayed delivery
 @app.post(
     "/webhooks/stripe",
     summary="Receive a Stripe event",
-    responses={200: {"description": "Received"}, **ERROR_RESPONSES},
+    operation_id="receiveStripeEvent",
+    tags=["Webhooks"],
+    responses=responses(
+        {200: {"description": "Received"}},
+        errors.HoldNotPending,
+        errors.InvalidSignature,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.PaymentFailed,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
     include_in_schema=False,  # Stripe's contract, not this API's
 )
 def handle_stripe_webhook() -> WebhookReceipt:

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import topups
+from wallets import errors, topups
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CreateTopUpRequest, TopUpOutput, scope
 
@@ -18,14 +18,22 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/top-ups",
     summary="Top up a wallet",
-    responses={
-        201: {"description": "charged and credited"},
-        202: {"description": "charge outcome unknown yet; the recovery job settles it"},
-        402: error_doc("payment_failed"),
-        403: error_doc("top_up_not_allowed"),
-        409: error_doc("wallet_closed, limit_exceeded, idempotency_key_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="topUpWallet",
+    tags=["Top-ups"],
+    responses=responses(
+        {
+            201: {"description": "charged and credited"},
+            202: {"description": "charge outcome unknown yet; the recovery job settles it"},
+        },
+        errors.HoldNotPending,
+        errors.IdempotencyKeyReused,
+        errors.LimitExceeded,
+        errors.NotFound,
+        errors.PaymentFailed,
+        errors.TopUpNotAllowed,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, Body()]) -> TopUpOutput:
     bonus_expires = from_datetime(request.bonus_expires_at) if request.bonus_expires_at else None

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
@@ -17,7 +17,15 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/unfreeze",
     summary="Unfreeze a wallet",
-    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    operation_id="unfreezeWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_unfreeze_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
     return respond(  # type: ignore[return-value]

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
+from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import UpdateWalletRequest, WalletOutput
 
@@ -18,7 +18,15 @@ app = build_resolver()
 @app.patch(
     "/wallets/<wallet_id>",
     summary="Update metadata and settings",
-    responses={200: {"description": "OK"}, 409: error_doc("wallet_closed"), **ERROR_RESPONSES},
+    operation_id="updateWallet",
+    tags=["Wallets"],
+    responses=responses(
+        {200: {"description": "OK"}},
+        errors.IdempotencyKeyReused,
+        errors.NotFound,
+        errors.WalletClosed,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]) -> WalletOutput:
     settings = request.settings.changes() if request.settings else None

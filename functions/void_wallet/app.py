@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import ledger
-from wallets.http import ERROR_RESPONSES, build_resolver, error_doc, idempotency, require_id, respond
+from wallets import errors, ledger
+from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TransactionOutput, VoidWalletRequest
 
@@ -17,12 +17,18 @@ app = build_resolver()
 @app.post(
     "/wallets/<wallet_id>/voids",
     summary="Remove credit",
-    responses={
-        201: {"description": "voided"},
-        402: error_doc("insufficient_funds"),
-        409: error_doc("wallet_frozen, wallet_closed, idempotency_key_reused, reference_reused"),
-        **ERROR_RESPONSES,
-    },
+    operation_id="voidWallet",
+    tags=["Transactions"],
+    responses=responses(
+        {201: {"description": "voided"}},
+        errors.IdempotencyKeyReused,
+        errors.InsufficientFunds,
+        errors.NotFound,
+        errors.ReferenceReused,
+        errors.WalletClosed,
+        errors.WalletFrozen,
+        *WRITE_ERRORS,
+    ),
 )
 def handle_void_wallet(wallet_id: str, request: Annotated[VoidWalletRequest, Body()]) -> TransactionOutput:
     return respond(  # type: ignore[return-value]

@@ -25,9 +25,13 @@ NOT_IN_SCHEMA: tuple[tuple[tuple[str, ...] | None, str | re.Pattern[str]], ...] 
     (("transaction_id",), "must be a debit or a capture"),  # depends on the transaction named
     (("created_before",), "must be later than created_after"),  # one field against another
     (("amount",), re.compile(r"must be at most \d+")),  # a capture of more than the hold named
+    # a bonus against the wallet's own setting
+    (("bonus_amount",), re.compile(r"must be at most \d+% of amount \(the wallet's max_bonus_percent\)")),
     # 299.0 is an integer to JSON Schema; numbers written with a fraction part are refused, as Stripe
     # refuses them, so that 299.0000000000000001 can never become 299.
     (None, "Input should be a valid integer"),
+    # The request gate (http.py): no string or key anywhere holds NUL or an unpaired surrogate.
+    (None, "may not contain NUL or an unpaired surrogate"),
 )
 
 

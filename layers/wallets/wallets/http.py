@@ -32,7 +32,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wallets import errors, priming
 from wallets.ledger import ACTOR, Idempotency, acting_as
 from wallets.observability import logger, metrics
-from wallets.schemas import ErrorOutput, GatewayMessage
 
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
 HOLD_ID = r"^hld_[0-9A-Z]{26}$"
@@ -50,25 +49,82 @@ _ID_PATTERNS = {
 }
 
 
-def error_doc(description: str) -> dict[str, Any]:
-    """OpenAPI entry for an error status: its `type` values and the error envelope."""
-    return {"description": description, "content": {"application/json": {"model": ErrorOutput}}}
+# ------------------------------------------------------------------ the OpenAPI document
+# What every route answers: the request gate's refusals and pydantic's (see the module docstring).
+GATE_ERRORS: tuple[type[errors.WalletError], ...] = (errors.InvalidJson, errors.ValidationFailed)
+# What every write can also answer: the wallet changed under each attempt of the bounded retry, or
+# DynamoDB (or the payment gateway) did not answer; nothing was written either way.
+WRITE_ERRORS: tuple[type[errors.WalletError], ...] = (errors.Contention, errors.Unavailable)
+REPLAYED_HEADER = "Idempotent-Replayed"
+# What an Idempotency-Key may be (the document states the same pattern: local/openapi.py).
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+_REPLAYED_DOC = {
+    REPLAYED_HEADER: {
+        "description": "`true` when this is the answer first given to a request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+_RETRY_AFTER_DOC = {
+    "Retry-After": {"description": "seconds until a retry can succeed", "schema": {"type": "integer"}}
+}
 
 
-ERROR_RESPONSES: dict[int, dict[str, Any]] = {
-    400: error_doc("invalid_json: the body is not JSON"),
-    404: error_doc("not_found"),
-    422: error_doc("validation_error: details per field"),
-}
-# The customer API (/me): API Gateway's authorizer answers 401 itself, before any function runs.
-ME_RESPONSES: dict[int, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    401: {
-        "description": "no valid customer token (missing, expired, wrongly signed, another audience)",
-        "content": {"application/json": {"model": GatewayMessage}},
-    },
-    404: error_doc("not_found: no such wallet, or another customer's (never told apart)"),
-}
+def responses(
+    answers: dict[int, dict[str, Any]], *raises: type[errors.WalletError]
+) -> dict[int, dict[str, Any]]:
+    """A route's `responses=`: its successes as given, then one entry per error status it can answer,
+    whose `error.type` is an enum of exactly the types of `raises` (and the gate's) with that status.
+    A route that raises IdempotencyKeyReused reads the Idempotency-Key header: its successes say when
+    they are replays (REPLAYED_HEADER). tests/unit/test_openapi_contract.py checks `raises` against
+    what the route's code can raise."""
+    idempotent = errors.IdempotencyKeyReused in raises
+    out: dict[int, dict[str, Any]] = {
+        status: {**answer, "headers": {**answer.get("headers", {}), **_REPLAYED_DOC}}
+        if idempotent
+        else answer
+        for status, answer in answers.items()
+    }
+    by_status: dict[int, list[type[errors.WalletError]]] = {}
+    for cls in dict.fromkeys((*GATE_ERRORS, *raises)):
+        by_status.setdefault(cls.status, []).append(cls)
+    for status, classes in sorted(by_status.items()):
+        classes.sort(key=lambda c: c.type)
+        entry: dict[str, Any] = {
+            "description": "; ".join(_describe(c) for c in classes),
+            "content": {"application/json": {"schema": error_schema([c.type for c in classes])}},
+        }
+        if errors.TooManyAttempts in classes:
+            entry["headers"] = _RETRY_AFTER_DOC
+        out[status] = entry
+    return out
+
+
+def _describe(cls: type[errors.WalletError]) -> str:
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+    return f"{cls.type}: {' '.join(doc.split()).rstrip('.')}" if doc else cls.type
+
+
+def error_schema(types: list[str]) -> dict[str, Any]:
+    """The error envelope (ErrorOutput) with `error.type` one of `types`."""
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["type", "message", "details"],
+                "properties": {
+                    "type": {"type": "string", "enum": sorted(types)},
+                    "message": {"type": "string"},
+                    "details": {"type": "object", "additionalProperties": True},
+                },
+            }
+        },
+    }
+
+
+# The customer API (/me): `me()` requires the customer the authorizer verified.
+CUSTOMER_ERRORS: tuple[type[errors.WalletError], ...] = (errors.Unauthenticated, errors.NotFound)
 
 
 def error_response(
@@ -258,9 +314,10 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(ResponseValidationError)
     def _bad_response(exc: ResponseValidationError) -> Response:
-        # Our bug, not the client's: log it, answer without internals.
+        # Our bug, not the client's: logged, then it propagates like any other bug (API Gateway
+        # answers 502 without internals). The API has no 500 answer.
         logger.error("response failed its schema", extra={"errors": exc.errors()})
-        return error_response(500, "internal_error", "Internal error")
+        raise exc
 
     @app.not_found
     def _not_found(exc: NotFoundError) -> Response:
@@ -303,9 +360,9 @@ def idempotency(app: APIGatewayRestResolver) -> Idempotency | None:
                 key = value
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise errors.ValidationFailed(
-            "Invalid Idempotency-Key", {"Idempotency-Key": ["must be 1 to 255 printable characters"]}
+            "Invalid Idempotency-Key", {"Idempotency-Key": ["must be 1 to 255 printable ASCII characters"]}
         )
     body = event.json_body if event.body else None  # read through the gate, once per request
     canonical = json.dumps(

@@ -1225,14 +1225,6 @@ class WebhookReceipt(APIModel):
     received: Annotated[bool, Field(title='Received')]
 
 
-class ValidationErrorDetail(APIModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    loc: Annotated[list[str | int], Field(title='Location')]
-    type: Annotated[str, Field(title='Error Type')]
-
-
 class BalanceList(APIModel):
     model_config = ConfigDict(
         extra='allow',
@@ -1460,13 +1452,6 @@ class CreateWalletRequest(APIModel):
     settings: WalletSettingsInput | None = None
 
 
-class HTTPValidationError(APIModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    detail: Annotated[list[ValidationErrorDetail] | None, Field(title='Detail')] = None
-
-
 class HoldOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
@@ -1523,6 +1508,15 @@ class LotList(APIModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
+class PayoutList(APIModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    data: Annotated[list[PayoutOutput], Field(title='Data')]
+    has_more: Annotated[bool, Field(title='Has More')]
+    next_cursor: Annotated[str | None, Field(title='Next Cursor')]
+
+
 class RemainderChargeOutput(APIModel):
     """
     A debit whose remainder is being charged (202): the wallet's part is held meanwhile.
@@ -1568,13 +1562,6 @@ class RemainderChargeOutput(APIModel):
     ]
     transaction: TransactionOutput | None
     wallet_id: Annotated[str, Field(title='Wallet Id')]
-
-
-class ResponseValidationError(APIModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    detail: Annotated[list[ValidationErrorDetail] | None, Field(title='Detail')] = None
 
 
 class TopUpOutput(APIModel):
