@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import errors, priming
-from wallets.ledger import ACTOR, Idempotency, acting_as
+from wallets.ledger import ACTOR, REPLAYED, Idempotency, acting_as
 from wallets.observability import logger, metrics
 
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
@@ -261,8 +261,15 @@ class WalletsResolver(APIGatewayRestResolver):
             }
             multi["Content-Type"] = ["application/json"]
             event = {**event, "headers": headers, "multiValueHeaders": multi}
-        with acting_as(caller(event)):
-            return super().resolve(event, context)
+        replayed = REPLAYED.set(False)
+        try:
+            with acting_as(caller(event)):
+                answer = super().resolve(event, context)
+            if REPLAYED.get():  # the answer stored under the request's Idempotency-Key, given again
+                answer.setdefault("multiValueHeaders", {})[REPLAYED_HEADER] = ["true"]
+            return answer
+        finally:
+            REPLAYED.reset(replayed)
 
 
 def _gate(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
