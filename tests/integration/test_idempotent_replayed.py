@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from local import runtime
 from tests.conftest import BY_DIR
 from tests.integration.helpers import new_wallet
@@ -72,3 +74,14 @@ def test_a_key_reused_with_another_request_is_no_replay(table: str) -> None:
     )
     assert status == 409 and body["error"]["type"] == "idempotency_key_reused"
     assert "Idempotent-Replayed" not in headers
+
+
+@pytest.mark.parametrize("key", ["", "clé-1", "tab\there", "k" * 256])
+def test_an_idempotency_key_is_1_to_255_printable_ascii_characters(table: str, key: str) -> None:
+    # The document states the same rule (its Idempotency-Key pattern), so a generated client can check it.
+    wallet_id = new_wallet()
+    status, body, _ = post("credit_wallet", f"/wallets/{wallet_id}/credits", {"amount": 300}, key)
+    assert status == 422 and body["error"]["details"] == {
+        "Idempotency-Key": ["must be 1 to 255 printable ASCII characters"]
+    }
+    assert post("credit_wallet", f"/wallets/{wallet_id}/credits", {"amount": 300}, "k" * 255)[0] == 201
