@@ -43,9 +43,6 @@ ATTEMPTS: Counter[int] = Counter()
 
 
 ACTOR: ContextVar[str] = ContextVar("actor", default="system")
-# Whether this request's answer is the one stored under its Idempotency-Key (http.py says so in the
-# Idempotent-Replayed header); the resolver sets it False for each request.
-REPLAYED: ContextVar[bool] = ContextVar("replayed", default=False)
 
 
 @contextmanager
@@ -111,7 +108,6 @@ def from_record(record: Any, idem: Idempotency) -> Response:
             "This Idempotency-Key was used with a different request",
             {"idempotency_key": idem.client_key or idem.key},
         )
-    REPLAYED.set(True)
     status, body = int(record.status_code), json.loads(record.body)
     if status >= 400:
         error = body["error"]
@@ -551,8 +547,7 @@ def list_wallets(
 ) -> dict[str, Any]:
     now = clock.now_ms()
     if customer_id is not None:
-        # A customer has one open wallet per currency (and those that ended): read them all from the
-        # customer's partition.
+        # A customer has at most one wallet per currency: read them all from the customer's partition.
         wallets = [
             w
             for w in (shown(stored, now) for stored in _customer_wallets(customer_id))

@@ -498,6 +498,13 @@ class Page:
         return self.next_cursor is not None
 
 
+# A filter is applied after DynamoDB reads: one page of a filtered list reads at most this many items,
+# matching or not, then hands back a cursor (an empty page may have one), as DynamoDB's own Query does.
+# Without it a filter that matched nothing read the whole partition for one answer.
+MAX_EVALUATED = 1_000
+FILTERED_READ = 100  # items read per request while a filter leaves gaps
+
+
 def query_page(
     model: type[TableItem],
     hash_key: str,
@@ -508,44 +515,52 @@ def query_page(
     index: Any = None,
     key_names: tuple[str, ...] = ("pk", "sk"),
 ) -> Page:
-    """Newest-first page of `limit` items; follows DynamoDB pages while a filter leaves gaps."""
+    """Newest-first page of at most `limit` items; with a filter it reads at most MAX_EVALUATED items.
+
+    `next_cursor` is set while the key range goes on, so a filtered page may be short, even empty."""
     bind()
     source = index if index is not None else model
     scope = _query_scope(source, hash_key, range_condition, filter_condition)
     start = decode_cursor(cursor, key_names, scope)
     if start is not None and hash_key not in (start[k]["S"] for k in key_names):
         raise _foreign_cursor()
-    out: list[Any] = []
-    while True:
-        result = source.query(
+
+    def read(size: int, after: Any) -> dict[str, Any]:
+        """One Query request: at most `size` items read, newest first, after the key `after`."""
+        pages = source.query(
             hash_key,
             range_condition,
             filter_condition=filter_condition,
             scan_index_forward=False,
-            limit=limit - len(out),
-            last_evaluated_key=start,
+            page_size=size,
+            last_evaluated_key=after,
             consistent_read=index is None,  # GSIs are eventually consistent only
         )
         try:
-            out.extend(result)
+            return dict(next(pages.page_iter))
         except QueryError as exc:  # an edited cursor's key outside the query's key range
             if cursor and exc.cause_response_code == "ValidationException":
                 raise errors.field_error("cursor", "is not a cursor this API returned") from None
             raise
-        start = result.last_evaluated_key
-        if len(out) >= limit or not start:
+
+    out: list[Any] = []
+    evaluated = 0
+    while True:
+        want = limit - len(out)
+        size = want if filter_condition is None else min(max(want, FILTERED_READ), MAX_EVALUATED - evaluated)
+        page = read(size, start)
+        evaluated += int(page.get("ScannedCount", 0))
+        raw = page.get("Items") or []
+        taken = raw[:want]
+        out.extend(model.from_raw_data(item) for item in taken)
+        # Resume after the last item returned, not the last one read, when the page was cut short.
+        start = {k: taken[-1][k] for k in key_names} if len(raw) > want else page.get("LastEvaluatedKey")
+        if len(out) >= limit or not start or (filter_condition is not None and evaluated >= MAX_EVALUATED):
             break
     if start and len(out) == limit:
         # A full page may still be the last one; one cheap look ahead keeps has_more honest.
-        probe = source.query(
-            hash_key,
-            range_condition,
-            filter_condition=filter_condition,
-            scan_index_forward=False,
-            limit=1,
-            last_evaluated_key=start,
-        )
-        if not list(probe):
+        probe = read(1, start)
+        if not probe.get("Items") and not probe.get("LastEvaluatedKey"):
             start = None
     return Page(out, encode_cursor(start, scope))
 
