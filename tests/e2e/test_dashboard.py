@@ -200,3 +200,224 @@ def test_staff_find_a_customer_and_read_a_wallets_page(server: Client, browser: 
         browser.find_element(By.ID, "sign-out").click()
     assert not test_portal.csp_violations(browser)
     assert "AccessKey" not in browser.current_url and "Credential" not in browser.current_url
+
+
+def fill(driver: Any, values: dict[str, Any]) -> None:
+    """Form fields by id: text typed, checkboxes set, date-times set as the picker would."""
+    from selenium.common.exceptions import NoSuchElementException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    for field_id, value in values.items():
+        element = driver.find_element(By.ID, field_id)
+        if element.tag_name == "select":
+            choice = Select(element)
+            try:
+                choice.select_by_value(value)
+            except NoSuchElementException:  # <option>text</option>: its value is its text
+                choice.select_by_visible_text(value)
+        elif element.get_attribute("type") == "checkbox":
+            if element.is_selected() != value:
+                element.click()
+        elif element.get_attribute("type") == "datetime-local":
+            driver.execute_script("arguments[0].value = arguments[1]", element, value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def act(
+    driver: Any, action: str, values: dict[str, Any], says: str, double: bool = False, where: str = ""
+) -> str:
+    """Fill an action's form, submit it, check its confirmation restates what it does, confirm.
+    Answers what the page said: its status on success, the form's error otherwise."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    form = driver.find_element(By.CSS_SELECTOR, f'form[data-action="{action}"]{where}')
+    fill(driver, values)
+    driver.execute_script("document.getElementById('status').textContent = ''")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    panel = test_portal.wait_until(lambda: form.find_element(By.CSS_SELECTOR, ".confirm"))
+    assert says in panel.text, panel.text
+    confirm = panel.find_element(By.CSS_SELECTOR, ".confirm-yes")
+    assert driver.switch_to.active_element == confirm  # focus moved to the decision
+    if double:
+        ActionChains(driver).double_click(confirm).perform()
+    else:
+        confirm.click()
+
+    def outcome() -> str:
+        try:
+            error = form.find_element(By.CSS_SELECTOR, ".error").text
+        except StaleElementReferenceException:  # done, and the list it was in drawn again
+            error = ""
+        return error or test_portal.text_of(driver, "#status")
+
+    return str(test_portal.wait_until(outcome))
+
+
+def history(server: Client, wallet_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        status, page = server.get(f"/wallets/{wallet_id}/transactions?limit=100{cursor}")
+        assert status == 200
+        rows += page["data"]
+        if not page["has_more"]:
+            return rows
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
+    server: Client, browser: Any, axe: str, tmp_path: Any
+) -> None:
+    import csv
+
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    customer = f"cus_{uuid.uuid4().hex[:12]}"
+    sign_in(browser, server, "otto", "operator")
+    # WHEN the operator creates the customer's wallet with an initial credit
+    browser.find_element(By.CSS_SELECTOR, "#create-wallet summary").click()
+    said = act(
+        browser,
+        "create-wallet",
+        {"cw-customer": customer, "cw-currency": "eur", "cw-amount": "20", "cw-type": "promotional"},
+        f"Create a EUR wallet for {customer} with an initial promotional credit of 20.00 EUR",
+    )
+    assert said == "Wallet created."
+    test_portal.wait_until(lambda: "20.00" in test_portal.text_of(browser, "#wallet-amounts .balance"))
+    wallet_id = test_portal.text_of(browser, "#wallet-title").split()[-1]
+    # AND grants a scoped expiring credit (a double click on Confirm credits once)
+    said = act(
+        browser,
+        "credit",
+        {
+            "credit-amount": "5.5",
+            "credit-type": "promotional",
+            "credit-expires": "2030-01-01T00:00",
+            "credit-scope": "coffee, tea",
+            "credit-description": "sorry for the wait",
+        },
+        "Credit 5.50 EUR (promotional, expiring 2030-01-01 00:00 UTC, for coffee, tea)",
+        double=True,
+    )
+    assert said == "Credited 5.50 EUR."
+    credits = [t for t in history(server, wallet_id) if t["type"] == "credit"]
+    assert [t["amount"] for t in credits] == [550, 2000] and credits[0]["actor"] == "staff:otto"
+    assert credits[0]["scopes"] or "coffee" in json.dumps(credits[0])
+    # AND the merchant's backend debits through the API, then the operator refunds part of it
+    status, debit = server.post(f"/wallets/{wallet_id}/debits", {"amount": 300, "description": "latte"})
+    assert status == 201, debit
+    browser.find_element(By.ID, "history-filter").submit()  # reload the history
+    said = act(
+        browser,
+        "refund",
+        {"refund-txn": debit["id"], "refund-amount": "1.00", "refund-reason": "cold"},
+        f"Refund 1.00 EUR of {debit['id']}",
+    )
+    assert said == "Refunded 1.00 EUR."
+    # AND adjusts with a reason (a refused empty reason first)
+    said = act(browser, "adjust", {"adjust-amount": "-0.50", "adjust-reason": "x"}, "Adjust")
+    assert said == "Adjusted by \N{MINUS SIGN}0.50 EUR."
+    newest = browser.find_element(By.CSS_SELECTOR, "#history tbody tr")
+    assert "adjustment" in newest.text and "\N{MINUS SIGN}€0.50" in newest.text  # money out is signed
+    # AND sets a low-balance threshold, which the next debit crosses
+    said = act(browser, "settings", {"set-threshold": "20"}, "low-balance alert below 20.00 EUR")
+    assert said == "Settings saved."
+    assert server.post(f"/wallets/{wallet_id}/debits", {"amount": 600})[0] == 201
+    low = test_portal.wait_until(
+        lambda: server.get(f"/_local/events?type=wallet.balance_low&wallet_id={wallet_id}")[1]["data"]
+    )
+    assert low[0]["detail"]["threshold"] == 2000
+    # AND freezes and unfreezes
+    assert act(browser, "freeze", {}, f"Freeze {wallet_id}") == "Frozen."
+    assert "frozen" in test_portal.text_of(browser, "#wallet-meta")
+    assert act(browser, "unfreeze", {}, f"Unfreeze {wallet_id}") == "Unfrozen."
+    assert "active" in test_portal.text_of(browser, "#wallet-meta")
+    screenshots(browser, "wallet-actions")
+    # AND creates a code, shown once, and disables it
+    browser.find_element(By.CSS_SELECTOR, "#codes summary").click()
+    assert (
+        act(
+            browser,
+            "create-code",
+            {"code-amount": "3", "code-currency": "EUR"},
+            "Create a code worth 3.00 EUR",
+        )
+        == "Code created."
+    )
+    shown = test_portal.text_of(browser, "#code-shown")
+    assert "shown once" in shown
+    code_id = shown.split("(")[1].split(")")[0]
+    assert (
+        act(browser, "disable-code", {}, f"({code_id})", where=f'[data-code-id="{code_id}"]')
+        == "Code disabled."
+    )
+    assert server.get(f"/codes/{code_id}")[1]["status"] == "disabled"
+    screenshots(browser, "codes")
+    # AND exports the history as CSV, whose rows are the API's
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    browser.find_element(By.ID, "export-csv").click()
+    exported = tmp_path / f"{wallet_id}-history.csv"
+    test_portal.wait_until(lambda: exported.exists() and exported.read_text().count("\n") > 1)
+    rows = list(csv.DictReader(exported.open(newline="")))
+    expected = history(server, wallet_id)
+    assert [(r["id"], r["type"], int(r["amount"]), int(r["balance_after"]), r["actor"]) for r in rows] == [
+        (t["id"], t["type"], t["amount"], t["balance_after"], t["actor"]) for t in expected
+    ]
+    # AND a filtered export has only the filtered rows
+    fill(browser, {"filter-type": "credit"})
+    browser.find_element(By.ID, "history-filter").submit()
+    test_portal.wait_until(
+        lambda: all("credit" in r.text for r in browser.find_elements(By.CSS_SELECTOR, "#history tbody tr"))
+    )
+    exported.unlink()
+    browser.find_element(By.ID, "export-csv").click()
+    test_portal.wait_until(lambda: exported.exists() and exported.read_text().count("\n") > 1)
+    assert {r["type"] for r in csv.DictReader(exported.open(newline=""))} == {"credit"}
+    # THEN a viewer sees the wallet and every change they try is refused, and says so
+    browser.find_element(By.ID, "sign-out").click()
+    sign_in(browser, server, "vera", "viewer")
+    fill(browser, {"find-kind": "wallet", "find-id": wallet_id})
+    browser.find_element(By.ID, "find-id").submit()
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "wallet").is_displayed())
+    before = server.get(f"/wallets/{wallet_id}")[1]
+    for action, values, says in [
+        ("credit", {"credit-amount": "1"}, "Credit 1.00 EUR"),
+        ("adjust", {"adjust-amount": "1", "adjust-reason": "x"}, "Adjust"),
+        ("settings", {"set-threshold": "1"}, "Save"),
+        ("freeze", {}, "Freeze"),
+        ("close", {}, "Close"),
+    ]:
+        said = act(browser, action, values, says)
+        assert said.startswith("Refused for your role") and "not authorized" in said, (action, said)
+    assert serious_violations(browser, axe) == []
+    screenshots(browser, "wallet-viewer-refused")
+    after = server.get(f"/wallets/{wallet_id}")[1]
+    assert (after["balance"], after["status"], after["settings"]) == (
+        before["balance"],
+        before["status"],
+        before["settings"],
+    )
+    # AND the operator closes it with a refund to the original payments, and sees the payout
+    status, top_up = server.post(
+        f"/wallets/{wallet_id}/top-ups", {"amount": 1000, "payment_method": "pm_card_visa"}
+    )
+    assert status in (200, 201), top_up
+    browser.find_element(By.ID, "sign-out").click()
+    sign_in(browser, server, "otto", "operator")
+    fill(browser, {"find-kind": "wallet", "find-id": wallet_id})
+    browser.find_element(By.ID, "find-id").submit()
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "wallet").is_displayed())
+    said = act(browser, "close", {"close-refund": True}, "refunding the original payments")
+    assert said == "Closed."
+    assert "Payout pay_" in test_portal.text_of(browser, "#payout")
+    assert server.get(f"/wallets/{wallet_id}")[1]["status"] == "closed"
+    screenshots(browser, "wallet-closed")
+    assert not test_portal.csp_violations(browser)

@@ -14,9 +14,10 @@ function say(text) { $("status").textContent = text; }
 
 function show(id, visible) { $(id).hidden = !visible; }
 
-async function call(method, path, body) {
+async function call(method, path, body, key) {
   if (!session) throw new Error("Not signed in");
   const init = { method, headers: { Accept: "application/json" } };
+  if (key) init.headers["Idempotency-Key"] = key;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = "application/json";
@@ -130,6 +131,7 @@ async function cognitoCallback() {
 
 function signOut() {
   session = null;
+  current = null;
   show("who", false); show("find", false); show("wallet", false);
   show("signed-out", true);
   $("results").replaceChildren();
@@ -249,10 +251,12 @@ async function listByStatus(event) {
 
 let lotsNext = null;
 let historyNext = null;
+let current = null; // the wallet on the page
+let historyQuery = {}; // its history's filter: type, created_after, created_before
 
-function pager(path, render, setNext) {
+function pager(path, render, setNext, query = {}) {
   const page = async (cursor) => {
-    const params = new URLSearchParams({ limit: String(PAGE) });
+    const params = new URLSearchParams({ ...query, limit: String(PAGE) });
     if (cursor) params.set("cursor", cursor);
     const answer = await call("GET", `${path}?${params}`);
     render(answer.data);
@@ -261,8 +265,10 @@ function pager(path, render, setNext) {
   return page(null);
 }
 
-async function openWallet(id) {
+async function openWallet(id, keepFocus) {
   const wallet = await call("GET", `wallets/${encodeURIComponent(id)}`);
+  current = wallet;
+  fillSettings(wallet);
   $("wallet-title").textContent = `Wallet ${wallet.id}`;
   $("wallet-meta").textContent = `Customer ${wallet.customer_id} · ${wallet.currency} · ${wallet.status} · opened ${when(wallet.created_at)}`;
   const amounts = $("wallet-amounts");
@@ -296,15 +302,7 @@ async function openWallet(id) {
         cell(row, lot.applies_to ? lot.applies_to.join(", ") : "anything"); cell(row, lot.remaining_formatted, "num");
       }
     }, (next) => { lotsNext = next; show("lots-more", Boolean(next)); }),
-    pager(`${base}/transactions`, (txns) => {
-      for (const txn of txns) {
-        const row = $("history").tBodies[0].insertRow();
-        row.dataset.id = txn.id;
-        cell(row, when(txn.created_at)); cell(row, txn.type); cell(row, actorText(txn.actor));
-        cell(row, txn.description || txn.reason || ""); cell(row, txn.amount_formatted, "num");
-        cell(row, txn.balance_after_formatted, "num");
-      }
-    }, (next) => { historyNext = next; show("history-more", Boolean(next)); }),
+    loadHistory(),
     call("GET", `${base}/holds?status=pending&limit=100`).catch(() => call("GET", `${base}/holds?limit=100`)).then((answer) => {
       for (const hold of answer.data.filter((h) => h.status === "pending")) {
         const row = $("holds").tBodies[0].insertRow();
@@ -314,8 +312,335 @@ async function openWallet(id) {
     }),
   ]);
   show("wallet", true);
-  $("wallet-title").tabIndex = -1;
-  $("wallet-title").focus();
+  if (!keepFocus) {
+    $("wallet-title").tabIndex = -1;
+    $("wallet-title").focus();
+  }
+}
+
+function loadHistory() {
+  $("history").tBodies[0].replaceChildren();
+  return pager(`wallets/${encodeURIComponent(current.id)}/transactions`, (txns) => {
+    for (const txn of txns) {
+      const row = $("history").tBodies[0].insertRow();
+      row.dataset.id = txn.id;
+      cell(row, when(txn.created_at)); cell(row, txn.type); cell(row, actorText(txn.actor));
+      cell(row, txn.description || txn.reason || ""); cell(row, signed(txn), "num");
+      cell(row, txn.balance_after_formatted, "num");
+    }
+  }, (next) => { historyNext = next; show("history-more", Boolean(next)); }, historyQuery);
+}
+
+// Money out shows with a minus sign: the API's amounts are magnitudes (an adjustment says its
+// direction).
+const MONEY_OUT = new Set(["debit", "void", "expiry", "capture", "close"]);
+
+function signed(txn) {
+  const text = String(txn.amount_formatted || "");
+  const out = MONEY_OUT.has(txn.type) || txn.adjustment_direction === "decrease";
+  return out ? `\u2212${text}` : text;
+}
+
+function filterHistory(event) {
+  event.preventDefault();
+  const query = {};
+  if ($("filter-type").value) query.type = $("filter-type").value;
+  if ($("filter-from").value) query.created_after = `${$("filter-from").value}T00:00:00Z`;
+  if ($("filter-to").value) {
+    const to = new Date(`${$("filter-to").value}T00:00:00Z`);
+    to.setUTCDate(to.getUTCDate() + 1); // the whole of the last day
+    query.created_before = to.toISOString();
+  }
+  historyQuery = query;
+  loadHistory().catch((error) => say(error.message));
+}
+
+// The filtered history, every page of it, as CSV: one row per transaction, amounts in minor units.
+const CSV_COLUMNS = ["id", "created_at", "type", "currency", "amount", "balance_after", "available_after", "actor", "description", "reason", "reference"];
+
+function csvField(value) {
+  let text = value == null ? "" : String(value);
+  // A spreadsheet runs a cell starting with = + - @ as a formula: text fields are kept text.
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+async function exportCsv() {
+  const rows = [CSV_COLUMNS.join(",")];
+  let cursor = null;
+  do {
+    const params = new URLSearchParams({ ...historyQuery, limit: "100" });
+    if (cursor) params.set("cursor", cursor);
+    const answer = await call("GET", `wallets/${encodeURIComponent(current.id)}/transactions?${params}`);
+    for (const txn of answer.data) rows.push(CSV_COLUMNS.map((c) => csvField(txn[c])).join(","));
+    cursor = answer.has_more ? answer.next_cursor : null;
+  } while (cursor);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([rows.join("\r\n") + "\r\n"], { type: "text/csv" }));
+  link.download = `${current.id}-history.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  say(`Exported ${rows.length - 1} transactions.`);
+}
+
+// ------------------------------------------------------------------ actions
+
+function digits(currency) {
+  const known = settings.minorUnits[String(currency).toUpperCase()];
+  if (known === undefined) throw new Error(`Unknown currency ${currency}`);
+  return known;
+}
+
+// "12.5" EUR -> 1250: ISO 4217's minor units, never floating point.
+function toMinor(text, currency, signed = false) {
+  const value = String(text).trim().replace(/^\u2212/, "-");
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!match || (match[1] && !signed)) throw new Error(`${text} is not an amount`);
+  const places = digits(currency);
+  const fraction = match[3] || "";
+  if (fraction.length > places) throw new Error(`${currency} has ${places} decimal places`);
+  const minor = BigInt(match[2] + fraction.padEnd(places, "0"));
+  if (minor === 0n || minor > 1000000000000000n) throw new Error("The amount must be between 1 and 10^15 minor units");
+  return Number(match[1] ? -minor : minor);
+}
+
+function major(amount, currency) {
+  const places = digits(currency);
+  const text = String(Math.abs(amount)).padStart(places + 1, "0");
+  const whole = places ? `${text.slice(0, -places)}.${text.slice(-places)}` : text;
+  return `${amount < 0 ? "\u2212" : ""}${whole} ${currency}`;
+}
+
+function field(form, name) {
+  const input = form.elements[name];
+  return input.type === "checkbox" ? input.checked : input.value.trim();
+}
+
+// A datetime-local field's value (minutes, or seconds) read as UTC, as its label says.
+function utc(value) { return value ? `${value}${value.length === 16 ? ":00" : ""}Z` : null; }
+
+function list(value) { return value ? value.split(",").map((v) => v.trim()).filter(Boolean) : null; }
+
+function walletPath(suffix) { return `wallets/${encodeURIComponent(current.id)}${suffix}`; }
+
+function fillSettings(wallet) {
+  const form = document.querySelector('form[data-action="settings"]');
+  const s = wallet.settings || {};
+  form.elements.low_balance_threshold.value = s.low_balance_threshold == null ? "" : major(s.low_balance_threshold, wallet.currency).split(" ")[0];
+  form.elements.expiry_warning_days.value = s.expiry_warning_days ?? "";
+  form.elements.credit_expiry_days.value = s.credit_expiry_days ?? "";
+  form.elements.top_up_amounts.value = (s.top_up_amounts || []).map((a) => major(a, wallet.currency).split(" ")[0]).join(", ");
+  form.elements.allow_top_up.checked = Boolean(s.allow_top_up);
+}
+
+// Each action: what it sends, and the sentence the confirmation says.
+const ACTIONS = {
+  credit(form) {
+    const currency = current.currency;
+    const amount = toMinor(field(form, "amount"), currency);
+    const body = { amount, funding_type: field(form, "funding_type") };
+    const expires = utc(field(form, "expires_at"));
+    if (expires) body.expires_at = expires;
+    const scope = list(field(form, "applies_to"));
+    if (scope) body.applies_to = scope;
+    for (const name of ["description", "reference"]) if (field(form, name)) body[name] = field(form, name);
+    const terms = [body.funding_type, expires ? `expiring ${when(expires)}` : "never expiring", scope ? `for ${scope.join(", ")}` : null].filter(Boolean);
+    return { summary: `Credit ${major(amount, currency)} (${terms.join(", ")}) to ${current.id}?`, run: (key) => call("POST", walletPath("/credits"), body, key), done: `Credited ${major(amount, currency)}.` };
+  },
+  void(form) {
+    const amount = toMinor(field(form, "amount"), current.currency);
+    const body = { amount };
+    if (field(form, "funding_type")) body.funding_type = field(form, "funding_type");
+    if (field(form, "reason")) body.reason = field(form, "reason");
+    return { summary: `Void ${major(amount, current.currency)} of ${current.id}?`, run: (key) => call("POST", walletPath("/voids"), body, key), done: `Voided ${major(amount, current.currency)}.` };
+  },
+  adjust(form) {
+    const amount = toMinor(field(form, "amount"), current.currency, true);
+    const reason = field(form, "reason");
+    if (!reason) throw new Error("An adjustment needs a reason");
+    return { summary: `Adjust ${current.id} by ${major(amount, current.currency)} (${reason})?`, run: (key) => call("POST", walletPath("/adjustments"), { amount, reason }, key), done: `Adjusted by ${major(amount, current.currency)}.` };
+  },
+  refund(form) {
+    const body = { transaction_id: field(form, "transaction_id") };
+    const amount = field(form, "amount") ? toMinor(field(form, "amount"), current.currency) : null;
+    if (amount) body.amount = amount;
+    if (field(form, "reason")) body.reason = field(form, "reason");
+    const what = amount ? major(amount, current.currency) : "all that is refundable";
+    return { summary: `Refund ${what} of ${body.transaction_id}?`, run: (key) => call("POST", walletPath("/refunds"), body, key), done: `Refunded ${what}.` };
+  },
+  settings(form) {
+    const currency = current.currency;
+    const threshold = field(form, "low_balance_threshold");
+    const out = {
+      low_balance_threshold: threshold ? (threshold === "0" ? 0 : toMinor(threshold, currency)) : null,
+      allow_top_up: field(form, "allow_top_up"),
+      top_up_amounts: (list(field(form, "top_up_amounts")) || []).map((a) => toMinor(a, currency)),
+      credit_expiry_days: field(form, "credit_expiry_days") ? Number(field(form, "credit_expiry_days")) : null,
+    };
+    if (field(form, "expiry_warning_days")) out.expiry_warning_days = Number(field(form, "expiry_warning_days"));
+    const alert = out.low_balance_threshold == null ? "no low-balance alert" : `low-balance alert below ${major(out.low_balance_threshold, currency)}`;
+    return { summary: `Save ${current.id}'s settings: ${alert}, top-ups ${out.allow_top_up ? "allowed" : "not allowed"}?`, run: (key) => call("PATCH", walletPath(""), { settings: out }, key), done: "Settings saved." };
+  },
+  freeze() { return { summary: `Freeze ${current.id} (balance ${current.balance_formatted})?`, run: (key) => call("POST", walletPath("/freeze"), {}, key), done: "Frozen." }; },
+  unfreeze() { return { summary: `Unfreeze ${current.id} (balance ${current.balance_formatted})?`, run: (key) => call("POST", walletPath("/unfreeze"), {}, key), done: "Unfrozen." }; },
+  close(form) {
+    const refund = field(form, "refund_to_original_payment");
+    return {
+      summary: `Close ${current.id} with ${major(current.balance, current.currency)} on it${refund ? ", refunding the original payments" : ""}? This cannot be undone.`,
+      run: (key) => call("POST", walletPath("/close"), { refund_to_original_payment: refund }, key),
+      done: "Closed.",
+      after: (wallet) => {
+        const payout = wallet && wallet.payout;
+        $("payout").textContent = payout ? `Payout ${payout.id}: ${payout.amount_formatted} (${payout.status}; refunded ${payout.refunded_amount_formatted})` : "No payout.";
+        show("payout", true);
+      },
+    };
+  },
+  "create-wallet"(form) {
+    const currency = field(form, "currency").toUpperCase();
+    digits(currency);
+    const body = { customer_id: field(form, "customer_id"), currency };
+    if (field(form, "low_balance_threshold")) body.settings = { low_balance_threshold: toMinor(field(form, "low_balance_threshold"), currency) };
+    const amount = field(form, "amount") ? toMinor(field(form, "amount"), currency) : null;
+    const credit = amount ? { amount, funding_type: field(form, "funding_type") } : null;
+    const expires = utc(field(form, "expires_at"));
+    if (credit && expires) credit.expires_at = expires;
+    const extra = credit ? ` with an initial ${credit.funding_type} credit of ${major(amount, currency)}${expires ? ` expiring ${when(expires)}` : ""}` : "";
+    return {
+      summary: `Create a ${currency} wallet for ${body.customer_id}${extra}?`,
+      run: async (key) => {
+        const wallet = await call("POST", "wallets", body, key);
+        if (credit) await call("POST", `wallets/${encodeURIComponent(wallet.id)}/credits`, credit, `${key}.credit`);
+        return wallet;
+      },
+      done: "Wallet created.",
+      after: (wallet) => openWallet(wallet.id),
+    };
+  },
+  "create-code"(form) {
+    const currency = field(form, "currency").toUpperCase();
+    const amount = toMinor(field(form, "amount"), currency);
+    const body = { amounts: { [currency]: amount } };
+    if (field(form, "code")) body.code = field(form, "code");
+    if (field(form, "max_redemptions")) body.max_redemptions = Number(field(form, "max_redemptions"));
+    return {
+      summary: `Create a code worth ${major(amount, currency)}${body.max_redemptions ? `, ${body.max_redemptions} redemptions` : ""}?`,
+      run: (key) => call("POST", "codes", body, key),
+      done: "Code created.",
+      after: (code) => {
+        $("code-shown").textContent = `Code ${code.code} (${code.id}): shown once, copy it now.`;
+        show("code-shown", true);
+        listCodes();
+      },
+    };
+  },
+  "disable-code"(form) {
+    const id = form.dataset.codeId;
+    return { summary: `Disable code …${form.dataset.last4} (${id})? Nobody can redeem it after.`, run: (key) => call("POST", `codes/${encodeURIComponent(id)}/disable`, {}, key), done: "Code disabled.", after: () => listCodes() };
+  },
+};
+
+function errorOf(form) {
+  let error = form.querySelector(".error");
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "error";
+    error.setAttribute("role", "alert");
+    form.append(error);
+  }
+  return error;
+}
+
+function clearConfirm(form) {
+  const panel = form.querySelector(".confirm");
+  if (panel && !form.pending) panel.remove();
+}
+
+function prepare(form) {
+  errorOf(form).textContent = "";
+  clearConfirm(form);
+  let plan;
+  try {
+    plan = ACTIONS[form.dataset.action](form);
+  } catch (error) {
+    errorOf(form).textContent = error.message;
+    return;
+  }
+  const key = crypto.randomUUID(); // this submission's: every Confirm of it sends the same
+  const panel = document.createElement("div");
+  panel.className = "confirm";
+  const text = document.createElement("p");
+  text.textContent = plan.summary;
+  text.id = `confirm-${key}`;
+  const yes = document.createElement("button");
+  yes.type = "button";
+  yes.className = "confirm-yes";
+  yes.textContent = "Confirm";
+  yes.setAttribute("aria-describedby", text.id);
+  const no = document.createElement("button");
+  no.type = "button";
+  no.className = "secondary";
+  no.textContent = "Cancel";
+  no.addEventListener("click", () => { panel.remove(); form.querySelector("button[type=submit]").focus(); });
+  yes.addEventListener("click", async () => {
+    if (form.pending) return; // a double click sends once (and a retry would send the same key)
+    form.pending = true;
+    yes.disabled = true;
+    errorOf(form).textContent = "";
+    try {
+      const result = await plan.run(key);
+      panel.remove();
+      if (form.dataset.action !== "settings") form.reset();
+      if (plan.after) await plan.after(result);
+      if (current && !["create-wallet", "create-code", "disable-code"].includes(form.dataset.action)) await openWallet(current.id, true);
+      say(plan.done); // once the page shows what it did
+    } catch (error) {
+      errorOf(form).textContent = error.message;
+      yes.disabled = false;
+    } finally {
+      form.pending = false;
+    }
+  });
+  panel.append(text, yes, no);
+  form.insertBefore(panel, errorOf(form));
+  yes.focus();
+}
+
+function wire(form) {
+  form.addEventListener("submit", (event) => { event.preventDefault(); prepare(form); });
+  form.addEventListener("input", () => clearConfirm(form));
+}
+
+async function listCodes() {
+  const table = $("code-table");
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  const answer = await call("GET", "codes?limit=100");
+  for (const code of answer.data) {
+    const row = body.insertRow();
+    cell(row, `…${code.last4} (${code.id})`);
+    cell(row, code.status);
+    cell(row, code.amounts.map((a) => a.amount_formatted || `${a.amount} ${a.currency}`).join(", "));
+    const action = cell(row, "");
+    if (code.status === "active") {
+      const form = document.createElement("form");
+      form.className = "action";
+      form.dataset.action = "disable-code";
+      form.dataset.codeId = code.id;
+      form.dataset.last4 = code.last4;
+      const button = document.createElement("button");
+      button.type = "submit";
+      button.className = "secondary";
+      button.textContent = "Disable…";
+      button.setAttribute("aria-label", `Disable code ending ${code.last4}`);
+      form.append(button);
+      wire(form);
+      action.append(form);
+    }
+  }
+  table.hidden = false;
 }
 
 function more(button, next) {
@@ -334,6 +659,10 @@ async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("find-form").addEventListener("submit", find);
   $("list-form").addEventListener("submit", listByStatus);
+  $("history-filter").addEventListener("submit", filterHistory);
+  $("export-csv").addEventListener("click", () => exportCsv().catch((error) => say(error.message)));
+  $("codes-list").addEventListener("click", () => listCodes().catch((error) => say(error.message)));
+  for (const form of document.querySelectorAll("form.action")) wire(form);
   more("results-more", () => listNext);
   more("lots-more", () => lotsNext);
   more("history-more", () => historyNext);
