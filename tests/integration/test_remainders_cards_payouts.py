@@ -417,3 +417,22 @@ def test_a_wallet_closed_without_a_payout_shows_its_closing_transaction(table: s
     assert status == 200 and closed["closing_transaction"]["refund_due"] == 3000
     shown = wallet(wid)
     assert (shown["closing_transaction"], shown["payout"]) == (closed["closing_transaction"], None)
+
+
+def test_a_payout_is_read_by_its_id_and_listed(table: str) -> None:
+    # GIVEN a wallet closed with refunds to its payments, and one closed without
+    wid, _ = paid_wallet()
+    credit(wid, 200, funding_type="cash")
+    payout = close(wid)[1]["payout"]
+    other, _ = paid_wallet()
+    assert close(other, refund=False)[0] == 200
+    # THEN the payout is read by its id, and is the one payout its wallet lists
+    assert call("get_payout", "GET", f"/wallets/{wid}/payouts/{payout['id']}") == (200, payout)
+    assert call("list_payouts", "GET", f"/wallets/{wid}/payouts")[1]["data"] == [payout]
+    # AND a wallet without one lists none; another wallet's payout id, or an unknown wallet, is 404
+    assert call("list_payouts", "GET", f"/wallets/{other}/payouts")[1]["data"] == []
+    for wallet_id, payout_id in ((other, payout["id"]), (other, f"pay_{other.removeprefix('wal_')}")):
+        status, body = call("get_payout", "GET", f"/wallets/{wallet_id}/payouts/{payout_id}")
+        assert (status, body["error"]["type"]) == (404, "not_found")
+    missing = "wal_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+    assert call("list_payouts", "GET", f"/wallets/{missing}/payouts")[0] == 404

@@ -770,6 +770,10 @@ class HoldList(_List):
     data: list[HoldOutput]
 
 
+class PayoutList(_List):
+    data: list[PayoutOutput]
+
+
 class CodeList(_List):
     data: list[CodeOutput]
 
