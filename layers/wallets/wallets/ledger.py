@@ -43,6 +43,9 @@ ATTEMPTS: Counter[int] = Counter()
 
 
 ACTOR: ContextVar[str] = ContextVar("actor", default="system")
+# Whether this request's answer is the one stored under its Idempotency-Key (http.py says so in the
+# Idempotent-Replayed header); the resolver sets it False for each request.
+REPLAYED: ContextVar[bool] = ContextVar("replayed", default=False)
 
 
 @contextmanager
@@ -108,6 +111,7 @@ def from_record(record: Any, idem: Idempotency) -> Response:
             "This Idempotency-Key was used with a different request",
             {"idempotency_key": idem.client_key or idem.key},
         )
+    REPLAYED.set(True)
     status, body = int(record.status_code), json.loads(record.body)
     if status >= 400:
         error = body["error"]
