@@ -551,7 +551,8 @@ def list_wallets(
 ) -> dict[str, Any]:
     now = clock.now_ms()
     if customer_id is not None:
-        # A customer has at most one wallet per currency: read them all from the customer's partition.
+        # A customer has one open wallet per currency (and those that ended): read them all from the
+        # customer's partition.
         wallets = [
             w
             for w in (shown(stored, now) for stored in _customer_wallets(customer_id))
