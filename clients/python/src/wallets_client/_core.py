@@ -44,6 +44,8 @@ ROUTES: dict[str, type[BaseModel]] = {
     "POST /wallets/{wallet_id}/holds/{hold_id}/capture": models.HoldOutput,
     "POST /wallets/{wallet_id}/holds/{hold_id}/release": models.HoldOutput,
     "GET /wallets/{wallet_id}/lots": models.LotList,
+    "GET /wallets/{wallet_id}/payouts": models.PayoutList,
+    "GET /wallets/{wallet_id}/payouts/{payout_id}": models.PayoutOutput,
     "POST /wallets/{wallet_id}/payment-methods/setup": models.SetupIntentOutput,
     "POST /wallets/{wallet_id}/refunds": models.TransactionOutput,
     "POST /wallets/{wallet_id}/top-ups": models.TopUpOutput,

@@ -441,6 +441,21 @@ class AsyncLots(Resource):
         return await self._client._list(call("GET /wallets/{wallet_id}/lots", wallet_id=wallet_id))
 
 
+class AsyncPayouts(Resource):
+    """A closed wallet's withdrawable cash refunded to the payments that brought it in
+    (`wallets.close(refund_to_original_payment=True)`); what could not be refunded stays the
+    payout's `refund_due`."""
+
+    async def list(self, wallet_id: str) -> list[models.PayoutOutput]:
+        """The wallet's payouts (one answer: the API does not page them)."""
+        return await self._client._list(call("GET /wallets/{wallet_id}/payouts", wallet_id=wallet_id))
+
+    async def retrieve(self, wallet_id: str, payout_id: str) -> models.PayoutOutput:
+        return await self._client._call(
+            call("GET /wallets/{wallet_id}/payouts/{payout_id}", wallet_id=wallet_id, payout_id=payout_id)
+        )
+
+
 class AsyncHolds(Resource):
     async def create(
         self,

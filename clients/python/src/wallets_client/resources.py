@@ -449,6 +449,21 @@ class Lots(Resource):
         return self._client._list(call("GET /wallets/{wallet_id}/lots", wallet_id=wallet_id))
 
 
+class Payouts(Resource):
+    """A closed wallet's withdrawable cash refunded to the payments that brought it in
+    (`wallets.close(refund_to_original_payment=True)`); what could not be refunded stays the
+    payout's `refund_due`."""
+
+    def list(self, wallet_id: str) -> list[models.PayoutOutput]:
+        """The wallet's payouts (one answer: the API does not page them)."""
+        return self._client._list(call("GET /wallets/{wallet_id}/payouts", wallet_id=wallet_id))
+
+    def retrieve(self, wallet_id: str, payout_id: str) -> models.PayoutOutput:
+        return self._client._call(
+            call("GET /wallets/{wallet_id}/payouts/{payout_id}", wallet_id=wallet_id, payout_id=payout_id)
+        )
+
+
 class Holds(Resource):
     def create(
         self,
