@@ -310,3 +310,19 @@ def test_credit_codes_scopes_and_their_errors(client: WalletsClient) -> None:
         client.wallets.redeem(wallet.id, "NOT-A-CODE")
     assert wrong.value.status == 404
     assert client.codes.disable(code.id).status == "disabled"
+
+
+def test_an_answer_given_again_for_the_same_idempotency_key_says_it_is_a_replay(
+    client: WalletsClient,
+) -> None:
+    # GIVEN a debit made with a key of the caller's
+    wallet = client.wallets.create(customer(), "USD")
+    client.wallets.credit(wallet.id, 1000, funding_type="cash")
+    key = f"order-{uuid.uuid4().hex}"
+    first = client.wallets.debit(wallet.id, 300, idempotency_key=key)
+    # WHEN it is sent again with that key (a retry after a lost answer)
+    again = client.wallets.debit(wallet.id, 300, idempotency_key=key)
+    # THEN the server answers the first debit again, and the client says so: nothing was done twice
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.id == first.id and client.wallets.retrieve(wallet.id).balance == 700
+    assert again.last_response is not None and again.last_response.idempotency_key == key
