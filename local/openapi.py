@@ -39,21 +39,37 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 GATEWAY_MESSAGE = {"$ref": "#/components/schemas/GatewayMessage"}
+IAM_DENIAL = {"$ref": "#/components/schemas/IamDenial"}
+IAM_DENIAL_SCHEMA = {
+    "title": "IamDenial",
+    "description": "API Gateway's answer when IAM does not allow the signing principal to invoke the API "
+    "(its key is `Message`, capitalized)",
+    "type": "object",
+    "required": ["Message"],
+    "properties": {"Message": {"type": "string"}},
+}
+# (status, description, example, schemas) of API Gateway's own answers
 THROTTLED = (  # the stage's MethodSettings (template.yaml), API Gateway's THROTTLED answer
     429,
     "API Gateway's throttling: the stage's or the route's request rate was exceeded; retry later",
     {"message": "Too Many Requests"},
+    [GATEWAY_MESSAGE],
 )
 REFUSED = {  # by authorizer: IAM (None), the customer's JWT
     None: (
         403,
-        "API Gateway refused the request: not signed, wrongly signed, or by a principal not allowed to invoke it",
+        "API Gateway refused the request: not signed (`Missing Authentication Token`), wrongly signed or "
+        "expired (`The security token included in the request is invalid`, `Signature expired`), or by a "
+        "principal IAM does not allow to invoke it (`Message`: `User: ... is not authorized to perform: "
+        "execute-api:Invoke ...`)",
         {"message": "Missing Authentication Token"},
+        [GATEWAY_MESSAGE, IAM_DENIAL],
     ),
     "CustomerJwt": (
         401,
         "API Gateway's authorizer refused the customer token (missing, expired, wrongly signed, another audience)",
         {"message": "Unauthorized"},
+        [GATEWAY_MESSAGE],
     ),
 }
 SECURITY = {None: [{"sigv4": []}], "CustomerJwt": [{"customerJwt": []}], "NONE": []}
@@ -85,10 +101,11 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
             op["security"] = SECURITY[authorizer]
             answers = op["responses"]
             answers.pop("500", None)  # Powertools' "Response Validation Error": see build_resolver
-            for status, description, example in ([REFUSED[authorizer]] if authorizer in REFUSED else []) + [
-                THROTTLED
-            ]:
-                _add(answers, str(status), description, example)
+            for status, description, example, bodies in (
+                [REFUSED[authorizer]] if authorizer in REFUSED else []
+            ):
+                _add(answers, str(status), description, example, bodies)
+            _add(answers, *THROTTLED)
             if any("idempotency_key_reused" in json.dumps(a) for a in answers.values()):
                 op["parameters"] = [*op.get("parameters", []), _idempotency_key()]
     schemas = doc["components"]["schemas"]
@@ -102,6 +119,7 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
+    schemas["IamDenial"] = IAM_DENIAL_SCHEMA
     doc["components"]["securitySchemes"] = SECURITY_SCHEMES
     _add_examples(doc, owners)
     return doc
@@ -190,16 +208,25 @@ def _add_examples(doc: dict[str, Any], operations: dict[tuple[str, str], Any]) -
                     content["example"] = _example(content["schema"], doc)
 
 
-def _add(answers: dict[str, Any], status: str, description: str, example: dict[str, Any]) -> None:
+def _add(
+    answers: dict[str, Any],
+    status: int,
+    description: str,
+    example: dict[str, Any],
+    bodies: list[dict[str, Any]],
+) -> None:
     """API Gateway's answer at `status`: the operation's, or either when the function answers it too."""
-    gateway = {"schema": GATEWAY_MESSAGE, "example": example}
-    if status not in answers:
-        answers[status] = {"description": description, "content": {"application/json": gateway}}
+    if str(status) not in answers:
+        schema = bodies[0] if len(bodies) == 1 else {"anyOf": bodies}
+        answers[str(status)] = {
+            "description": description,
+            "content": {"application/json": {"schema": schema, "example": example}},
+        }
         return
-    own = answers[status]
+    own = answers[str(status)]
     own["description"] = f"{own['description']}. Or: {description}"
     content = own["content"]["application/json"]
-    content["schema"] = {"anyOf": [content["schema"], GATEWAY_MESSAGE]}
+    content["schema"] = {"anyOf": [content["schema"], *bodies]}
 
 
 def generate() -> dict[str, Any]:

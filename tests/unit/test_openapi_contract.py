@@ -18,6 +18,7 @@ from tests.unit.error_reach import handler_types
 
 DOC: dict[str, Any] = json.loads((ROOT / "docs" / "openapi.json").read_text())
 GATEWAY = {"$ref": "#/components/schemas/GatewayMessage"}
+IAM_DENIAL = {"$ref": "#/components/schemas/IamDenial"}
 STATUS_OF = {
     cls.type: cls.status
     for cls in vars(errors).values()
@@ -74,7 +75,7 @@ def error_types(op: dict[str, Any]) -> dict[str, set[str]]:
         schema = answer["content"]["application/json"]["schema"]
         for option in schema.get("anyOf", [schema]):
             if "$ref" in option:
-                assert option["$ref"] == "#/components/schemas/GatewayMessage", (status, option)
+                assert option in (GATEWAY, IAM_DENIAL), (status, option)
                 continue
             enum = option["properties"]["error"]["properties"]["type"]["enum"]
             found.setdefault(status, set()).update(enum)
@@ -124,6 +125,13 @@ def test_api_gateways_answers_are_its_own_body() -> None:
         schema = throttled["schema"]
         assert GATEWAY in [schema, *schema.get("anyOf", [])], (method, path)
     assert DOC["components"]["schemas"]["GatewayMessage"]["required"] == ["message"]
+    # IAM's refusal of a signed request's principal says `Message`, capitalized
+    for method, path, _, authorizer in ROUTES:
+        if authorizer is None:
+            refused = DOC["paths"][path][method.lower()]["responses"]["403"]["content"]["application/json"]
+            assert {GATEWAY["$ref"], IAM_DENIAL["$ref"]} <= {
+                s.get("$ref") for s in refused["schema"]["anyOf"]
+            }
 
 
 def test_security_schemes_apply_per_route_as_the_template_authorizes() -> None:

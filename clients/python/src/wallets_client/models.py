@@ -792,6 +792,17 @@ class GrantBalanceRequest(APIModel):
     ] = None
 
 
+class IamDenial(APIModel):
+    """
+    API Gateway's answer when IAM does not allow the signing principal to invoke the API (its key is `Message`, capitalized)
+    """
+
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    Message: str
+
+
 class LotOutput(APIModel):
     model_config = ConfigDict(
         extra='allow',
