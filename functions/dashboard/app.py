@@ -26,6 +26,8 @@ ASSETS = {  # name: content type; the only files served
     "style.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "aws4fetch.js": "text/javascript; charset=utf-8",
+    "uplot.js": "text/javascript; charset=utf-8",  # uPlot, the balance chart, vendored (no CDN)
+    "uplot.css": "text/css; charset=utf-8",
 }
 CONFIG = "config.json"
 HEADERS = {

@@ -142,6 +142,14 @@ def sign_in(driver: Any, server: Client, user: str, role: str) -> None:
     test_portal.wait_until(lambda: test_portal.text_of(driver, "#who-name") == user)
 
 
+def shown_unless_refused(driver: Any, selector: str) -> str:
+    """The element's text; the Find section's error, if the page says one, fails at once."""
+    error = test_portal.text_of(driver, "#find-error")
+    if error:
+        pytest.fail(f"the page said: {error}")
+    return test_portal.text_of(driver, selector)
+
+
 def screenshots(driver: Any, name: str) -> None:
     original = test_portal.ARTIFACTS
     test_portal.ARTIFACTS = ARTIFACTS
@@ -188,7 +196,7 @@ def test_staff_find_a_customer_and_read_a_wallets_page(server: Client, browser: 
         assert button.text == wallet["id"]
         # THEN the wallet's page shows its balances and its history with who did what
         button.click()
-        test_portal.wait_until(lambda: test_portal.text_of(browser, "#wallet-amounts .balance"))
+        test_portal.wait_until(lambda: shown_unless_refused(browser, "#wallet-amounts .balance"))
         assert "12.50" in test_portal.text_of(browser, "#wallet-amounts .balance")
         history = test_portal.wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#history tbody tr"))
         assert "staff:otto" in history[0].text and "welcome" in history[0].text
@@ -256,6 +264,16 @@ def act(
         return error or test_portal.text_of(driver, "#status")
 
     return str(test_portal.wait_until(outcome))
+
+
+def open_wallet(driver: Any, wallet_id: str) -> None:
+    """Find > wallet: its page, drawn afresh."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("document.getElementById('wallet-title').textContent = ''")
+    fill(driver, {"find-kind": "wallet", "find-id": wallet_id})
+    driver.find_element(By.ID, "find-id").submit()
+    test_portal.wait_until(lambda: test_portal.text_of(driver, "#wallet-title").endswith(wallet_id))
 
 
 def history(server: Client, wallet_id: str) -> list[dict[str, Any]]:
@@ -338,6 +356,35 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     assert "frozen" in test_portal.text_of(browser, "#wallet-meta")
     assert act(browser, "unfreeze", {}, f"Unfreeze {wallet_id}") == "Unfrozen."
     assert "active" in test_portal.text_of(browser, "#wallet-meta")
+    # AND captures part of one pending hold and releases another
+    holds = [server.post(f"/wallets/{wallet_id}/holds", {"amount": 100})[1]["id"] for _ in range(2)]
+    open_wallet(browser, wallet_id)
+    test_portal.wait_until(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#holds tbody tr")) == 2)
+    captured = act(
+        browser,
+        "capture-hold",
+        {f"capture-{holds[0]}": "0.40"},
+        f"Capture 0.40 EUR of hold {holds[0]}",
+        where=f'[data-hold-id="{holds[0]}"]',
+    )
+    assert captured == "Captured 0.40 EUR."
+    released = act(
+        browser,
+        "release-hold",
+        {},
+        f"Release hold {holds[1]} (1.00 EUR)",
+        where=f'[data-hold-id="{holds[1]}"]',
+    )
+    assert released == "Hold released."
+    listed = server.get(f"/wallets/{wallet_id}/holds?limit=100")[1]["data"]
+    assert [next(h["status"] for h in listed if h["id"] == hold) for hold in holds] == [
+        "captured",
+        "released",
+    ]
+    assert not browser.find_elements(By.CSS_SELECTOR, "#holds tbody tr")
+    # AND the balance chart is drawn from the history's balance_after
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart canvas")
+    assert "now €" in test_portal.text_of(browser, "#chart-caption")
     screenshots(browser, "wallet-actions")
     # AND creates a code, shown once, and disables it
     browser.find_element(By.CSS_SELECTOR, "#codes summary").click()
@@ -384,9 +431,7 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     # THEN a viewer sees the wallet and every change they try is refused, and says so
     browser.find_element(By.ID, "sign-out").click()
     sign_in(browser, server, "vera", "viewer")
-    fill(browser, {"find-kind": "wallet", "find-id": wallet_id})
-    browser.find_element(By.ID, "find-id").submit()
-    test_portal.wait_until(lambda: browser.find_element(By.ID, "wallet").is_displayed())
+    open_wallet(browser, wallet_id)
     before = server.get(f"/wallets/{wallet_id}")[1]
     for action, values, says in [
         ("credit", {"credit-amount": "1"}, "Credit 1.00 EUR"),
@@ -412,12 +457,12 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     assert status in (200, 201), top_up
     browser.find_element(By.ID, "sign-out").click()
     sign_in(browser, server, "otto", "operator")
-    fill(browser, {"find-kind": "wallet", "find-id": wallet_id})
-    browser.find_element(By.ID, "find-id").submit()
-    test_portal.wait_until(lambda: browser.find_element(By.ID, "wallet").is_displayed())
+    open_wallet(browser, wallet_id)
+    test_portal.wait_until(lambda: "succeeded" in test_portal.text_of(browser, "#top-ups"))
     said = act(browser, "close", {"close-refund": True}, "refunding the original payments")
     assert said == "Closed."
     assert "Payout pay_" in test_portal.text_of(browser, "#payout")
+    assert "pay_" in test_portal.text_of(browser, "#payouts")
     assert server.get(f"/wallets/{wallet_id}")[1]["status"] == "closed"
     screenshots(browser, "wallet-closed")
     assert not test_portal.csp_violations(browser)

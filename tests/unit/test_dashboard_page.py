@@ -35,7 +35,7 @@ def test_anything_but_the_fixed_assets_is_404(asset: str) -> None:
 def test_the_page_and_its_scripts_are_served_under_a_strict_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("STAFF_IDENTITY_POOL_ID", "STAFF_AUTH_DOMAIN", "STAFF_LOCAL_LOGIN"):
         monkeypatch.delenv(name, raising=False)
-    for asset in (None, "app.js", "aws4fetch.js", "style.css"):
+    for asset in (None, "app.js", "aws4fetch.js", "uplot.js", "uplot.css", "style.css"):
         result = get(asset)
         assert result["statusCode"] == 200, asset
         csp = policy(result)

@@ -170,7 +170,10 @@ function walletButton(wallet) {
   button.type = "button";
   button.className = "link";
   button.textContent = wallet.id;
-  button.addEventListener("click", () => openWallet(wallet.id));
+  button.addEventListener("click", () => {
+    $("find-error").textContent = "";
+    openWallet(wallet.id).catch((error) => { $("find-error").textContent = error.message; });
+  });
   return button;
 }
 
@@ -294,6 +297,7 @@ async function openWallet(id, keepFocus) {
   $("lots").tBodies[0].replaceChildren();
   $("history").tBodies[0].replaceChildren();
   $("holds").tBodies[0].replaceChildren();
+  $("payouts").tBodies[0].replaceChildren();
   await Promise.all([
     pager(`${base}/lots`, (lots) => {
       for (const lot of lots) {
@@ -303,11 +307,32 @@ async function openWallet(id, keepFocus) {
       }
     }, (next) => { lotsNext = next; show("lots-more", Boolean(next)); }),
     loadHistory(),
-    call("GET", `${base}/holds?status=pending&limit=100`).catch(() => call("GET", `${base}/holds?limit=100`)).then((answer) => {
-      for (const hold of answer.data.filter((h) => h.status === "pending")) {
+    call("GET", `${base}/holds?status=pending&limit=100`).then((answer) => {
+      for (const hold of answer.data) {
         const row = $("holds").tBodies[0].insertRow();
         cell(row, when(hold.created_at)); cell(row, hold.id); cell(row, when(hold.expires_at));
         cell(row, hold.amount_formatted, "num");
+        const actions = cell(row, "");
+        for (const [verb, label] of [["capture", "Capture…"], ["release", "Release…"]]) {
+          const form = rowForm(`${verb}-hold`, label, `${label.slice(0, -1)} hold ${hold.id}`, { holdId: hold.id, amount: hold.amount });
+          if (verb === "capture") {
+            const id = `capture-${hold.id}`;
+            const labelEl = document.createElement("label");
+            labelEl.htmlFor = id; labelEl.className = "visually-hidden"; labelEl.textContent = `Amount to capture of ${hold.id} (empty: all of it)`;
+            const input = document.createElement("input");
+            input.id = id; input.name = "amount"; input.type = "text"; input.inputMode = "decimal"; input.size = 8; input.placeholder = "all";
+            form.prepend(labelEl, input);
+          }
+          actions.append(form);
+        }
+      }
+    }),
+    call("GET", `${base}/payouts`).then((answer) => {
+      const body = $("payouts").tBodies[0];
+      for (const payout of answer.data) {
+        const row = body.insertRow();
+        cell(row, payout.id); cell(row, payout.status);
+        cell(row, payout.amount_formatted, "num"); cell(row, payout.refunded_amount_formatted, "num");
       }
     }),
   ]);
@@ -318,9 +343,17 @@ async function openWallet(id, keepFocus) {
   }
 }
 
+let shown = []; // the history rows loaded, newest first: the chart and the top-ups are drawn from them
+let chart = null;
+
 function loadHistory() {
   $("history").tBodies[0].replaceChildren();
+  $("top-ups").tBodies[0].replaceChildren();
+  shown = [];
   return pager(`wallets/${encodeURIComponent(current.id)}/transactions`, (txns) => {
+    shown = shown.concat(txns);
+    drawChart();
+    for (const txn of txns.filter((t) => t.type === "top_up" && t.top_up_id)) addTopUp(txn);
     for (const txn of txns) {
       const row = $("history").tBodies[0].insertRow();
       row.dataset.id = txn.id;
@@ -339,6 +372,40 @@ function signed(txn) {
   const text = String(txn.amount_formatted || "");
   const out = MONEY_OUT.has(txn.type) || txn.adjustment_direction === "decrease";
   return out ? `\u2212${text}` : text;
+}
+
+function addTopUp(txn) {
+  const row = $("top-ups").tBodies[0].insertRow();
+  cell(row, when(txn.created_at)); cell(row, txn.top_up_id);
+  const status = cell(row, "…");
+  cell(row, txn.amount_formatted, "num");
+  call("GET", `wallets/${encodeURIComponent(current.id)}/top-ups/${encodeURIComponent(txn.top_up_id)}`)
+    .then((topUp) => { status.textContent = topUp.status + (topUp.failure_message ? ` (${topUp.failure_message})` : ""); })
+    .catch((error) => { status.textContent = error.message; });
+}
+
+// The balance after each transaction loaded (uPlot, vendored): time on x, balance in major units.
+function drawChart() {
+  const points = shown.slice().reverse();
+  const places = digits(current.currency);
+  const xs = points.map((t) => Date.parse(t.created_at) / 1000);
+  const ys = points.map((t) => t.balance_after / 10 ** places);
+  const last = points.length ? points[points.length - 1] : null;
+  $("chart-caption").textContent = points.length
+    ? `Balance after each of the ${points.length} transactions shown, from ${when(points[0].created_at)} to ${when(last.created_at)}: now ${last.balance_after_formatted}. The history below has the same figures.`
+    : "No transactions yet.";
+  if (chart) { chart.destroy(); chart = null; }
+  if (!window.uPlot || points.length < 2) return;
+  // The section may still be hidden (first draw): size from the page's main column.
+  const width = Math.max(280, Math.min(1100, document.querySelector("main").clientWidth - 64));
+  chart = new window.uPlot({
+    width, height: 200,
+    scales: { x: { time: true } },
+    legend: { show: false },
+    cursor: { show: false },
+    series: [{}, { label: `Balance (${current.currency})`, stroke: "#0b57d0", width: 2, fill: "rgba(11, 87, 208, 0.08)" }],
+    axes: [{ stroke: "#4a5260" }, { stroke: "#4a5260" }],
+  }, [xs, ys], $("chart"));
 }
 
 function filterHistory(event) {
@@ -536,6 +603,15 @@ const ACTIONS = {
       },
     };
   },
+  "capture-hold"(form) {
+    const id = form.dataset.holdId;
+    const amount = form.elements.amount.value.trim() ? toMinor(form.elements.amount.value, current.currency) : Number(form.dataset.amount);
+    return { summary: `Capture ${major(amount, current.currency)} of hold ${id}?`, run: (key) => call("POST", walletPath(`/holds/${encodeURIComponent(id)}/capture`), { amount }, key), done: `Captured ${major(amount, current.currency)}.` };
+  },
+  "release-hold"(form) {
+    const id = form.dataset.holdId;
+    return { summary: `Release hold ${id} (${major(Number(form.dataset.amount), current.currency)})?`, run: (key) => call("POST", walletPath(`/holds/${encodeURIComponent(id)}/release`), {}, key), done: "Hold released." };
+  },
   "disable-code"(form) {
     const id = form.dataset.codeId;
     return { summary: `Disable code …${form.dataset.last4} (${id})? Nobody can redeem it after.`, run: (key) => call("POST", `codes/${encodeURIComponent(id)}/disable`, {}, key), done: "Code disabled.", after: () => listCodes() };
@@ -613,6 +689,22 @@ function wire(form) {
   form.addEventListener("input", () => clearConfirm(form));
 }
 
+// A one-button action form in a table row (disable a code, capture or release a hold).
+function rowForm(action, label, ariaLabel, data) {
+  const form = document.createElement("form");
+  form.className = "action inline";
+  form.dataset.action = action;
+  for (const [key, value] of Object.entries(data)) form.dataset[key] = String(value);
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.className = "secondary";
+  button.textContent = label;
+  button.setAttribute("aria-label", ariaLabel);
+  form.append(button);
+  wire(form);
+  return form;
+}
+
 async function listCodes() {
   const table = $("code-table");
   const body = table.tBodies[0];
@@ -625,19 +717,7 @@ async function listCodes() {
     cell(row, code.amounts.map((a) => a.amount_formatted || `${a.amount} ${a.currency}`).join(", "));
     const action = cell(row, "");
     if (code.status === "active") {
-      const form = document.createElement("form");
-      form.className = "action";
-      form.dataset.action = "disable-code";
-      form.dataset.codeId = code.id;
-      form.dataset.last4 = code.last4;
-      const button = document.createElement("button");
-      button.type = "submit";
-      button.className = "secondary";
-      button.textContent = "Disable…";
-      button.setAttribute("aria-label", `Disable code ending ${code.last4}`);
-      form.append(button);
-      wire(form);
-      action.append(form);
+      action.append(rowForm("disable-code", "Disable…", `Disable code ending ${code.last4}`, { codeId: code.id, last4: code.last4 }));
     }
   }
   table.hidden = false;
