@@ -466,3 +466,54 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     assert server.get(f"/wallets/{wallet_id}")[1]["status"] == "closed"
     screenshots(browser, "wallet-closed")
     assert not test_portal.csp_violations(browser)
+
+
+def test_history_and_lots_are_paged_and_the_page_works_by_keyboard(server: Client, browser: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    # GIVEN a wallet with more lots and transactions than a page holds
+    customer = f"cus_{uuid.uuid4().hex[:12]}"
+    wallet = server.post("/wallets", {"customer_id": customer, "currency": "USD"})[1]
+    for n in range(60):
+        assert (
+            server.post(f"/wallets/{wallet['id']}/credits", {"amount": 1 + n, "funding_type": "cash"})[0]
+            == 201
+        )
+
+    def keys(*sequence: str) -> None:
+        ActionChains(browser).send_keys(*sequence).perform()
+
+    def focused() -> Any:
+        return browser.switch_to.active_element
+
+    # WHEN a member of staff signs in and finds it with the keyboard only
+    browser.get(f"{server.base}/dashboard")
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "staff-user").is_displayed())
+    browser.find_element(By.TAG_NAME, "body").click()  # the page has focus, nothing in it yet
+    for _ in range(10):  # Tab from the top reaches the name field (skip link first)
+        keys(Keys.TAB)
+        if focused().get_attribute("id") == "staff-user":
+            break
+    assert focused().get_attribute("id") == "staff-user"
+    keys("kim", Keys.TAB, Keys.TAB, Keys.ENTER)  # the role stays viewer; Enter on Sign in
+    test_portal.wait_until(lambda: test_portal.text_of(browser, "#who-name") == "kim")
+    assert focused().get_attribute("id") == "find-id"  # focus moved to where work starts
+    keys(customer, Keys.ENTER)
+    test_portal.wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#results button"))
+    keys(Keys.TAB, Keys.TAB)  # Find, then the first result
+    while focused().get_attribute("class") != "link":
+        keys(Keys.TAB)
+    keys(Keys.ENTER)
+    test_portal.wait_until(lambda: focused().get_attribute("id") == "wallet-title")
+    # THEN one page of each is loaded, and More loads the next
+    rows = browser.find_elements(By.CSS_SELECTOR, "#history tbody tr")
+    lots = browser.find_elements(By.CSS_SELECTOR, "#lots tbody tr")
+    assert (len(rows), len(lots)) == (50, 50)
+    for more, table in (("history-more", "#history"), ("lots-more", "#lots")):
+        browser.find_element(By.ID, more).send_keys(Keys.ENTER)
+        test_portal.wait_until(
+            lambda t=table: len(browser.find_elements(By.CSS_SELECTOR, f"{t} tbody tr")) == 60
+        )
+        assert not browser.find_element(By.ID, more).is_displayed()
