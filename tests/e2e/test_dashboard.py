@@ -346,6 +346,22 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     # AND sets a low-balance threshold, which the next debit crosses
     said = act(browser, "settings", {"set-threshold": "20"}, "low-balance alert below 20.00 EUR")
     assert said == "Settings saved."
+    said = act(
+        browser,
+        "settings",
+        {"auto-enabled": False, "auto-threshold": "2", "auto-amount": "10", "auto-max": "3"},
+        "automatic top-up off: 10.00 EUR below 2.00 EUR, at most 3 a day",
+    )
+    assert said == "Settings saved."
+    saved = server.get(f"/wallets/{wallet_id}")[1]["settings"]
+    assert saved["low_balance_threshold"] == 2000
+    assert {k: saved["auto_top_up"][k] for k in ("enabled", "amount", "threshold", "max_per_day")} == {
+        "enabled": False,
+        "amount": 1000,
+        "threshold": 200,
+        "max_per_day": 3,
+    }
+    assert "Not configured" not in test_portal.text_of(browser, "#auto-status")
     assert server.post(f"/wallets/{wallet_id}/debits", {"amount": 600})[0] == 201
     low = test_portal.wait_until(
         lambda: server.get(f"/_local/events?type=wallet.balance_low&wallet_id={wallet_id}")[1]["data"]

@@ -505,6 +505,31 @@ function fillSettings(wallet) {
   form.elements.credit_expiry_days.value = s.credit_expiry_days ?? "";
   form.elements.top_up_amounts.value = (s.top_up_amounts || []).map((a) => major(a, wallet.currency).split(" ")[0]).join(", ");
   form.elements.allow_top_up.checked = Boolean(s.allow_top_up);
+  const auto = s.auto_top_up || null;
+  const money = (v) => (v == null ? "" : major(v, wallet.currency).split(" ")[0]);
+  form.elements.auto_enabled.checked = Boolean(auto && auto.enabled);
+  form.elements.auto_threshold.value = auto ? money(auto.threshold) : "";
+  form.elements.auto_amount.value = auto ? money(auto.amount) : "";
+  form.elements.auto_max_per_day.value = auto && auto.max_per_day != null ? auto.max_per_day : "";
+  form.elements.auto_cooldown_seconds.value = auto && auto.cooldown_seconds != null ? auto.cooldown_seconds : "";
+  form.elements.auto_payment_method.value = (auto && auto.payment_method) || "";
+  const state = wallet.auto_top_up_status;
+  $("auto-status").textContent = !state
+    ? "Not configured."
+    : state.suspended
+      ? `Suspended since ${when(state.suspended_at)} (${state.reason}, ${state.failed_attempts} failed in a row): saving these settings resumes it.`
+      : `Running; ${state.failed_attempts} failed in a row.`;
+}
+
+function autoTopUp(form, currency) {
+  const amount = field(form, "auto_amount");
+  if (!amount) return undefined; // left as it is
+  const auto = { enabled: field(form, "auto_enabled"), amount: toMinor(amount, currency) };
+  if (field(form, "auto_threshold")) auto.threshold = field(form, "auto_threshold") === "0" ? 0 : toMinor(field(form, "auto_threshold"), currency);
+  if (field(form, "auto_max_per_day")) auto.max_per_day = Number(field(form, "auto_max_per_day"));
+  if (field(form, "auto_cooldown_seconds")) auto.cooldown_seconds = Number(field(form, "auto_cooldown_seconds"));
+  if (field(form, "auto_payment_method")) auto.payment_method = field(form, "auto_payment_method");
+  return auto;
 }
 
 // Each action: what it sends, and the sentence the confirmation says.
@@ -552,8 +577,11 @@ const ACTIONS = {
       credit_expiry_days: field(form, "credit_expiry_days") ? Number(field(form, "credit_expiry_days")) : null,
     };
     if (field(form, "expiry_warning_days")) out.expiry_warning_days = Number(field(form, "expiry_warning_days"));
+    const auto = autoTopUp(form, currency);
+    if (auto) out.auto_top_up = auto;
+    const autoText = auto ? `, automatic top-up ${auto.enabled ? "on" : "off"}: ${major(auto.amount, currency)}${auto.threshold != null ? ` below ${major(auto.threshold, currency)}` : ""}${auto.max_per_day ? `, at most ${auto.max_per_day} a day` : ""}` : "";
     const alert = out.low_balance_threshold == null ? "no low-balance alert" : `low-balance alert below ${major(out.low_balance_threshold, currency)}`;
-    return { summary: `Save ${current.id}'s settings: ${alert}, top-ups ${out.allow_top_up ? "allowed" : "not allowed"}?`, run: (key) => call("PATCH", walletPath(""), { settings: out }, key), done: "Settings saved." };
+    return { summary: `Save ${current.id}'s settings: ${alert}, top-ups ${out.allow_top_up ? "allowed" : "not allowed"}${autoText}?`, run: (key) => call("PATCH", walletPath(""), { settings: out }, key), done: "Settings saved." };
   },
   freeze() { return { summary: `Freeze ${current.id} (balance ${current.balance_formatted})?`, run: (key) => call("POST", walletPath("/freeze"), {}, key), done: "Frozen." }; },
   unfreeze() { return { summary: `Unfreeze ${current.id} (balance ${current.balance_formatted})?`, run: (key) => call("POST", walletPath("/unfreeze"), {}, key), done: "Unfrozen." }; },
