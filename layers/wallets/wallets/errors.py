@@ -108,8 +108,9 @@ class CodeAlreadyRedeemed(WalletError):
 
 
 class TooManyAttempts(WalletError):
-    """Too many refused code redemptions for this wallet in the current window (codes.py): nothing
-    is looked at until it ends, `retry_after_s` from now (the answer's Retry-After header)."""
+    """Too many refused attempts for this wallet in the current window: code redemptions (an hour)
+    or declined customer top-ups (a UTC day). Nothing is looked at until it
+    ends, `retry_after_s` from now (the answer's Retry-After header)."""
 
     status, type = 429, "too_many_attempts"
 

@@ -371,7 +371,10 @@ class CloseWalletRequest(_Request):
 
 class MeTopUpRequest(_Request):
     amount: Amount = Field(description="One of the wallet's top_up_amounts when the merchant set any")
-    payment_method: PaymentMethod = Field(description="A Stripe PaymentMethod id (Stripe.js), e.g. pm_…")
+    payment_method: PaymentMethod = Field(
+        description="A Stripe PaymentMethod id (Stripe.js), e.g. pm_…, or `saved_card`: the card saved with "
+        "the wallet (422 when none is)"
+    )
 
 
 class MeAutoTopUpRequest(_Request):

@@ -881,7 +881,7 @@ class MeTopUpRequest(APIModel):
     payment_method: Annotated[
         str,
         Field(
-            description='A Stripe PaymentMethod id (Stripe.js), e.g. pm_…',
+            description='A Stripe PaymentMethod id (Stripe.js), e.g. pm_…, or `saved_card`: the card saved with the wallet (422 when none is)',
             max_length=255,
             min_length=1,
             title='Payment Method',
