@@ -524,6 +524,8 @@ def test_history_and_lots_are_paged_and_the_page_works_by_keyboard(server: Clien
     keys(Keys.ENTER)
     test_portal.wait_until(lambda: focused().get_attribute("id") == "wallet-title")
     # THEN one page of each is loaded, and More loads the next
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "lots-more").is_displayed())
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "history-more").is_displayed())
     rows = browser.find_elements(By.CSS_SELECTOR, "#history tbody tr")
     lots = browser.find_elements(By.CSS_SELECTOR, "#lots tbody tr")
     assert (len(rows), len(lots)) == (50, 50)
