@@ -67,6 +67,7 @@ EXPECTED = {
     "MeSetupPaymentMethodFunction": 201,
     "MeAutoTopUpFunction": 200,
     "PortalFunction": 200,
+    "DashboardFunction": 200,
     "SetupPaymentMethodFunction": 201,  # the sandbox's customer and SetupIntent
     "StripeWebhookFunction": 404,  # the sandbox gateway has no webhooks
 }
