@@ -1,6 +1,7 @@
 """The TypeScript client (clients/typescript): built, type-checked, and its node tests run against the
 local server on each engine (the seeds' use cases and the lost-answer test); its SigV4 verified
-with botocore, its error classes and minor units checked against the server's own.
+with botocore, its error classes and minor units checked against the server's own, and its webhook
+verifier against the service's signer.
 
 `npm ci` runs once per lock file (its hash is kept in node_modules), so a run without changes to
 clients/typescript/package-lock.json installs nothing.
@@ -182,3 +183,66 @@ def test_the_esm_build_loads_nothing_node_only_until_asked(built: Path) -> None:
         "@smithy/signature-v4",
         "@aws-crypto/sha256-js",
     }
+
+
+VERIFY = """
+import { verifyWebhook, WebhookVerificationError } from "wallets-client";
+const cases = %s;
+const verdicts = [];
+for (const { body, headers, secret, now } of cases) {
+  try {
+    const event = await verifyWebhook(Buffer.from(body, "base64"), headers, secret, { now });
+    verdicts.push({ ok: true, event });
+  } catch (error) {
+    if (!(error instanceof WebhookVerificationError)) throw error;
+    verdicts.push({ ok: false, reason: error.reason });
+  }
+}
+console.log(JSON.stringify(verdicts));
+"""
+
+
+def test_a_webhook_the_service_signs_verifies_in_node(built: Path) -> None:
+    """The service's signer (wallets.webhooks, during a rotation: two keys) against the client's
+    verifier, on a body with non-ASCII text: what one signs the other accepts, byte for byte."""
+    import base64
+
+    from wallets import webhooks
+
+    current = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+    previous = "whsec_" + base64.b64encode(b"fedcba9876543210fedcba9876543210").decode()
+    unrelated = "whsec_" + base64.b64encode(b"a different key of 32 bytes ....").decode()
+    event = {
+        "detail-type": "wallet.credited",
+        "detail": {
+            "event_id": "evt_01JDEMQ",
+            "occurred_at": "2026-12-06T12:00:00.000Z",
+            "wallet_id": "wal_1",
+            "amount": 1000,
+            "description": "café ☕",
+        },
+    }
+    msg_id, body = webhooks.payload(event)
+    stamp = 1796558400
+    headers = webhooks.headers([current, previous], msg_id, stamp, body)
+    tampered = body.replace(b"1000", b"9000")
+
+    def case(payload: bytes, secret: str, now_s: int = stamp) -> dict[str, Any]:
+        encoded = base64.b64encode(payload).decode()
+        return {"body": encoded, "headers": headers, "secret": secret, "now": now_s * 1000}
+
+    verdicts = _node(
+        VERIFY
+        % json.dumps(
+            [
+                case(body, current),
+                case(body, previous),
+                case(body, unrelated),
+                case(tampered, current),
+                case(body, current, stamp + webhooks.TOLERANCE_S + 1),
+            ]
+        )
+    )
+    assert verdicts[0] == {"ok": True, "event": {"id": msg_id, **json.loads(body)}}
+    assert verdicts[1]["ok"] is True
+    assert [v.get("reason") for v in verdicts[2:]] == ["signature", "signature", "timestamp"]
