@@ -602,3 +602,28 @@ def test_adding_funds_again_pays_with_the_saved_card_and_saves_no_other(
     browser.find_element(By.CSS_SELECTOR, ".card-choice input[value=new]").click()
     assert shown(browser, ".add-funds .card-field") and shown(browser, ".add-funds .consent")
     screenshots(browser, "portal-saved-card-new")
+
+
+def test_a_card_setup_never_finished_offers_a_new_card_and_says_why(
+    stripe_env: tuple[Client, Stripe], browser: Any
+) -> None:
+    """A setup that was started and never finished links a gateway customer but saves no card: the
+    page offers the saved card, the API refuses it (422 on payment_method), and the page says the
+    API's reason and offers a new card instead of failing every time."""
+    from selenium.webdriver.common.by import By
+
+    server, _ = stripe_env
+    _, wallet = server.post("/wallets", {"customer_id": "cus_portal_una", "currency": "USD"})
+    token = server.get("/_local/login?customer_id=cus_portal_una")[1]["access_token"]
+    status, _ = server.post(
+        f"/me/wallets/{wallet['id']}/payment-methods/setup",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "una-setup"},
+    )
+    assert status == 201
+    sign_in(browser, server, "cus_portal_una")
+    wait_until(lambda: shown(browser, ".add-funds .card-choice"))
+    browser.find_element(By.CSS_SELECTOR, "input[name=custom-amount]").send_keys("10")
+    browser.find_element(By.CSS_SELECTOR, ".add-funds button[type=submit]").click()
+    wait_until(lambda: "No card is saved with this wallet yet" in text_of(browser, "#status"))
+    assert not shown(browser, ".add-funds .card-choice")
+    assert shown(browser, ".add-funds .card-field") and shown(browser, ".add-funds .consent")

@@ -129,14 +129,18 @@ async function api(method, path, body) {
     throw new Error("Your session has ended: sign in again.");
   }
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(errorMessage(answer.error) || "Something went wrong (" + response.status + ")");
+  if (!response.ok) {
+    const failure = new Error(errorMessage(answer.error) || "Something went wrong (" + response.status + ")");
+    failure.refused = answer.error || {}; // the API's own error: its type and the fields it names
+    throw failure;
+  }
   return { status: response.status, body: answer };
 }
 
 function errorMessage(error) {
   // A refused field says why in `details` ("no card is saved with this wallet yet: …").
   if (!error) return "";
-  const reasons = error.type === "validation_failed" && error.details ? Object.values(error.details).flat() : [];
+  const reasons = error.type === "validation_error" && error.details ? Object.values(error.details).flat() : [];
   const reason = reasons.filter((r) => typeof r === "string").join("; ");
   return reason ? reason.charAt(0).toUpperCase() + reason.slice(1) + "." : error.message;
 }
@@ -333,6 +337,11 @@ function renderAddFunds(node, wallet) {
       await addFunds(wallet, amount, useSaved() ? null : card, cardElement, useSaved());
     } catch (error) {
       say(error.message);
+      if (useSaved() && error.refused && (error.refused.details || {}).payment_method) {
+        // No card was saved after all (a setup started, never finished): pay with a new one.
+        noSavedCard.add(wallet.id);
+        useSaved = offerSavedCard(section, wallet);
+      }
     } finally {
       button.disabled = false;
     }
@@ -342,6 +351,10 @@ function renderAddFunds(node, wallet) {
   });
 }
 
+// Wallets the API said have no saved card, though they have a gateway customer (a card setup that
+// was started and never finished links one): the choice is not offered again on this page.
+const noSavedCard = new Set();
+
 function offerSavedCard(section, wallet) {
   // A card saved with this wallet (it has a gateway customer once one was) is offered first: paying
   // with it again saves nothing new (a wallet may start saving 10 cards a day). A new card is saved
@@ -349,7 +362,7 @@ function offerSavedCard(section, wallet) {
   const choice = section.querySelector(".card-choice");
   const consent = section.querySelector(".consent");
   const field = section.querySelector(".card-field");
-  choice.hidden = !wallet.gateway_customer_id;
+  choice.hidden = !wallet.gateway_customer_id || noSavedCard.has(wallet.id);
   const saved = () => !choice.hidden && choice.querySelector("input[value=saved]").checked;
   const show = () => {
     field.hidden = saved();
