@@ -243,7 +243,9 @@ def act(
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
-    form = driver.find_element(By.CSS_SELECTOR, f'form[data-action="{action}"]{where}')
+    # A form drawn from an answer (a new code's row) may not be there yet: wait for it.
+    selector = f'form[data-action="{action}"]{where}'
+    form = test_portal.wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, selector))[0]
     fill(driver, values)
     driver.execute_script("document.getElementById('status').textContent = ''")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
