@@ -430,12 +430,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["requests", "imports", "wcu", "sweep", "hot", "memory"],
+        choices=["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard"],
         action="append",
         help="run only these measures (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["requests", "imports", "wcu", "sweep", "hot", "memory"])
+    wanted = set(args.only or ["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard"])
     random.seed(1)
     from local import embedded
 
@@ -457,6 +457,8 @@ def main(argv: list[str] | None = None) -> None:
                 print_hot(args.hot_ops)
     if "memory" in wanted:
         print_memory(args.memory_writes, args.memory_budget)
+    if "dashboard" in wanted:
+        print_dashboard()
 
 
 def print_requests() -> None:
@@ -561,6 +563,136 @@ def print_memory(writes: int, budget_s: float) -> None:
             f"| {server[0]:.0f} ({server[1]:.0f}) | {f'{jvm[0]:.0f} ({jvm[1]:.0f})' if jvm else '-'} "
             f"| {server[0] + (jvm[0] if jvm else 0):.0f} |"
         )
+
+
+DASHBOARD_LOTS, DASHBOARD_TRANSACTIONS = 1000, 5000
+
+
+def dashboard_load(loads: int = 5) -> dict[str, Any]:
+    """Seconds from "Find" to a wallet's page drawn (balances, the first pages of lots and history,
+    holds, payouts) in headless Chromium at 1280 px, signed in as a viewer, on `make run`'s server
+    over DynamoDB Local keeping its data on disk (as `make run` does). The wallet is filled over HTTP
+    first: a cash credit spent by 4,999 debits of one cent, then 999 credits with an expiry each, so
+    it has 1,000 live lots and 5,000 transactions."""
+    import shutil as _shutil
+
+    from local import dynamodb_local
+
+    chromium, driver_path = _shutil.which("chromium"), _shutil.which("chromedriver")
+    if not (chromium and driver_path and dynamodb_local.java_available()):
+        return {"skipped": "needs java, Debian's chromium and chromium-driver (`make test` installs them)"}
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.e2e.conftest import local_server
+
+    with tempfile.TemporaryDirectory(prefix="wallets-bench-dash-") as data:
+        jvm = dynamodb_local.start(db_path=data)
+        try:
+            from local import embedded
+
+            embedded.create_table("wallets-dashboard", jvm.endpoint)
+            with local_server("ddb", jvm.endpoint, {"TABLE_NAME": "wallets-dashboard"}) as server:
+                wallet = _fill_wallet(server)
+                options = webdriver.ChromeOptions()
+                options.binary_location = chromium
+                for argument in (
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                ):
+                    options.add_argument(argument)
+                driver = webdriver.Chrome(options=options, service=Service(driver_path))
+                try:
+                    driver.get(f"{server.base}/dashboard")
+                    _until(lambda: driver.find_element(By.ID, "staff-user").is_displayed())
+                    driver.find_element(By.ID, "staff-user").send_keys("bench")
+                    Select(driver.find_element(By.ID, "staff-role")).select_by_value("viewer")
+                    driver.find_element(By.ID, "staff-user").submit()
+                    _until(lambda: driver.find_element(By.ID, "find-id").is_displayed())
+                    Select(driver.find_element(By.ID, "find-kind")).select_by_value("wallet")
+                    seconds = []
+                    for _ in range(loads):
+                        driver.execute_script("document.getElementById('wallet').hidden = true")
+                        box = driver.find_element(By.ID, "find-id")
+                        box.clear()
+                        box.send_keys(wallet)
+                        began = time.monotonic()
+                        box.submit()
+                        _until(lambda: driver.find_element(By.ID, "wallet").is_displayed(), pause=0.005)
+                        seconds.append(time.monotonic() - began)
+                        time.sleep(0.3)
+                    largest = driver.execute_script(
+                        "return Math.max(...performance.getEntriesByType('resource').map(e => e.transferSize))"
+                    )
+                    rows = driver.execute_script(
+                        "return [document.querySelector('#lots tbody').rows.length,"
+                        " document.querySelector('#history tbody').rows.length]"
+                    )
+                finally:
+                    driver.quit()
+        finally:
+            jvm.stop()
+    return {"seconds": seconds, "largest": largest, "rows": rows}
+
+
+def _until(check: Any, timeout: float = 60, pause: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the dashboard did not get there in time")
+        time.sleep(pause)
+
+
+def _fill_wallet(server: Any) -> str:
+    status, wallet = server.post("/wallets", {"customer_id": "cus_bench_dashboard", "currency": "USD"})
+    assert status == 201, wallet
+    path = f"/wallets/{wallet['id']}"
+    assert server.post(f"{path}/credits", {"amount": 5000, "funding_type": "cash"})[0] == 201
+    day = 86_400_000
+    bodies = [(f"{path}/debits", {"amount": 1}) for _ in range(DASHBOARD_TRANSACTIONS - DASHBOARD_LOTS)]
+    bodies += [
+        (
+            f"{path}/credits",
+            {
+                "amount": 100,
+                "funding_type": "promotional",
+                "expires_at": _iso(time.time() * 1000 + (i + 1) * day),
+            },
+        )
+        for i in range(DASHBOARD_LOTS - 1)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda call: server.post(*call)[0], bodies))
+    assert all(code == 201 for code in statuses), Counter(statuses)
+    return str(wallet["id"])
+
+
+def _iso(ms: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def print_dashboard() -> None:
+    print(
+        f"\n## The staff dashboard: a wallet's page with {DASHBOARD_LOTS:,} live lots and "
+        f"{DASHBOARD_TRANSACTIONS:,} transactions (goal: < 1 s)\n"
+    )
+    row = dashboard_load()
+    if "skipped" in row:
+        print(f"skipped: {row['skipped']}")
+        return
+    seconds = row["seconds"]
+    print("| loads | median s | max s | goal met | largest answer | rows drawn (lots, history) |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| {len(seconds)} | {statistics.median(seconds):.2f} | {max(seconds):.2f} "
+        f"| {'yes' if max(seconds) < 1 else 'no'} | {row['largest'] / 1024:.0f} KiB | {row['rows'][0]}, {row['rows'][1]} |"
+    )
 
 
 if __name__ == "__main__":
