@@ -203,8 +203,19 @@ def test_staff_find_a_customer_and_read_a_wallets_page(server: Client, browser: 
         assert "12.50" in test_portal.text_of(browser, "#by-type") and "cash" in test_portal.text_of(
             browser, "#lots"
         )
+        # AND a viewer is told up front that changes are refused; an operator has the actions open
+        assert browser.find_element(By.ID, "viewer-note").is_displayed() == (role == "viewer")
+        assert (browser.find_element(By.ID, "actions").get_attribute("open") is not None) == (
+            role == "operator"
+        )
         assert serious_violations(browser, axe) == []
         screenshots(browser, f"wallet-{role}")
+        # WHEN they find a transaction by its id alone THEN it is the one in the wallet on the page
+        txn = server.get(f"/wallets/{wallet['id']}/transactions")[1]["data"][0]
+        fill(browser, {"find-kind": "transaction", "find-id": txn["id"]})
+        browser.find_element(By.ID, "find-id").submit()
+        found = test_portal.wait_until(lambda: shown_unless_refused(browser, "#results dl"))
+        assert txn["id"] in found and "staff:otto" in found and "12.50" in found
         browser.find_element(By.ID, "sign-out").click()
     assert not test_portal.csp_violations(browser)
     assert "AccessKey" not in browser.current_url and "Credential" not in browser.current_url
@@ -450,6 +461,7 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     browser.find_element(By.ID, "sign-out").click()
     sign_in(browser, server, "vera", "viewer")
     open_wallet(browser, wallet_id)
+    browser.find_element(By.CSS_SELECTOR, "#actions summary").click()  # closed for a viewer
     before = server.get(f"/wallets/{wallet_id}")[1]
     for action, values, says in [
         ("credit", {"credit-amount": "1"}, "Credit 1.00 EUR"),

@@ -48,6 +48,9 @@ function signedIn(credentials, user, role) {
   };
   $("who-name").textContent = user;
   $("who-role").textContent = role;
+  // A viewer reads and exports; the API refuses any change (the page says so, and still lets them try).
+  show("viewer-note", role !== "operator");
+  $("actions").open = role === "operator";
   show("who", true);
   show("signed-out", false);
   show("find", true);
@@ -145,10 +148,13 @@ function signOut() {
 
 // ------------------------------------------------------------------ rendering helpers
 
+// A table cell; it carries its column's heading, which a phone's stacked rows show beside it.
 function cell(row, text, className) {
   const td = document.createElement("td");
   td.textContent = text == null ? "" : String(text);
   if (className) td.className = className;
+  const heading = row.closest("table")?.tHead?.rows[0]?.cells[row.cells.length];
+  if (heading) td.dataset.label = heading.textContent;
   row.append(td);
   return td;
 }
@@ -183,16 +189,16 @@ function renderWallets(list, append) {
   let table = $("results").querySelector("table");
   if (!append || !table) {
     table = document.createElement("table");
+    table.className = "stack";
     table.innerHTML = '<caption class="visually-hidden">Wallets found</caption><thead><tr><th scope="col">Wallet</th><th scope="col">Customer</th><th scope="col">Currency</th><th scope="col">Status</th><th scope="col" class="num">Balance</th></tr></thead><tbody></tbody>';
     $("results").replaceChildren(table);
   }
   for (const wallet of list) {
-    const row = document.createElement("tr");
+    const row = table.tBodies[0].insertRow();
     const first = cell(row, "");
     first.append(walletButton(wallet));
     cell(row, wallet.customer_id); cell(row, wallet.currency); cell(row, wallet.status);
     cell(row, wallet.balance_formatted, "num");
-    table.tBodies[0].append(row);
   }
   if (!table.tBodies[0].rows.length) $("results").textContent = "Nothing found.";
 }
@@ -219,8 +225,10 @@ async function find(event) {
     if (kind === "customer") await listWallets({ customer_id: words[0] });
     else if (kind === "wallet") await openWallet(words[0]);
     else {
-      if (words.length !== 2) throw new Error("Give the wallet id and the transaction id");
-      const txn = await call("GET", `wallets/${encodeURIComponent(words[0])}/transactions/${encodeURIComponent(words[1])}`);
+      // A transaction's id alone names it in the wallet on the page (ids do not say their wallet).
+      const [walletId, txnId] = words.length === 1 && current ? [current.id, words[0]] : words;
+      if (words.length > 2 || !txnId) throw new Error("Give the wallet id and the transaction id (or open the wallet first)");
+      const txn = await call("GET", `wallets/${encodeURIComponent(walletId)}/transactions/${encodeURIComponent(txnId)}`);
       $("results").replaceChildren(describeTransaction(txn));
       show("results-more", false);
     }
