@@ -574,15 +574,11 @@ def dashboard_load(loads: int = 5) -> dict[str, Any]:
     over DynamoDB Local keeping its data on disk (as `make run` does). The wallet is filled over HTTP
     first: a cash credit spent by 4,999 debits of one cent, then 999 credits with an expiry each, so
     it has 1,000 live lots and 5,000 transactions."""
-    import shutil as _shutil
-
     from local import dynamodb_local
+    from tests.e2e import chromium
 
-    chromium, driver_path = _shutil.which("chromium"), _shutil.which("chromedriver")
-    if not (chromium and driver_path and dynamodb_local.java_available()):
-        return {"skipped": "needs java, Debian's chromium and chromium-driver (`make test` installs them)"}
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    if not (chromium.available() and dynamodb_local.java_available()):
+        return {"skipped": f"needs java; {chromium.MISSING}"}
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -596,23 +592,13 @@ def dashboard_load(loads: int = 5) -> dict[str, Any]:
             embedded.create_table("wallets-dashboard", jvm.endpoint)
             with local_server("ddb", jvm.endpoint, {"TABLE_NAME": "wallets-dashboard"}) as server:
                 wallet = _fill_wallet(server)
-                options = webdriver.ChromeOptions()
-                options.binary_location = chromium
-                for argument in (
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1280,900",
-                ):
-                    options.add_argument(argument)
-                driver = webdriver.Chrome(options=options, service=Service(driver_path))
-                try:
+                with chromium.chromium(1280, 900) as driver:
                     driver.get(f"{server.base}/dashboard")
-                    _until(lambda: driver.find_element(By.ID, "staff-user").is_displayed())
+                    chromium.wait_until(lambda: driver.find_element(By.ID, "staff-user").is_displayed())
                     driver.find_element(By.ID, "staff-user").send_keys("bench")
                     Select(driver.find_element(By.ID, "staff-role")).select_by_value("viewer")
                     driver.find_element(By.ID, "staff-user").submit()
-                    _until(lambda: driver.find_element(By.ID, "find-id").is_displayed())
+                    chromium.wait_until(lambda: driver.find_element(By.ID, "find-id").is_displayed())
                     Select(driver.find_element(By.ID, "find-kind")).select_by_value("wallet")
                     seconds = []
                     for _ in range(loads):
@@ -622,7 +608,9 @@ def dashboard_load(loads: int = 5) -> dict[str, Any]:
                         box.send_keys(wallet)
                         began = time.monotonic()
                         box.submit()
-                        _until(lambda: driver.find_element(By.ID, "wallet").is_displayed(), pause=0.005)
+                        chromium.wait_until(
+                            lambda: driver.find_element(By.ID, "wallet").is_displayed(), pause=0.005
+                        )
                         seconds.append(time.monotonic() - began)
                         time.sleep(0.3)
                     largest = driver.execute_script(
@@ -632,19 +620,9 @@ def dashboard_load(loads: int = 5) -> dict[str, Any]:
                         "return [document.querySelector('#lots tbody').rows.length,"
                         " document.querySelector('#history tbody').rows.length]"
                     )
-                finally:
-                    driver.quit()
         finally:
             jvm.stop()
     return {"seconds": seconds, "largest": largest, "rows": rows}
-
-
-def _until(check: Any, timeout: float = 60, pause: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the dashboard did not get there in time")
-        time.sleep(pause)
 
 
 def _fill_wallet(server: Any) -> str:
@@ -653,7 +631,9 @@ def _fill_wallet(server: Any) -> str:
     path = f"/wallets/{wallet['id']}"
     assert server.post(f"{path}/credits", {"amount": 5000, "funding_type": "cash"})[0] == 201
     day = 86_400_000
-    bodies = [(f"{path}/debits", {"amount": 1}) for _ in range(DASHBOARD_TRANSACTIONS - DASHBOARD_LOTS)]
+    bodies: list[tuple[str, dict[str, Any]]] = [
+        (f"{path}/debits", {"amount": 1}) for _ in range(DASHBOARD_TRANSACTIONS - DASHBOARD_LOTS)
+    ]
     bodies += [
         (
             f"{path}/credits",

@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import json
 import secrets
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -23,51 +22,27 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e import test_stripe
+from tests.e2e import chromium, test_stripe
 from tests.e2e.conftest import Client
 from tests.e2e.test_stripe import CARDS, Stripe
 
 localstripe, stripe_env = test_stripe.localstripe, test_stripe.stripe_env  # the same fixtures
 
 ARTIFACTS = ROOT / ".local" / "artifacts" / "portal"
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 PHONE, DESKTOP = (390, 900), (1280, 900)
 MINUS = "\N{MINUS SIGN}"  # the page's sign for money out
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (CHROMIUM and DRIVER):
-        pytest.skip("Debian's chromium and chromium-driver are installed by `make test` (apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,900"):
-        options.add_argument(argument)  # a phone-width screen
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations are logged there
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    driver.implicitly_wait(0)
+    if not chromium.available():
+        pytest.skip(chromium.MISSING)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chromium.chromium(*PHONE) as driver:  # a phone-width screen
         yield driver
-    finally:
-        driver.quit()
 
 
-def wait_until(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as exc:  # the page is still rendering
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out ({last!r})")
+wait_until = chromium.wait_until
 
 
 def text_of(driver: Any, selector: str) -> str:

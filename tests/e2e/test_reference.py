@@ -14,7 +14,6 @@ import base64
 import hashlib
 import json
 import shutil
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,10 +26,10 @@ import pytest
 
 from local import reference
 from tests.conftest import ROOT
+from tests.e2e import chromium
 from tests.e2e.conftest import Client, local_server
 
 ARTIFACTS = ROOT / ".local" / "artifacts" / "docs"
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 NODE = shutil.which("node") and shutil.which("npm")
 PHONE, DESKTOP = (390, 844), (1280, 900)
 needs_node = pytest.mark.skipif(not NODE, reason="the reference is built with node and npm (Node.js 20.19+)")
@@ -127,33 +126,14 @@ def test_docs_is_the_reference_of_every_operation_under_a_csp(docs_server: Clien
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (CHROMIUM and DRIVER):
-        pytest.skip("Debian's chromium and chromium-driver are installed by `make test` (apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(argument)
-    # The console (errors, CSP violations) and the network (every request the page makes).
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    if not chromium.available():
+        pytest.skip(chromium.MISSING)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with chromium.chromium(*DESKTOP, network_log=True) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
-def wait_until(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+wait_until = chromium.wait_until
 
 
 def requested(driver: Any) -> list[str]:
