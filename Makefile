@@ -17,7 +17,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help run run-clean localstripe client-models openapi-generators chromium test lint format typecheck template openapi openapi-check requirements build invoke \
+.PHONY: help run run-clean localstripe client-models openapi-generators chromium test lint format typecheck template openapi openapi-check requirements currency-table build invoke \
         bench soak clean docs
 
 help:
@@ -148,6 +148,11 @@ openapi-check: $(VENV)/.installed
 
 requirements: $(VENV)/.installed
 	$(PY) -m local.requirements > layers/wallets/requirements.txt
+
+# The currency symbols money.py formats with, from babel (a development dependency: its CLDR data is
+# 32 MB); tests/unit/test_currency_table.py fails when the committed table is not what this prints.
+currency-table: $(VENV)/.installed
+	$(PY) -m local.currency_table > layers/wallets/wallets/currency_table.py
 
 # Lambda's code directories are read-only, so a package without bytecode compiles every module on
 # every cold start: compile it with the runtime's Python (hash-checked, as zip timestamps are not
