@@ -146,8 +146,9 @@ openapi: $(VENV)/.installed
 openapi-check: $(VENV)/.installed
 	$(PY) -m local.openapi --check docs/openapi.json
 
+# Each layer's requirements.txt (wallets, payments, auth), its whole tree pinned but boto3/botocore.
 requirements: $(VENV)/.installed
-	$(PY) -m local.requirements > layers/wallets/requirements.txt
+	$(PY) -m local.requirements --write
 
 # The currency symbols money.py formats with, from babel (a development dependency: its CLDR data is
 # 32 MB); tests/unit/test_currency_table.py fails when the committed table is not what this prints.
