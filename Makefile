@@ -29,7 +29,7 @@ help:
 	@echo "make invoke FUNCTION=GetWalletFunction EVENT=events/get_wallet.json"
 	@echo "make bench      performance budgets (docs/contract.md section 7)"
 	@echo "make soak       long concurrency race and property runs"
-	@echo "make build      sam build (python3.13 via pyenv when present)"
+	@echo "make build      sam build (python3.13 via pyenv when present), and each function's size"
 
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -157,10 +157,12 @@ currency-table: $(VENV)/.installed
 
 # Lambda's code directories are read-only, so a package without bytecode compiles every module on
 # every cold start: compile it with the runtime's Python (hash-checked, as zip timestamps are not
-# kept) into what sam build made (docs/decisions.md 42).
-build: $(SAM_VENV)/.installed
+# kept) into what sam build made (docs/decisions.md 42). Then each function's code plus its layers,
+# unzipped: over 50 MB fails (local/layers.py).
+build: $(SAM_VENV)/.installed $(VENV)/.installed
 	PYENV_VERSION=3.11.7:3.13.0 $(SAM) build
 	PYENV_VERSION=3.11.7:3.13.0 python3.13 -m compileall -q -j 0 --invalidation-mode checked-hash .aws-sam/build
+	$(PY) -m local.layers
 
 invoke: $(VENV)/.installed
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || (echo "usage: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json"; exit 2)

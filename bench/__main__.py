@@ -430,13 +430,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard"],
+        choices=["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard", "sizes"],
         action="append",
         help="run only these measures (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard"])
+    wanted = set(args.only or ["requests", "imports", "wcu", "sweep", "hot", "memory", "dashboard", "sizes"])
     random.seed(1)
+    if wanted == {"sizes"}:
+        print_sizes()
+        return
     from local import embedded
 
     embedded.start("wallets-bench")
@@ -459,6 +462,18 @@ def main(argv: list[str] | None = None) -> None:
         print_memory(args.memory_writes, args.memory_budget)
     if "dashboard" in wanted:
         print_dashboard()
+    if "sizes" in wanted:
+        print_sizes()
+
+
+def print_sizes() -> None:
+    """Each function's code plus its layers unzipped, as `make build` prints it (goal: <= 50 MB): built
+    here as sam builds them (pip for Lambda's python3.13 on arm64), so no sam is needed."""
+    from local import layers
+
+    print(f"\n## Function sizes: code + layers, unzipped (goal: <= {layers.LIMIT_MB:.0f} MB each)\n")
+    with tempfile.TemporaryDirectory(prefix="bench-sizes-") as tmp:
+        layers.print_sizes(layers.build_like_sam(Path(tmp)))
 
 
 def print_requests() -> None:
