@@ -116,7 +116,12 @@ class LocalApi:
         signed_by = None  # API Gateway's identity of a request signed with staff credentials
         if route.authorizer is None and self.staff is not None and self.staff.is_staff_request(headers):
             try:
-                signed_by = self.staff.check(request.method, request.url, headers, request.get_data())
+                # The URL as sent: werkzeug's request.url decodes the query (%3A -> :), which the
+                # client signed encoded.
+                sent = request.host_url.rstrip("/") + request.environ.get(
+                    "RAW_URI", request.full_path.rstrip("?")
+                )
+                signed_by = self.staff.check(request.method, sent, headers, request.get_data())
             except staff.Refused as refused:
                 return _json(403, {"message": str(refused)})
         context = None
