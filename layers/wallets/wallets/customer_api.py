@@ -24,11 +24,12 @@ from pynamodb.expressions.update import Action
 
 from wallets import clock, errors, ledger, repository, topups, views
 from wallets.clock import DAY_MS
-from wallets.gateway import PaymentGateway, get_gateway
+from wallets.gateway import PaymentGateway
 from wallets.items import DeclinedTopUpsItem, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.observability import logger
 from wallets.wallet import Wallet
+from wallets.wiring import get_gateway
 
 
 def owned(customer_id: str, wallet_id: str) -> Wallet:

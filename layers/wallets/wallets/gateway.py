@@ -1,4 +1,6 @@
-"""The payment gateway port, the sandbox gateway (the default for development) and Stripe.
+"""The payment gateway port and the sandbox gateway (the default for development).
+
+The Stripe adapter is stripe_gateway.py; wiring.py chooses between them (this module imports neither).
 
 A top-up moves money in two calls, so that the record recovery needs is committed before any money
 moves (docs/decisions.md 29):
@@ -286,16 +288,3 @@ class SandboxGateway:
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
-
-
-def get_gateway() -> PaymentGateway:
-    from wallets.settings import get_settings
-
-    name = get_settings().payment_gateway
-    if name == "sandbox":
-        return SandboxGateway()
-    if name == "stripe":
-        from wallets.stripe_gateway import StripeGateway
-
-        return StripeGateway()
-    raise RuntimeError(f"unknown PAYMENT_GATEWAY {name!r}")

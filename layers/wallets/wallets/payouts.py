@@ -22,7 +22,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from wallets import clock, errors, repository, views
-from wallets.gateway import PaymentGateway, RefundRefused, get_gateway
+from wallets.gateway import PaymentGateway, RefundRefused
 from wallets.items import (
     DUE_SHARDS,
     PAYOUT_SK,
@@ -37,6 +37,7 @@ from wallets.money import format_amount
 from wallets.observability import logger
 from wallets.settings import get_settings
 from wallets.wallet import Wallet
+from wallets.wiring import get_gateway
 
 PENDING, COMPLETED = "pending", "completed"
 REQUESTED, REFUNDED, REFUSED = "requested", "refunded", "refused"

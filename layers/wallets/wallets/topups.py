@@ -37,13 +37,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ids, ledger, repository, views
 from wallets import gateway as payments
-from wallets.gateway import Charge, GatewayRefused, GatewayTimeout, PaymentGateway, get_gateway
+from wallets.gateway import Charge, GatewayRefused, GatewayTimeout, PaymentGateway
 from wallets.items import DUE_SHARDS, TopUpItem, plain, shard_of, sortable_ms, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response, TopUpResolved
 from wallets.money import format_amount
 from wallets.observability import logger, metrics
 from wallets.settings import get_settings
 from wallets.wallet import MAX_HOLD_MS, Wallet
+from wallets.wiring import get_gateway
 
 PENDING, SUCCEEDED, FAILED, REFUNDING, REFUNDED = "pending", "succeeded", "failed", "refunding", "refunded"
 REMAINDER = "remainder"  # TopUpItem.purpose of a debit's remainder charge (None: a top-up)
