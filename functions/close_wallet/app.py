@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, jobs, payouts
+from wallets import errors, jobs, ledger
 from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CloseWalletRequest, WalletOutput
@@ -36,7 +36,7 @@ def handle_close_wallet(
     wallet_id: Annotated[str, Path()], request: Annotated[CloseWalletRequest | None, Body()] = None
 ) -> WalletOutput:
     return respond(  # type: ignore[return-value]
-        payouts.close_wallet(
+        ledger.close_wallet(
             require_id("wallet_id", wallet_id),
             idempotency(app),
             bool(request and request.refund_to_original_payment),

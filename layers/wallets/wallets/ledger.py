@@ -32,6 +32,7 @@ from wallets.items import (
     wallet_pk,
 )
 from wallets.lots import Scope
+from wallets.observability import logger
 from wallets.repository import ExistingRecord, Plan, Retryable, WalletChanged, backoff
 from wallets.wallet import CLOSED, MAX_SETTLED_PER_WRITE, ColdLotsNeeded, Entry, Wallet
 
@@ -647,6 +648,26 @@ def change_status(
         return Outcome(200, views.wallet_body(work, now))
 
     return run(_load(wallet_id), action, idem=idem)
+
+
+def close_wallet(
+    wallet_id: str, idem: Any, refund_to_original_payment: bool, deadline: float | None = None
+) -> tuple[int, dict[str, Any]]:
+    """POST /wallets/{id}/close: close a wallet; with `refund_to_original_payment`, then refund its cash
+    to the payments (payouts.py) until `deadline`, and answer with the payout as it then stands."""
+    status, body = change_status(
+        wallet_id, "close", idem, refund_to_original_payment=refund_to_original_payment
+    )
+    if refund_to_original_payment and (body.get("payout") or {}).get("status") == payouts.PENDING:
+        try:
+            item = payouts.run(wallet_id, deadline=deadline)
+        except Exception:  # the wallet is closed and the payout recorded: the top-up job finishes it
+            logger.exception("a payout stopped; the top-up job resumes it", extra={"wallet_id": wallet_id})
+            item = payouts.get(wallet_id)
+        if item is not None:
+            payout = payouts.view(item)
+            body = {**body, "payout": payout, "closing_transaction": payouts.closing(body, payout)}
+    return status, body
 
 
 def _reference(value: str | None, transaction_type: str) -> Reference | None:

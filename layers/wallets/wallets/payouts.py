@@ -9,8 +9,9 @@ The side-effect rules of top-ups hold (docs/decisions.md 31): each refund is rec
 the payout (a conditional write on its version) before the gateway is asked, with an idempotency key
 of its own (`<top-up id>:payout`), so a run that dies after the gateway refunded is finished by the
 next run without refunding twice. A refund the gateway refuses is recorded `refused` and its amount
-goes back to what is left. The close request runs the payout until its deadline; the top-up job
-(every 5 minutes) resumes any payout left pending (the `topups` work index).
+goes back to what is left. The close request runs the payout until its deadline (ledger.close_wallet,
+which calls this module: this module never calls the ledger); the top-up job (every 5 minutes)
+resumes any payout left pending (the `topups` work index).
 """
 
 from __future__ import annotations
@@ -100,27 +101,6 @@ def view(item: PayoutItem) -> dict[str, Any]:
             for r in refunds
         ],
     }
-
-
-def close_wallet(
-    wallet_id: str, idem: Any, refund_to_original_payment: bool, deadline: float | None = None
-) -> tuple[int, dict[str, Any]]:
-    """Close a wallet; with `refund_to_original_payment`, refund its cash to the payments (above)."""
-    from wallets import ledger
-
-    status, body = ledger.change_status(
-        wallet_id, "close", idem, refund_to_original_payment=refund_to_original_payment
-    )
-    if refund_to_original_payment and (body.get("payout") or {}).get("status") == PENDING:
-        try:
-            item = run(wallet_id, deadline=deadline)
-        except Exception:  # the wallet is closed and the payout recorded: the top-up job finishes it
-            logger.exception("a payout stopped; the top-up job resumes it", extra={"wallet_id": wallet_id})
-            item = get(wallet_id)
-        if item is not None:
-            payout = view(item)
-            body = {**body, "payout": payout, "closing_transaction": closing(body, payout)}
-    return status, body
 
 
 def closing(body: dict[str, Any], payout: dict[str, Any] | None) -> dict[str, Any] | None:
