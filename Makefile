@@ -124,9 +124,12 @@ test: $(VENV)/.installed $(SCHEMATHESIS_VENV)/.installed $(LOCALSTRIPE_VENV)/.in
       chromium lint typecheck template openapi-check
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
+# lint-imports: the import contracts in pyproject.toml ([tool.importlinter]; the layer is on the path as
+# in Lambda, functions/ is read as a namespace package).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=layers/wallets $(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
