@@ -80,6 +80,26 @@ def test_holds_top_ups_transactions_and_lots(client: WalletsClient) -> None:
     assert client.transactions.retrieve(wallet.id, page.data[0].id).type == "hold"
 
 
+def test_top_ups_are_listed_newest_first_with_the_failed_ones(client: WalletsClient) -> None:
+    wallet = client.wallets.create(customer(), "USD")
+    paid = client.top_ups.create(wallet.id, 1000, "pm_card_visa")
+    with pytest.raises(wc.PaymentFailed) as declined:
+        client.top_ups.create(wallet.id, 700, "pm_card_declined")
+    failed_id = declined.value.details["top_up_id"]
+    again = client.top_ups.create(wallet.id, 300, "pm_card_visa")
+    listed = list(client.top_ups.list(wallet.id, limit=1))  # pages of 1, followed
+    assert [t.id for t in listed] == [again.id, failed_id, paid.id]
+    assert all(isinstance(t, models.TopUpOutput) and t.transaction is None for t in listed)
+    page = client.top_ups.list_page(wallet.id, status="failed")
+    assert isinstance(page, models.TopUpList) and [(t.id, t.status) for t in page.data] == [
+        (failed_id, "failed")
+    ]
+    assert not page.has_more and page.next_cursor is None
+    with pytest.raises(wc.ValidationError) as refused:
+        client.top_ups.list_page(wallet.id, status="expired")
+    assert refused.value.status == 422 and "status" in refused.value.details
+
+
 def test_the_seeds_balance_api(client: WalletsClient) -> None:
     cus = customer()
     granted = client.balances.grant_balance(

@@ -49,6 +49,7 @@ EXPECTED = {
     "RefundTransactionFunction": 201,
     "TopUpWalletFunction": 201,
     "GetTopUpFunction": 200,
+    "ListTopUpsFunction": 200,
     "GetPayoutFunction": 404,  # the demo wallet is open: no payout
     "ListPayoutsFunction": 200,
     "RedeemCodeFunction": 201,

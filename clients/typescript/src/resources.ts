@@ -33,6 +33,7 @@ import type {
   HoldList,
   ListCodesParams,
   ListHoldsParams,
+  ListTopUpsParams,
   ListTransactionsParams,
   ListWalletsParams,
   LotList,
@@ -42,6 +43,7 @@ import type {
   RevokeParams,
   SetupIntent,
   TopUp,
+  TopUpList,
   Transaction,
   TransactionList,
   UpdateWalletParams,
@@ -266,6 +268,16 @@ export class TopUps extends Resource {
     return this.core.request("get", "/wallets/{wallet_id}/top-ups/{top_up_id}", {
       params: { wallet_id: walletId, top_up_id: topUpId },
     });
+  }
+
+  /** The wallet's top-ups, newest first, failed ones included (not a debit's remainder charges),
+   * following `next_cursor` page by page. Each one's `transaction` is null: `retrieve` shows it. */
+  list(walletId: string, params: ListTopUpsParams = {}): AsyncGenerator<TopUp, void, undefined> {
+    return autoPage((cursor) => this.listPage(walletId, { ...params, ...(cursor ? { cursor } : {}) }));
+  }
+
+  listPage(walletId: string, params: ListTopUpsParams & { cursor?: string } = {}): Result<TopUpList> {
+    return this.core.request("get", "/wallets/{wallet_id}/top-ups", { params: { wallet_id: walletId }, query: params });
   }
 }
 

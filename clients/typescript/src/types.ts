@@ -92,6 +92,7 @@ export type Lot = LotList["data"][number];
 export type Hold = AnswerOf<"/wallets/{wallet_id}/holds/{hold_id}/capture", "post">;
 export type HoldList = AnswerOf<"/wallets/{wallet_id}/holds", "get">;
 export type TopUp = AnswerOf<"/wallets/{wallet_id}/top-ups/{top_up_id}", "get">;
+export type TopUpList = AnswerOf<"/wallets/{wallet_id}/top-ups", "get">;
 export type SetupIntent = AnswerOf<"/wallets/{wallet_id}/payment-methods/setup", "post">;
 export type Code = AnswerOf<"/codes/{code_id}", "get">;
 export type CodeList = AnswerOf<"/codes", "get">;
@@ -114,6 +115,7 @@ export type CreateCodeParams = BodyOf<"/codes", "post">;
 export type ListWalletsParams = Omit<QueryOf<"/wallets", "get">, "cursor">;
 export type ListTransactionsParams = Omit<QueryOf<"/wallets/{wallet_id}/transactions", "get">, "cursor">;
 export type ListHoldsParams = Omit<QueryOf<"/wallets/{wallet_id}/holds", "get">, "cursor">;
+export type ListTopUpsParams = Omit<QueryOf<"/wallets/{wallet_id}/top-ups", "get">, "cursor">;
 export type ListCodesParams = Omit<QueryOf<"/codes", "get">, "cursor">;
 
 /** An ISO 4217 code the API accepts (the document's list). */

@@ -197,6 +197,27 @@ describe("paging", () => {
       ["?limit=2", "?limit=2&cursor=c1"],
     );
   });
+
+  it("lists a wallet's top-ups by status, page by page", async () => {
+    const { client: c, sent } = client([
+      { status: 200, body: { data: [{ id: "top_3", status: "failed" }], has_more: true, next_cursor: "c1" } },
+      { status: 200, body: { data: [{ id: "top_1", status: "failed" }], has_more: false, next_cursor: null } },
+      { status: 200, body: { data: [], has_more: true, next_cursor: "c2" } },
+    ]);
+    const ids: string[] = [];
+    for await (const topUp of c.topUps.list("wal_1", { status: "failed", limit: 1 })) ids.push(topUp.id);
+    assert.deepEqual(ids, ["top_3", "top_1"]);
+    const page = await c.topUps.listPage("wal_1", { status: "succeeded", cursor: "c9" });
+    assert.deepEqual([page.data, page.has_more, page.next_cursor], [[], true, "c2"]);
+    assert.deepEqual(
+      sent.map((s) => new URL(s.url).pathname + new URL(s.url).search),
+      [
+        "/wallets/wal_1/top-ups?status=failed&limit=1",
+        "/wallets/wal_1/top-ups?status=failed&limit=1&cursor=c1",
+        "/wallets/wal_1/top-ups?status=succeeded&cursor=c9",
+      ],
+    );
+  });
 });
 
 describe("packaging", () => {

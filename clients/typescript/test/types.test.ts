@@ -32,6 +32,10 @@ export async function typed(client: WalletsClient): Promise<void> {
   await client.request("get", "/wallets/{wallet_id}", {});
   const lots = await client.request("get", "/wallets/{wallet_id}/lots", { params: { wallet_id: wallet.id } });
   expectType<Equal<(typeof lots.data)[number]["remaining"], number>>(true);
+  const topUps = await client.topUps.listPage(wallet.id, { status: "failed", limit: 10 });
+  expectType<Equal<(typeof topUps.data)[number]["status"], "pending" | "succeeded" | "failed" | "refunding" | "refunded">>(true);
+  // @ts-expect-error: not a status of a top-up
+  await client.topUps.listPage(wallet.id, { status: "expired" });
   // @ts-expect-error: no such route in the document
   await client.request("get", "/nowhere", {});
   const usd: Currency = "USD";

@@ -42,6 +42,7 @@ TransactionType = Literal[
 ]
 WalletStatus = Literal["active", "frozen", "closed"]
 HoldStatus = Literal["pending", "captured", "released", "expired"]
+TopUpStatus = Literal["pending", "succeeded", "failed", "refunding", "refunded"]  # topups.py's statuses
 
 Amount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT, description="Positive integer, minor units")]
 NonNegativeAmount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
@@ -652,7 +653,7 @@ class TopUpOutput(_Output):
     id: str
     object: Literal["top_up"]
     wallet_id: str
-    status: Literal["pending", "succeeded", "failed", "refunding", "refunded"]
+    status: TopUpStatus
     currency: str
     amount: int
     amount_formatted: str
@@ -681,7 +682,7 @@ class RemainderChargeOutput(_Output):
     id: str
     object: Literal["remainder_charge"]
     wallet_id: str
-    status: Literal["pending", "succeeded", "failed", "refunding", "refunded"]
+    status: TopUpStatus
     currency: str
     amount: int = Field(description="The part charged to the payment method")
     amount_formatted: str
@@ -775,6 +776,10 @@ class HoldList(_List):
 
 class PayoutList(_List):
     data: list[PayoutOutput]
+
+
+class TopUpList(_List):
+    data: list[TopUpOutput]
 
 
 class CodeList(_List):

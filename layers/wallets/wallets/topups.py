@@ -48,6 +48,7 @@ from wallets.wiring import get_gateway
 
 PENDING, SUCCEEDED, FAILED, REFUNDING, REFUNDED = "pending", "succeeded", "failed", "refunding", "refunded"
 REMAINDER = "remainder"  # TopUpItem.purpose of a debit's remainder charge (None: a top-up)
+TOP_UP_PREFIX, REMAINDER_PREFIX = "top", "rch"  # their ids' prefixes (both are stored at TOP#<id>)
 SAVED_CARD = "saved_card"  # an automatic top-up's payment method: the gateway customer's default
 REMAINDER_HOLD_MS = 24 * 3_600_000  # beyond the action timeout: the hold outlives its charge
 
@@ -192,7 +193,7 @@ def create(
     item = _pending_item(
         wallet,
         now,
-        ids.new_id("top", now),
+        ids.new_id(TOP_UP_PREFIX, now),
         amount,
         payment_method,
         bonus_amount=bonus_amount,
@@ -251,7 +252,7 @@ def debit_with_remainder(
         item = _pending_item(
             work,
             now,
-            ids.new_id("rch", now),
+            ids.new_id(REMAINDER_PREFIX, now),
             amount - applied,
             payment_method,
             description=description,
@@ -608,6 +609,23 @@ def get(wallet_id: str, top_up_id: str) -> dict[str, Any]:
     return top_up_body(item, wallet.currency, transaction)
 
 
+def list_top_ups(wallet_id: str, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A wallet's top-ups, newest first (ids are time-sortable), failed ones included; 404 for no wallet.
+
+    Two reads a page: the wallet (its currency) and one bounded Query. Each item is `top_up_body`
+    with `transaction: null`: reading each top-up's transaction would be a read per item
+    (GET /wallets/{id}/top-ups/{top_up_id} shows it). A debit's remainder charges share the `TOP#`
+    keys but are `rch_` ids, so the key range leaves them out; a status is a filter, whose page
+    may be short, even empty, and still carry a cursor (repository.query_page)."""
+    wallet = repository.get_wallet(wallet_id)
+    filt = TopUpItem.status == status if status else None
+    result = repository.query_page(
+        TopUpItem, wallet_pk(wallet_id), TopUpItem.sk.startswith(f"TOP#{TOP_UP_PREFIX}_"), limit, cursor, filt
+    )
+    data = [top_up_body(item, wallet.currency, None) for item in result.items if item.purpose != REMAINDER]
+    return views.page(data, result.next_cursor)
+
+
 def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
     """A retry of a top-up request: never charge again, report where the first attempt got."""
     if record is None:
@@ -629,7 +647,7 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
 
     def action(work: Wallet, now: int) -> Outcome | None:
         before = dict(work.auto_top_up_state)
-        top_up_id = ids.new_id("top", now)
+        top_up_id = ids.new_id(TOP_UP_PREFIX, now)
         cfg = work.claim_auto_top_up(now, top_up_id)
         if cfg is None:
             # Not now (guardrails) or not at all: write only if the claim changed the schedule.

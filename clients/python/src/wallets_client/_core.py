@@ -48,6 +48,7 @@ ROUTES: dict[str, type[BaseModel]] = {
     "GET /wallets/{wallet_id}/payouts/{payout_id}": models.PayoutOutput,
     "POST /wallets/{wallet_id}/payment-methods/setup": models.SetupIntentOutput,
     "POST /wallets/{wallet_id}/refunds": models.TransactionOutput,
+    "GET /wallets/{wallet_id}/top-ups": models.TopUpList,
     "POST /wallets/{wallet_id}/top-ups": models.TopUpOutput,
     "GET /wallets/{wallet_id}/top-ups/{top_up_id}": models.TopUpOutput,
     "GET /wallets/{wallet_id}/transactions": models.TransactionList,

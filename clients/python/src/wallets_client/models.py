@@ -1762,6 +1762,15 @@ class HoldList(APIModel):
     next_cursor: Annotated[str | None, Field(title='Next Cursor')]
 
 
+class TopUpList(APIModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    data: Annotated[list[TopUpOutput], Field(title='Data')]
+    has_more: Annotated[bool, Field(title='Has More')]
+    next_cursor: Annotated[str | None, Field(title='Next Cursor')]
+
+
 class WalletList(APIModel):
     model_config = ConfigDict(
         extra='allow',

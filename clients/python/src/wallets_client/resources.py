@@ -579,6 +579,30 @@ class TopUps(Resource):
             call("GET /wallets/{wallet_id}/top-ups/{top_up_id}", wallet_id=wallet_id, top_up_id=top_up_id)
         )
 
+    def list(
+        self, wallet_id: str, *, status: str | None = None, limit: int | None = None
+    ) -> Iterator[models.TopUpOutput]:
+        """The wallet's top-ups, newest first, failed ones included (not a debit's remainder charges),
+        following `next_cursor` page by page. Each one's `transaction` is None: `retrieve` shows it."""
+        return self._client._iterate(
+            call(
+                "GET /wallets/{wallet_id}/top-ups",
+                query={"status": status, "limit": limit},
+                wallet_id=wallet_id,
+            )
+        )
+
+    def list_page(
+        self,
+        wallet_id: str,
+        *,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> models.TopUpList:
+        query = {"status": status, "limit": limit, "cursor": cursor}
+        return self._client._call(call("GET /wallets/{wallet_id}/top-ups", query=query, wallet_id=wallet_id))
+
 
 class Codes(Resource):
     """Credit codes: the code is answered in full only by `create`; the rest show its last four."""
