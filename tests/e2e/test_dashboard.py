@@ -77,6 +77,16 @@ def test_a_viewer_reads_an_operator_writes_and_the_actor_is_the_member_of_staff(
     assert status == 201, txn
     assert txn["actor"] == "staff:otto@example.com"
     assert signed(server, viewer, "GET", f"/wallets/{wallet['id']}")[1]["balance"] == 500
+    # AND a query signed in its encoded form (as the page's aws4fetch signs a date or an id with
+    # ':' '@' '+') is checked as sent, not as decoded
+    for query in (
+        "created_after=2020-01-01T00%3A00%3A00Z",
+        "created_before=2099-01-01T00%3A00%3A00%2B00%3A00",
+    ):
+        status, page = signed(server, viewer, "GET", f"/wallets/{wallet['id']}/transactions?{query}")
+        assert status == 200 and len(page["data"]) == 1, (query, page)
+    status, page = signed(server, viewer, "GET", "/wallets?customer_id=cus%3Aa%40b%2Bc")
+    assert status == 200 and page["data"] == [], page
     # AND a forged or altered signature is refused like API Gateway refuses it
     creds = {**operator, "credentials": {**operator["credentials"], "secretAccessKey": "wrong"}}
     status, body = signed(
@@ -444,8 +454,20 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     test_portal.wait_until(lambda: exported.exists() and exported.read_text().count("\n") > 1)
     rows = list(csv.DictReader(exported.open(newline="")))
     expected = history(server, wallet_id)
-    assert [(r["id"], r["type"], int(r["amount"]), int(r["balance_after"]), r["actor"]) for r in rows] == [
-        (t["id"], t["type"], t["amount"], t["balance_after"], t["actor"]) for t in expected
+    out = {"debit", "void", "expiry", "capture", "close"}  # money out: the table's minus sign, and the CSV's
+    assert [
+        (r["id"], r["type"], int(r["amount"]), int(r["signed_amount"]), int(r["balance_after"]), r["actor"])
+        for r in rows
+    ] == [
+        (
+            t["id"],
+            t["type"],
+            t["amount"],
+            -t["amount"] if t["type"] in out or t.get("adjustment_direction") == "decrease" else t["amount"],
+            t["balance_after"],
+            t["actor"],
+        )
+        for t in expected
     ]
     # AND a filtered export has only the filtered rows
     fill(browser, {"filter-type": "credit"})
@@ -460,6 +482,9 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     # THEN a viewer sees the wallet and every change they try is refused, and says so
     browser.find_element(By.ID, "sign-out").click()
     sign_in(browser, server, "vera", "viewer")
+    # (the operator's new code, shown once, is not shown to the next person)
+    assert not browser.find_element(By.ID, "code-shown").is_displayed()
+    assert "shown once" not in browser.page_source
     open_wallet(browser, wallet_id)
     browser.find_element(By.CSS_SELECTOR, "#actions summary").click()  # closed for a viewer
     before = server.get(f"/wallets/{wallet_id}")[1]
@@ -485,16 +510,27 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
         f"/wallets/{wallet_id}/top-ups", {"amount": 1000, "payment_method": "pm_card_visa"}
     )
     assert status in (200, 201), top_up
+    status, declined = server.post(
+        f"/wallets/{wallet_id}/top-ups", {"amount": 700, "payment_method": "pm_card_declined"}
+    )
+    assert status == 402, declined
     browser.find_element(By.ID, "sign-out").click()
     sign_in(browser, server, "otto", "operator")
     open_wallet(browser, wallet_id)
-    test_portal.wait_until(lambda: "succeeded" in test_portal.text_of(browser, "#top-ups"))
+    # (the declined top-up moved no money, so it is in no history: the top-ups list shows it)
+    rows = test_portal.wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#top-ups tbody tr"))
+    assert len(rows) == 2 and "failed" in rows[0].text and "succeeded" in rows[1].text, [r.text for r in rows]
     said = act(browser, "close", {"close-refund": True}, "refunding the original payments")
     assert said == "Closed."
     assert "Payout pay_" in test_portal.text_of(browser, "#payout")
     assert "pay_" in test_portal.text_of(browser, "#payouts")
     assert server.get(f"/wallets/{wallet_id}")[1]["status"] == "closed"
     screenshots(browser, "wallet-closed")
+    # AND another wallet's page does not show this one's payout
+    status, other = server.post("/wallets", {"customer_id": f"{customer}-2", "currency": "EUR"})
+    assert status == 201, other
+    open_wallet(browser, other["id"])
+    assert not browser.find_element(By.ID, "payout").is_displayed()
     assert not test_portal.csp_violations(browser)
 
 
@@ -549,3 +585,47 @@ def test_history_and_lots_are_paged_and_the_page_works_by_keyboard(server: Clien
             lambda t=table: len(browser.find_elements(By.CSS_SELECTOR, f"{t} tbody tr")) == 60
         )
         assert not browser.find_element(By.ID, more).is_displayed()
+
+
+def test_a_zero_threshold_saves_a_bad_filter_says_so_and_a_form_sends_one_submission_at_a_time(
+    server: Client, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    # GIVEN a wallet whose low-balance alert is at 0, with a history longer than a page
+    status, wallet = server.post(
+        "/wallets",
+        {
+            "customer_id": f"cus_{uuid.uuid4().hex[:12]}",
+            "currency": "EUR",
+            "settings": {"low_balance_threshold": 0},
+        },
+    )
+    assert status == 201, wallet
+    for _ in range(55):
+        assert (
+            server.post(f"/wallets/{wallet['id']}/credits", {"amount": 1, "funding_type": "cash"})[0] == 201
+        )
+    sign_in(browser, server, "otto", "operator")
+    open_wallet(browser, wallet["id"])
+    # WHEN the settings are saved as the page filled them THEN they save, and the 0 stays 0
+    assert act(browser, "settings", {}, "low-balance alert below 0.00 EUR") == "Settings saved."
+    assert server.get(f"/wallets/{wallet['id']}")[1]["settings"]["low_balance_threshold"] == 0
+    # WHEN the history is filtered to an impossible window THEN the API's reason shows by the
+    # filter, and no page of the unfiltered history is offered under it
+    test_portal.wait_until(lambda: browser.find_element(By.ID, "history-more").is_displayed())
+    fill(browser, {"filter-from": "2030-01-02", "filter-to": "2030-01-01"})
+    browser.execute_script("document.getElementById('filter-from').value = '2030-01-03'")
+    browser.find_element(By.ID, "history-filter").submit()
+    said = test_portal.wait_until(lambda: test_portal.text_of(browser, "#history-filter .error"))
+    assert "created_before" in said, said
+    assert not browser.find_element(By.ID, "history-more").is_displayed()
+    # WHEN a form is submitted again while its confirmed submission is on its way THEN no second
+    # confirmation (with a new Idempotency-Key) is offered
+    form = browser.find_element(By.CSS_SELECTOR, 'form[data-action="credit"]')
+    fill(browser, {"credit-amount": "2"})
+    browser.execute_script("arguments[0].pending = true", form)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert not form.find_elements(By.CSS_SELECTOR, ".confirm")
+    browser.execute_script("arguments[0].pending = false", form)
+    browser.find_element(By.ID, "sign-out").click()

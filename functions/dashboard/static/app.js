@@ -16,6 +16,10 @@ function show(id, visible) { $(id).hidden = !visible; }
 
 async function call(method, path, body, key) {
   if (!session) throw new Error("Not signed in");
+  if (session.expiration && Date.parse(session.expiration) <= Date.now()) {
+    signOut();
+    throw new Error("Your sign-in has expired: sign in again.");
+  }
   const init = { method, headers: { Accept: "application/json" } };
   if (key) init.headers["Idempotency-Key"] = key;
   if (body !== undefined) {
@@ -25,8 +29,14 @@ async function call(method, path, body, key) {
   const answer = await session.client.fetch(new URL(path.replace(/^\//, ""), API).href, init);
   const data = await answer.json().catch(() => ({}));
   if (!answer.ok) {
-    const message = (data.error && data.error.message) || data.message || `HTTP ${answer.status}`;
-    const error = new Error(answer.status === 403 ? `Refused for your role: ${message}` : message);
+    let message = (data.error && data.error.message) || data.message || `HTTP ${answer.status}`;
+    // The API's field details: "amount: must be at least 1; reason: required".
+    const details = Object.entries((data.error && data.error.details) || {})
+      .map(([name, problems]) => `${name}: ${[].concat(problems).join(", ")}`);
+    if (details.length) message = `${message} (${details.join("; ")})`;
+    // IAM's refusal names the action; any other 403 (an expired or unknown token) is not about the role.
+    const refused = answer.status === 403 && /not authorized to perform/.test(message);
+    const error = new Error(refused ? `Refused for your role: ${message}` : message);
     error.status = answer.status;
     throw error;
   }
@@ -138,6 +148,11 @@ function signOut() {
   show("who", false); show("find", false); show("wallet", false);
   show("signed-out", true);
   $("results").replaceChildren();
+  // Nothing of this session is left for the next person: a new code (shown once), lists, forms.
+  $("code-shown").textContent = ""; show("code-shown", false);
+  $("code-table").tBodies[0].replaceChildren(); show("code-table", false);
+  $("payout").textContent = ""; show("payout", false);
+  for (const form of document.querySelectorAll("form")) { form.reset(); form.querySelector(".confirm")?.remove(); }
   say("Signed out.");
   if (!settings.localLogin && settings.authDomain) {
     const url = new URL("/logout", settings.authDomain);
@@ -261,6 +276,7 @@ async function listByStatus(event) {
 // ------------------------------------------------------------------ a wallet's page
 
 let lotsNext = null;
+let topUpsNext = null;
 let historyNext = null;
 let current = null; // the wallet on the page
 let historyQuery = {}; // its history's filter: type, created_after, created_before
@@ -278,6 +294,7 @@ function pager(path, render, setNext, query = {}) {
 
 async function openWallet(id, keepFocus) {
   const wallet = await call("GET", `wallets/${encodeURIComponent(id)}`);
+  if (!current || current.id !== wallet.id) { $("payout").textContent = ""; show("payout", false); }
   current = wallet;
   fillSettings(wallet);
   $("wallet-title").textContent = `Wallet ${wallet.id}`;
@@ -306,9 +323,11 @@ async function openWallet(id, keepFocus) {
   $("history").tBodies[0].replaceChildren();
   $("holds").tBodies[0].replaceChildren();
   $("payouts").tBodies[0].replaceChildren();
+  $("top-ups").tBodies[0].replaceChildren();
   await Promise.all([
     call("GET", `${base}/lots`).then((answer) => showLots(answer.data, 0)),
     loadHistory(),
+    pager(`${base}/top-ups`, addTopUps, (next) => { topUpsNext = next; show("top-ups-more", Boolean(next)); }),
     call("GET", `${base}/holds?status=pending&limit=100`).then((answer) => {
       for (const hold of answer.data) {
         const row = $("holds").tBodies[0].insertRow();
@@ -345,7 +364,7 @@ async function openWallet(id, keepFocus) {
   }
 }
 
-let shown = []; // the history rows loaded, newest first: the chart and the top-ups are drawn from them
+let shown = []; // the history rows loaded, newest first: the chart is drawn from them
 let chart = null;
 
 // GET /lots answers every live lot at once (up to the wallet's maximum): drawn a page at a time.
@@ -361,12 +380,10 @@ function showLots(lots, from) {
 
 function loadHistory() {
   $("history").tBodies[0].replaceChildren();
-  $("top-ups").tBodies[0].replaceChildren();
   shown = [];
   return pager(`wallets/${encodeURIComponent(current.id)}/transactions`, (txns) => {
     shown = shown.concat(txns);
     drawChart();
-    for (const txn of txns.filter((t) => t.type === "top_up" && t.top_up_id)) addTopUp(txn);
     for (const txn of txns) {
       const row = $("history").tBodies[0].insertRow();
       row.dataset.id = txn.id;
@@ -381,20 +398,22 @@ function loadHistory() {
 // direction).
 const MONEY_OUT = new Set(["debit", "void", "expiry", "capture", "close"]);
 
+function isOut(txn) { return MONEY_OUT.has(txn.type) || txn.adjustment_direction === "decrease"; }
+
 function signed(txn) {
   const text = String(txn.amount_formatted || "");
-  const out = MONEY_OUT.has(txn.type) || txn.adjustment_direction === "decrease";
-  return out ? `\u2212${text}` : text;
+  return isOut(txn) ? `\u2212${text}` : text;
 }
 
-function addTopUp(txn) {
-  const row = $("top-ups").tBodies[0].insertRow();
-  cell(row, when(txn.created_at)); cell(row, txn.top_up_id);
-  const status = cell(row, "…");
-  cell(row, txn.amount_formatted, "num");
-  call("GET", `wallets/${encodeURIComponent(current.id)}/top-ups/${encodeURIComponent(txn.top_up_id)}`)
-    .then((topUp) => { status.textContent = topUp.status + (topUp.failure_message ? ` (${topUp.failure_message})` : ""); })
-    .catch((error) => { status.textContent = error.message; });
+// Every top-up, newest first, failed ones too (a failed top-up moved no money: no transaction).
+function addTopUps(topUps) {
+  for (const topUp of topUps) {
+    const row = $("top-ups").tBodies[0].insertRow();
+    cell(row, when(topUp.created_at)); cell(row, topUp.id);
+    cell(row, (topUp.automatic ? "automatic" : "requested") + (topUp.actor ? ` by ${actorText(topUp.actor)}` : ""));
+    cell(row, topUp.status + (topUp.failure_message ? ` (${topUp.failure_message})` : ""));
+    cell(row, topUp.amount_formatted, "num");
+  }
 }
 
 // The balance after each transaction loaded (uPlot, vendored): time on x, balance in major units.
@@ -432,11 +451,16 @@ function filterHistory(event) {
     query.created_before = to.toISOString();
   }
   historyQuery = query;
-  loadHistory().catch((error) => say(error.message));
+  historyNext = null; // no page of the previous filter's list under this one
+  show("history-more", false);
+  const error = errorOf(event.target);
+  error.textContent = "";
+  loadHistory().catch((refused) => { error.textContent = refused.message; });
 }
 
 // The filtered history, every page of it, as CSV: one row per transaction, amounts in minor units.
-const CSV_COLUMNS = ["id", "created_at", "type", "currency", "amount", "balance_after", "available_after", "actor", "description", "reason", "reference"];
+// signed_amount: the amount with the table's sign (negative: money out of the wallet).
+const CSV_COLUMNS = ["id", "created_at", "type", "currency", "amount", "signed_amount", "balance_after", "available_after", "actor", "description", "reason", "reference"];
 
 function csvField(value) {
   let text = value == null ? "" : String(value);
@@ -452,7 +476,10 @@ async function exportCsv() {
     const params = new URLSearchParams({ ...historyQuery, limit: "100" });
     if (cursor) params.set("cursor", cursor);
     const answer = await call("GET", `wallets/${encodeURIComponent(current.id)}/transactions?${params}`);
-    for (const txn of answer.data) rows.push(CSV_COLUMNS.map((c) => csvField(txn[c])).join(","));
+    for (const txn of answer.data) {
+      const row = { ...txn, signed_amount: isOut(txn) ? -txn.amount : txn.amount };
+      rows.push(CSV_COLUMNS.map((c) => csvField(row[c])).join(","));
+    }
     cursor = answer.has_more ? answer.next_cursor : null;
   } while (cursor);
   const link = document.createElement("a");
@@ -474,7 +501,8 @@ function digits(currency) {
 }
 
 // "12.5" EUR -> 1250: ISO 4217's minor units, never floating point.
-function toMinor(text, currency, signed = false) {
+// `zero`: 0 is a value here (a threshold), not a missing amount.
+function toMinor(text, currency, signed = false, zero = false) {
   const value = String(text).trim().replace(/^\u2212/, "-");
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
   if (!match || (match[1] && !signed)) throw new Error(`${text} is not an amount`);
@@ -482,7 +510,7 @@ function toMinor(text, currency, signed = false) {
   const fraction = match[3] || "";
   if (fraction.length > places) throw new Error(`${currency} has ${places} decimal places`);
   const minor = BigInt(match[2] + fraction.padEnd(places, "0"));
-  if (minor === 0n || minor > 1000000000000000n) throw new Error("The amount must be between 1 and 10^15 minor units");
+  if ((minor === 0n && !zero) || minor > 1000000000000000n) throw new Error(`The amount must be between ${zero ? 0 : 1} and 10^15 minor units`);
   return Number(match[1] ? -minor : minor);
 }
 
@@ -533,7 +561,7 @@ function autoTopUp(form, currency) {
   const amount = field(form, "auto_amount");
   if (!amount) return undefined; // left as it is
   const auto = { enabled: field(form, "auto_enabled"), amount: toMinor(amount, currency) };
-  if (field(form, "auto_threshold")) auto.threshold = field(form, "auto_threshold") === "0" ? 0 : toMinor(field(form, "auto_threshold"), currency);
+  if (field(form, "auto_threshold")) auto.threshold = toMinor(field(form, "auto_threshold"), currency, false, true);
   if (field(form, "auto_max_per_day")) auto.max_per_day = Number(field(form, "auto_max_per_day"));
   if (field(form, "auto_cooldown_seconds")) auto.cooldown_seconds = Number(field(form, "auto_cooldown_seconds"));
   if (field(form, "auto_payment_method")) auto.payment_method = field(form, "auto_payment_method");
@@ -579,7 +607,7 @@ const ACTIONS = {
     const currency = current.currency;
     const threshold = field(form, "low_balance_threshold");
     const out = {
-      low_balance_threshold: threshold ? (threshold === "0" ? 0 : toMinor(threshold, currency)) : null,
+      low_balance_threshold: threshold ? toMinor(threshold, currency, false, true) : null,
       allow_top_up: field(form, "allow_top_up"),
       top_up_amounts: (list(field(form, "top_up_amounts")) || []).map((a) => toMinor(a, currency)),
       credit_expiry_days: field(form, "credit_expiry_days") ? Number(field(form, "credit_expiry_days")) : null,
@@ -610,7 +638,7 @@ const ACTIONS = {
     const currency = field(form, "currency").toUpperCase();
     digits(currency);
     const body = { customer_id: field(form, "customer_id"), currency };
-    if (field(form, "low_balance_threshold")) body.settings = { low_balance_threshold: toMinor(field(form, "low_balance_threshold"), currency) };
+    if (field(form, "low_balance_threshold")) body.settings = { low_balance_threshold: toMinor(field(form, "low_balance_threshold"), currency, false, true) };
     const amount = field(form, "amount") ? toMinor(field(form, "amount"), currency) : null;
     const credit = amount ? { amount, funding_type: field(form, "funding_type") } : null;
     const expires = utc(field(form, "expires_at"));
@@ -676,6 +704,7 @@ function clearConfirm(form) {
 }
 
 function prepare(form) {
+  if (form.pending) return; // its confirmed submission is still on its way: one at a time
   errorOf(form).textContent = "";
   clearConfirm(form);
   let plan;
@@ -786,6 +815,7 @@ async function start() {
   for (const form of document.querySelectorAll("form.action")) wire(form);
   more("results-more", () => listNext);
   more("lots-more", () => lotsNext);
+  more("top-ups-more", () => topUpsNext);
   more("history-more", () => historyNext);
   show("signed-out", true);
   if (settings.localLogin) show("local-sign-in", true);
