@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from wallets import clock, errors, jobs, ledger, repository, topups
-from wallets.gateway import Charge, SandboxGateway
+from wallets.gateway import Charge
 from wallets.items import TopUpItem, wallet_id_of, wallet_pk
+from wallets.sandbox_gateway import SandboxGateway
 from wallets.wallet import Wallet
 
 from local import runtime

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from wallets import clock, customer_api, errors, jobs, ledger, repository, topups
-from wallets.gateway import SandboxGateway, Setup
+from wallets.gateway import Setup
+from wallets.sandbox_gateway import SandboxGateway
 from wallets.wallet import Wallet
 
 from bench.counting import tally

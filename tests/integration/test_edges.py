@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from wallets import clock, errors, jobs, ledger, money, repository, topups
 from wallets import wallet as wallet_module
-from wallets.gateway import Charge, SandboxGateway
+from wallets.gateway import Charge
 from wallets.items import SandboxChargeItem, TopUpItem, WalletItem, wallet_id_of, wallet_pk
+from wallets.sandbox_gateway import SandboxGateway
 
 from tests import limits
 from tests.conftest import Engine, call

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from wallets import clock, errors, ledger, repository, topups
 from wallets import wallet as wallet_module
-from wallets.gateway import SandboxGateway
+from wallets.sandbox_gateway import SandboxGateway
 
 from tests.conftest import call
 from tests.integration.helpers import check, credit, debit, new_wallet, wallet

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from wallets import clock, errors, jobs, ledger, repository, topups
-from wallets.gateway import ACTION_REQUIRED, Charge, SandboxGateway
+from wallets.gateway import ACTION_REQUIRED, Charge
 from wallets.items import (
     HoldItem,
     LotPageItem,
@@ -25,6 +25,7 @@ from wallets.items import (
     wallet_pk,
     wallet_to_item,
 )
+from wallets.sandbox_gateway import SandboxGateway
 from wallets.settings import get_settings
 
 from bench.counting import tally

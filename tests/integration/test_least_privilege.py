@@ -16,8 +16,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from wallets import clock, codes, events, ledger, payouts, repository, settings, topups
-from wallets.gateway import SandboxGateway
 from wallets.items import TopUpItem, wallet_pk
+from wallets.sandbox_gateway import SandboxGateway
 
 from local import runtime
 from local.background import StreamReader

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from wallets import clock, errors, jobs, ledger, payouts, repository, topups
-from wallets.gateway import RefundRefused, SandboxGateway
+from wallets.gateway import RefundRefused
 from wallets.items import PayoutItem, SandboxChargeItem, TopUpItem, wallet_pk
+from wallets.sandbox_gateway import SandboxGateway
 
 from tests.conftest import call
 from tests.integration.helpers import check, credit, new_wallet, wallet

@@ -1,13 +1,15 @@
 """Where the layer chooses its adapters: the payment gateway `PAYMENT_GATEWAY` names.
 
-The port (gateway.py) knows no adapter and the adapters know only the port; this module alone
-knows them all. The Stripe adapter is imported on the first `get_gateway()` that needs it, so a
-function that never charges never imports the Stripe SDK (cold starts, docs/decisions.md 39).
+The port (gateway.py) knows no adapter and the adapters (sandbox_gateway.py, stripe_gateway.py) know
+only the port; this module alone knows them all. The Stripe adapter is imported on the first
+`get_gateway()` that needs it, so a function that never charges never imports the Stripe SDK (cold
+starts, docs/decisions.md 39).
 """
 
 from __future__ import annotations
 
-from wallets.gateway import PaymentGateway, SandboxGateway
+from wallets.gateway import PaymentGateway
+from wallets.sandbox_gateway import SandboxGateway
 from wallets.settings import get_settings
 
 
