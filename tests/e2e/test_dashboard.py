@@ -520,6 +520,10 @@ def test_an_operator_walks_every_action_and_a_viewer_is_refused_each(
     # (the declined top-up moved no money, so it is in no history: the top-ups list shows it)
     rows = test_portal.wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#top-ups tbody tr"))
     assert len(rows) == 2 and "failed" in rows[0].text and "succeeded" in rows[1].text, [r.text for r in rows]
+    fill(browser, {"top-ups-status": "failed"})
+    browser.find_element(By.ID, "top-ups-filter").submit()
+    test_portal.wait_until(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#top-ups tbody tr")) == 1)
+    assert "failed" in test_portal.text_of(browser, "#top-ups tbody tr")
     said = act(browser, "close", {"close-refund": True}, "refunding the original payments")
     assert said == "Closed."
     assert "Payout pay_" in test_portal.text_of(browser, "#payout")

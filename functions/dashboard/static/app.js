@@ -323,11 +323,10 @@ async function openWallet(id, keepFocus) {
   $("history").tBodies[0].replaceChildren();
   $("holds").tBodies[0].replaceChildren();
   $("payouts").tBodies[0].replaceChildren();
-  $("top-ups").tBodies[0].replaceChildren();
   await Promise.all([
     call("GET", `${base}/lots`).then((answer) => showLots(answer.data, 0)),
     loadHistory(),
-    pager(`${base}/top-ups`, addTopUps, (next) => { topUpsNext = next; show("top-ups-more", Boolean(next)); }),
+    loadTopUps(),
     call("GET", `${base}/holds?status=pending&limit=100`).then((answer) => {
       for (const hold of answer.data) {
         const row = $("holds").tBodies[0].insertRow();
@@ -405,7 +404,17 @@ function signed(txn) {
   return isOut(txn) ? `\u2212${text}` : text;
 }
 
-// Every top-up, newest first, failed ones too (a failed top-up moved no money: no transaction).
+// Every top-up, newest first, failed ones too (a failed top-up moved no money: no transaction),
+// optionally of one status.
+function loadTopUps() {
+  $("top-ups").tBodies[0].replaceChildren();
+  topUpsNext = null;
+  show("top-ups-more", false);
+  const status = $("top-ups-status").value;
+  return pager(`wallets/${encodeURIComponent(current.id)}/top-ups`, addTopUps,
+    (next) => { topUpsNext = next; show("top-ups-more", Boolean(next)); }, status ? { status } : {});
+}
+
 function addTopUps(topUps) {
   for (const topUp of topUps) {
     const row = $("top-ups").tBodies[0].insertRow();
@@ -810,6 +819,12 @@ async function start() {
   $("find-form").addEventListener("submit", find);
   $("list-form").addEventListener("submit", listByStatus);
   $("history-filter").addEventListener("submit", filterHistory);
+  $("top-ups-filter").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const error = errorOf(event.target);
+    error.textContent = "";
+    loadTopUps().catch((refused) => { error.textContent = refused.message; });
+  });
   $("export-csv").addEventListener("click", () => exportCsv().catch((error) => say(error.message)));
   $("codes-list").addEventListener("click", () => listCodes().catch((error) => say(error.message)));
   for (const form of document.querySelectorAll("form.action")) wire(form);
