@@ -127,6 +127,11 @@ def local_server(
         if problems:
             print(f"local server ({engine}) reported:\n" + "".join(problems[-20:]), file=sys.stderr)
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=60)  # a loaded machine (stress, nice 19) can take more than seconds to stop it
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            print(f"local server ({engine}) did not stop in 60 s after SIGTERM: killed", file=sys.stderr)
         if endpoint:
             _drop_table(env["TABLE_NAME"], endpoint)
