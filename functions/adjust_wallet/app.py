@@ -34,8 +34,8 @@ app = build_resolver()
 )
 def handle_adjust_wallet(
     wallet_id: str, request: Annotated[AdjustWalletRequest, Body()]
-) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[TransactionOutput, int]:
+    return respond(
         ledger.adjust(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -43,7 +43,8 @@ def handle_adjust_wallet(
             request.reference,
             request.metadata,
             idempotency(app),
-        )
+        ),
+        TransactionOutput,
     )
 
 

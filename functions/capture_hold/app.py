@@ -30,16 +30,17 @@ app = build_resolver()
 )
 def handle_capture_hold(
     wallet_id: str, hold_id: str, request: Annotated[CaptureHoldRequest | None, Body()] = None
-) -> HoldOutput:
+) -> tuple[HoldOutput, int]:
     amount = request.amount if request else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.settle_hold(
             require_id("wallet_id", wallet_id),
             require_id("hold_id", hold_id),
             "capture",
             amount,
             idempotency(app),
-        )
+        ),
+        HoldOutput,
     )
 
 

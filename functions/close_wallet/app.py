@@ -34,14 +34,15 @@ app = build_resolver()
 )
 def handle_close_wallet(
     wallet_id: Annotated[str, Path()], request: Annotated[CloseWalletRequest | None, Body()] = None
-) -> WalletOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[WalletOutput, int]:
+    return respond(
         ledger.close_wallet(
             require_id("wallet_id", wallet_id),
             idempotency(app),
             bool(request and request.refund_to_original_payment),
             jobs.deadline_of(app.lambda_context),
-        )
+        ),
+        WalletOutput,
     )
 
 
@@ -58,7 +59,7 @@ def handle_close_wallet(
         *WRITE_ERRORS,
     ),
 )
-def handle_delete_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
+def handle_delete_wallet(wallet_id: Annotated[str, Path()]) -> tuple[WalletOutput, int]:
     return handle_close_wallet(wallet_id, None)
 
 

@@ -29,8 +29,8 @@ app = build_resolver()
         errors.Unavailable,
     ),
 )
-def handle_create_code(request: Annotated[CreateCodeRequest, Body()]) -> CodeOutput:
-    return respond(  # type: ignore[return-value]
+def handle_create_code(request: Annotated[CreateCodeRequest, Body()]) -> tuple[CodeOutput, int]:
+    return respond(
         codes.create(
             dict(request.amounts),
             code=request.code,
@@ -44,7 +44,8 @@ def handle_create_code(request: Annotated[CreateCodeRequest, Body()]) -> CodeOut
             description=request.description,
             metadata=request.metadata,
             idem=idempotency(app),
-        )
+        ),
+        CodeOutput,
     )
 
 

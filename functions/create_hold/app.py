@@ -35,9 +35,11 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_create_hold(wallet_id: str, request: Annotated[CreateHoldRequest, Body()]) -> HoldOutput:
+def handle_create_hold(
+    wallet_id: str, request: Annotated[CreateHoldRequest, Body()]
+) -> tuple[HoldOutput, int]:
     expires = from_datetime(request.expires_at) if request.expires_at else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.create_hold(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -47,7 +49,8 @@ def handle_create_hold(wallet_id: str, request: Annotated[CreateHoldRequest, Bod
             request.metadata,
             idempotency(app),
             request.category,
-        )
+        ),
+        HoldOutput,
     )
 
 

@@ -33,10 +33,10 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> WalletOutput:
+def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> tuple[WalletOutput, int]:
     # Only what the request sent is compared with an existing wallet (and set on a new one).
     settings = request.settings.changes() if request.settings else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.create_wallet(
             request.customer_id,
             request.currency,
@@ -45,7 +45,8 @@ def handle_create_wallet(request: Annotated[CreateWalletRequest, Body()]) -> Wal
             idempotency(app),
             request.gateway_customer_id,
             from_datetime(request.expires_at) if request.expires_at else None,
-        )
+        ),
+        WalletOutput,
     )
 
 

@@ -32,9 +32,9 @@ app = build_resolver()
 )
 def handle_credit_wallet(
     wallet_id: str, request: Annotated[CreditWalletRequest, Body()]
-) -> TransactionOutput:
+) -> tuple[TransactionOutput, int]:
     expires = from_datetime(request.expires_at) if request.expires_at else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.credit(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -45,7 +45,8 @@ def handle_credit_wallet(
             request.metadata,
             idempotency(app),
             scope(request.applies_to),
-        )
+        ),
+        TransactionOutput,
     )
 
 

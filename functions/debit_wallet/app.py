@@ -43,9 +43,9 @@ app = build_resolver()
 )
 def handle_debit_wallet(
     wallet_id: str, request: Annotated[DebitWalletRequest, Body()]
-) -> TransactionOutput | RemainderChargeOutput:
+) -> tuple[TransactionOutput | RemainderChargeOutput, int]:
     if request.remainder_payment_method is not None:
-        return respond(  # type: ignore[return-value]
+        return respond(
             topups.debit_with_remainder(
                 require_id("wallet_id", wallet_id),
                 request.amount,
@@ -54,9 +54,11 @@ def handle_debit_wallet(
                 request.metadata,
                 idempotency(app),
                 category=request.category,
-            )
+            ),
+            TransactionOutput,
+            RemainderChargeOutput,
         )
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.debit(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -66,7 +68,8 @@ def handle_debit_wallet(
             request.metadata,
             idempotency(app),
             request.category,
-        )
+        ),
+        TransactionOutput,
     )
 
 

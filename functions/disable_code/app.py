@@ -24,8 +24,8 @@ app = build_resolver()
         errors.Unavailable,
     ),
 )
-def handle_disable_code(code_id: str) -> CodeOutput:
-    return respond(codes.disable(require_id("code_id", code_id)))  # type: ignore[return-value]
+def handle_disable_code(code_id: str) -> tuple[CodeOutput, int]:
+    return respond(codes.disable(require_id("code_id", code_id)), CodeOutput)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import codes, errors
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CodeOutput
 
@@ -24,7 +24,7 @@ app = build_resolver()
     ),
 )
 def handle_get_code(code_id: str) -> CodeOutput:
-    return codes.get(require_id("code_id", code_id))  # type: ignore[return-value]
+    return as_output(CodeOutput, codes.get(require_id("code_id", code_id)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
-from wallets.http import build_resolver, responses
+from wallets.http import as_output, build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import BalanceOutput, Currency, CustomerId
 
@@ -28,7 +28,7 @@ app = build_resolver()
 def handle_get_customer_balance(
     customer_id: Annotated[CustomerId, Path()], currency: Annotated[Currency, Path()]
 ) -> BalanceOutput:
-    return ledger.customer_balance(customer_id, currency)  # type: ignore[return-value]
+    return as_output(BalanceOutput, ledger.customer_balance(customer_id, currency))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

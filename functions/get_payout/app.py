@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, payouts
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import PayoutOutput
 
@@ -25,8 +25,8 @@ app = build_resolver()
     ),
 )
 def handle_get_payout(wallet_id: Annotated[str, Path()], payout_id: Annotated[str, Path()]) -> PayoutOutput:
-    return payouts.retrieve(  # type: ignore[return-value]
-        require_id("wallet_id", wallet_id), require_id("payout_id", payout_id)
+    return as_output(
+        PayoutOutput, payouts.retrieve(require_id("wallet_id", wallet_id), require_id("payout_id", payout_id))
     )
 
 

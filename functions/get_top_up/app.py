@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, topups
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TopUpOutput
 
@@ -25,8 +25,8 @@ app = build_resolver()
     ),
 )
 def handle_get_top_up(wallet_id: Annotated[str, Path()], top_up_id: Annotated[str, Path()]) -> TopUpOutput:
-    return topups.get(  # type: ignore[return-value]
-        require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id)
+    return as_output(
+        TopUpOutput, topups.get(require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id))
     )
 
 

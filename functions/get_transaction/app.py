@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TransactionOutput
 
@@ -27,8 +27,11 @@ app = build_resolver()
 def handle_get_transaction(
     wallet_id: Annotated[str, Path()], transaction_id: Annotated[str, Path()]
 ) -> TransactionOutput:
-    return ledger.get_transaction(  # type: ignore[return-value]
-        require_id("wallet_id", wallet_id), require_id("transaction_id", transaction_id)
+    return as_output(
+        TransactionOutput,
+        ledger.get_transaction(
+            require_id("wallet_id", wallet_id), require_id("transaction_id", transaction_id)
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
@@ -25,7 +25,7 @@ app = build_resolver()
     ),
 )
 def handle_get_wallet(wallet_id: str) -> WalletOutput:
-    return ledger.get_wallet(require_id("wallet_id", wallet_id))  # type: ignore[return-value]
+    return as_output(WalletOutput, ledger.get_wallet(require_id("wallet_id", wallet_id)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -34,8 +34,8 @@ def handle_grant_customer_balance(
     customer_id: Annotated[CustomerId, Path()],
     currency: Annotated[Currency, Path()],
     request: Annotated[GrantBalanceRequest, Body()],
-) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[TransactionOutput, int]:
+    return respond(
         ledger.grant(
             customer_id,
             currency,
@@ -47,7 +47,8 @@ def handle_grant_customer_balance(
             request.funding_type,
             from_datetime(request.expires_at) if request.expires_at else None,
             scope(request.applies_to),
-        )
+        ),
+        TransactionOutput,
     )
 
 

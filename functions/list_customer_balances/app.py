@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
-from wallets.http import build_resolver, responses
+from wallets.http import as_output, build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import BalanceList, CustomerId
 
@@ -26,7 +26,7 @@ app = build_resolver()
     ),
 )
 def handle_list_customer_balances(customer_id: Annotated[CustomerId, Path()]) -> BalanceList:
-    return ledger.customer_balances(customer_id)  # type: ignore[return-value]
+    return as_output(BalanceList, ledger.customer_balances(customer_id))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

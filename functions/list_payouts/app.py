@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, payouts
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import PayoutList
 
@@ -24,7 +24,7 @@ app = build_resolver()
     ),
 )
 def handle_list_payouts(wallet_id: str) -> PayoutList:
-    return payouts.listed(require_id("wallet_id", wallet_id))  # type: ignore[return-value]
+    return as_output(PayoutList, payouts.listed(require_id("wallet_id", wallet_id)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, topups
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TopUpList, TopUpStatus
 
@@ -34,7 +34,9 @@ def handle_list_top_ups(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TopUpList:
-    return topups.list_top_ups(require_id("wallet_id", wallet_id), status, limit, cursor)  # type: ignore[return-value]
+    return as_output(
+        TopUpList, topups.list_top_ups(require_id("wallet_id", wallet_id), status, limit, cursor)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
 from wallets.clock import from_datetime
-from wallets.http import build_resolver, require_id, responses
+from wallets.http import as_output, build_resolver, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Instant, TransactionList, TransactionType
 
@@ -33,13 +33,16 @@ def handle_list_transactions(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TransactionList:
-    return ledger.list_transactions(  # type: ignore[return-value]
-        require_id("wallet_id", wallet_id),
-        type,
-        from_datetime(created_after) if created_after else None,
-        from_datetime(created_before) if created_before else None,
-        limit,
-        cursor,
+    return as_output(
+        TransactionList,
+        ledger.list_transactions(
+            require_id("wallet_id", wallet_id),
+            type,
+            from_datetime(created_after) if created_after else None,
+            from_datetime(created_before) if created_before else None,
+            limit,
+            cursor,
+        ),
     )
 
 

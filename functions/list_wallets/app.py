@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import errors, ledger
-from wallets.http import build_resolver, responses
+from wallets.http import as_output, build_resolver, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import Currency, CustomerId, WalletList, WalletStatus
 
@@ -32,7 +32,7 @@ def handle_list_wallets(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> WalletList:
-    return ledger.list_wallets(customer_id, currency, status, limit, cursor)  # type: ignore[return-value]
+    return as_output(WalletList, ledger.list_wallets(customer_id, currency, status, limit, cursor))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -39,11 +39,12 @@ app = build_resolver()
 )
 def handle_me_auto_top_up(
     wallet_id: Annotated[str, Path()], request: Annotated[MeAutoTopUpRequest, Body()]
-) -> WalletOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[WalletOutput, int]:
+    return respond(
         customer_api.set_auto_top_up(
             me(app), require_id("wallet_id", wallet_id), request.enabled, request.amount, idempotency(app)
-        )
+        ),
+        WalletOutput,
     )
 
 

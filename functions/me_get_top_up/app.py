@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import customer_api, errors
-from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
+from wallets.http import CUSTOMER_ERRORS, as_output, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TopUpOutput
 
@@ -26,8 +26,11 @@ app = build_resolver()
     ),
 )
 def handle_me_get_top_up(wallet_id: Annotated[str, Path()], top_up_id: Annotated[str, Path()]) -> TopUpOutput:
-    return customer_api.get_top_up(  # type: ignore[return-value]
-        me(app), require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id)
+    return as_output(
+        TopUpOutput,
+        customer_api.get_top_up(
+            me(app), require_id("wallet_id", wallet_id), require_id("top_up_id", top_up_id)
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import customer_api, errors
-from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
+from wallets.http import CUSTOMER_ERRORS, as_output, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletOutput
 
@@ -26,7 +26,7 @@ app = build_resolver()
     ),
 )
 def handle_me_get_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
-    return customer_api.wallet(me(app), require_id("wallet_id", wallet_id))  # type: ignore[return-value]
+    return as_output(WalletOutput, customer_api.wallet(me(app), require_id("wallet_id", wallet_id)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

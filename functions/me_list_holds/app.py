@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import customer_api, errors
-from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
+from wallets.http import CUSTOMER_ERRORS, as_output, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import HoldList, HoldStatus
 
@@ -31,8 +31,8 @@ def handle_me_list_holds(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HoldList:
-    return customer_api.holds(  # type: ignore[return-value]
-        me(app), require_id("wallet_id", wallet_id), status, limit, cursor
+    return as_output(
+        HoldList, customer_api.holds(me(app), require_id("wallet_id", wallet_id), status, limit, cursor)
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import customer_api, errors
-from wallets.http import CUSTOMER_ERRORS, build_resolver, me, require_id, responses
+from wallets.http import CUSTOMER_ERRORS, as_output, build_resolver, me, require_id, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import TransactionList, TransactionType
 
@@ -31,8 +31,9 @@ def handle_me_list_transactions(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> TransactionList:
-    return customer_api.transactions(  # type: ignore[return-value]
-        me(app), require_id("wallet_id", wallet_id), type, limit, cursor
+    return as_output(
+        TransactionList,
+        customer_api.transactions(me(app), require_id("wallet_id", wallet_id), type, limit, cursor),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from wallets import customer_api, errors
-from wallets.http import CUSTOMER_ERRORS, build_resolver, me, responses
+from wallets.http import CUSTOMER_ERRORS, as_output, build_resolver, me, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import WalletList
 
@@ -25,7 +25,7 @@ app = build_resolver()
     ),
 )
 def handle_me_list_wallets() -> WalletList:
-    return customer_api.wallets(me(app))  # type: ignore[return-value]
+    return as_output(WalletList, customer_api.wallets(me(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -39,9 +39,10 @@ app = build_resolver()
         *CUSTOMER_ERRORS,
     ),
 )
-def handle_me_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
-    return respond(  # type: ignore[return-value]
-        customer_api.setup_card(me(app), require_id("wallet_id", wallet_id), idempotency(app))
+def handle_me_setup_payment_method(wallet_id: Annotated[str, Path()]) -> tuple[SetupIntentOutput, int]:
+    return respond(
+        customer_api.setup_card(me(app), require_id("wallet_id", wallet_id), idempotency(app)),
+        SetupIntentOutput,
     )
 
 

@@ -48,15 +48,16 @@ app = build_resolver()
 )
 def handle_me_top_up(
     wallet_id: Annotated[str, Path()], request: Annotated[MeTopUpRequest, Body()]
-) -> TopUpOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[TopUpOutput, int]:
+    return respond(
         customer_api.top_up(
             me(app),
             require_id("wallet_id", wallet_id),
             request.amount,
             request.payment_method,
             idempotency(app),
-        )
+        ),
+        TopUpOutput,
     )
 
 

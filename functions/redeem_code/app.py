@@ -39,9 +39,11 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_redeem_code(wallet_id: str, request: Annotated[RedeemCodeRequest, Body()]) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
-        codes.redeem(require_id("wallet_id", wallet_id), request.code, idempotency(app))
+def handle_redeem_code(
+    wallet_id: str, request: Annotated[RedeemCodeRequest, Body()]
+) -> tuple[TransactionOutput, int]:
+    return respond(
+        codes.redeem(require_id("wallet_id", wallet_id), request.code, idempotency(app)), TransactionOutput
     )
 
 

@@ -31,8 +31,8 @@ app = build_resolver()
 )
 def handle_refund_transaction(
     wallet_id: str, request: Annotated[RefundTransactionRequest, Body()]
-) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
+) -> tuple[TransactionOutput, int]:
+    return respond(
         ledger.refund(
             require_id("wallet_id", wallet_id),
             request.transaction_id,
@@ -40,7 +40,8 @@ def handle_refund_transaction(
             request.reason,
             request.metadata,
             idempotency(app),
-        )
+        ),
+        TransactionOutput,
     )
 
 

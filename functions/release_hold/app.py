@@ -28,15 +28,18 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_release_hold(wallet_id: Annotated[str, Path()], hold_id: Annotated[str, Path()]) -> HoldOutput:
-    return respond(  # type: ignore[return-value]
+def handle_release_hold(
+    wallet_id: Annotated[str, Path()], hold_id: Annotated[str, Path()]
+) -> tuple[HoldOutput, int]:
+    return respond(
         ledger.settle_hold(
             require_id("wallet_id", wallet_id),
             require_id("hold_id", hold_id),
             "release",
             None,
             idempotency(app),
-        )
+        ),
+        HoldOutput,
     )
 
 

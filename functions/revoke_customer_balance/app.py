@@ -33,9 +33,10 @@ def handle_revoke_customer_balance(
     customer_id: Annotated[CustomerId, Path()],
     currency: Annotated[Currency, Path()],
     request: Annotated[RevokeBalanceRequest, Body()],
-) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
-        ledger.revoke(customer_id, currency, request.amount, request.reason, idempotency(app))
+) -> tuple[TransactionOutput, int]:
+    return respond(
+        ledger.revoke(customer_id, currency, request.amount, request.reason, idempotency(app)),
+        TransactionOutput,
     )
 
 

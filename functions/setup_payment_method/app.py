@@ -30,8 +30,8 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_setup_payment_method(wallet_id: Annotated[str, Path()]) -> SetupIntentOutput:
-    return respond(topups.setup_saved_card(require_id("wallet_id", wallet_id)))  # type: ignore[return-value]
+def handle_setup_payment_method(wallet_id: Annotated[str, Path()]) -> tuple[SetupIntentOutput, int]:
+    return respond(topups.setup_saved_card(require_id("wallet_id", wallet_id)), SetupIntentOutput)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

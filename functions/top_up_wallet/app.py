@@ -35,9 +35,11 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, Body()]) -> TopUpOutput:
+def handle_top_up_wallet(
+    wallet_id: str, request: Annotated[CreateTopUpRequest, Body()]
+) -> tuple[TopUpOutput, int]:
     bonus_expires = from_datetime(request.bonus_expires_at) if request.bonus_expires_at else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         topups.create(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -47,7 +49,8 @@ def handle_top_up_wallet(wallet_id: str, request: Annotated[CreateTopUpRequest, 
             bonus_applies_to=scope(request.bonus_applies_to),
             description=request.description,
             idem=idempotency(app),
-        )
+        ),
+        TopUpOutput,
     )
 
 

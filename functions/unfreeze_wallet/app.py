@@ -27,9 +27,9 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_unfreeze_wallet(wallet_id: Annotated[str, Path()]) -> WalletOutput:
-    return respond(  # type: ignore[return-value]
-        ledger.change_status(require_id("wallet_id", wallet_id), "unfreeze", idempotency(app))
+def handle_unfreeze_wallet(wallet_id: Annotated[str, Path()]) -> tuple[WalletOutput, int]:
+    return respond(
+        ledger.change_status(require_id("wallet_id", wallet_id), "unfreeze", idempotency(app)), WalletOutput
     )
 
 

@@ -28,9 +28,11 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]) -> WalletOutput:
+def handle_update_wallet(
+    wallet_id: str, request: Annotated[UpdateWalletRequest, Body()]
+) -> tuple[WalletOutput, int]:
     settings = request.settings.changes() if request.settings else None
-    return respond(  # type: ignore[return-value]
+    return respond(
         ledger.update_wallet(
             require_id("wallet_id", wallet_id),
             request.metadata,
@@ -39,7 +41,8 @@ def handle_update_wallet(wallet_id: str, request: Annotated[UpdateWalletRequest,
             request.gateway_customer_id,
             from_datetime(request.expires_at) if request.expires_at else None,
             clear_expiry="expires_at" in request.model_fields_set and request.expires_at is None,
-        )
+        ),
+        WalletOutput,
     )
 
 

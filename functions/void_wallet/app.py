@@ -30,8 +30,10 @@ app = build_resolver()
         *WRITE_ERRORS,
     ),
 )
-def handle_void_wallet(wallet_id: str, request: Annotated[VoidWalletRequest, Body()]) -> TransactionOutput:
-    return respond(  # type: ignore[return-value]
+def handle_void_wallet(
+    wallet_id: str, request: Annotated[VoidWalletRequest, Body()]
+) -> tuple[TransactionOutput, int]:
+    return respond(
         ledger.void(
             require_id("wallet_id", wallet_id),
             request.amount,
@@ -40,7 +42,8 @@ def handle_void_wallet(wallet_id: str, request: Annotated[VoidWalletRequest, Bod
             request.reference,
             request.metadata,
             idempotency(app),
-        )
+        ),
+        TransactionOutput,
     )
 
 

@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -32,6 +32,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wallets import errors, priming
 from wallets.ledger import ACTOR, REPLAYED, Idempotency, acting_as
 from wallets.observability import logger, metrics
+
+if TYPE_CHECKING:  # types only: the resolver imports them when it builds the document or validates
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+    from pydantic import BaseModel
 
 WALLET_ID = r"^wal_[0-9A-Z]{26}$"
 HOLD_ID = r"^hld_[0-9A-Z]{26}$"
@@ -58,27 +62,27 @@ WRITE_ERRORS: tuple[type[errors.WalletError], ...] = (errors.Contention, errors.
 REPLAYED_HEADER = "Idempotent-Replayed"
 # What an Idempotency-Key may be (the document states the same pattern: local/openapi.py).
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
-_REPLAYED_DOC = {
+_REPLAYED_DOC: dict[str, OpenAPIResponseHeader] = {
     REPLAYED_HEADER: {
         "description": "`true` when this is the answer first given to a request with the same Idempotency-Key",
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
-_RETRY_AFTER_DOC = {
+_RETRY_AFTER_DOC: dict[str, OpenAPIResponseHeader] = {
     "Retry-After": {"description": "seconds until a retry can succeed", "schema": {"type": "integer"}}
 }
 
 
 def responses(
-    answers: dict[int, dict[str, Any]], *raises: type[errors.WalletError]
-) -> dict[int, dict[str, Any]]:
+    answers: dict[int, OpenAPIResponse], *raises: type[errors.WalletError]
+) -> dict[int, OpenAPIResponse]:
     """A route's `responses=`: its successes as given, then one entry per error status it can answer,
     whose `error.type` is an enum of exactly the types of `raises` (and the gate's) with that status.
     A route that raises IdempotencyKeyReused reads the Idempotency-Key header: its successes say when
     they are replays (REPLAYED_HEADER). tests/unit/test_openapi_contract.py checks `raises` against
     what the route's code can raise."""
     idempotent = errors.IdempotencyKeyReused in raises
-    out: dict[int, dict[str, Any]] = {
+    out: dict[int, OpenAPIResponse] = {
         status: {**answer, "headers": {**answer.get("headers", {}), **_REPLAYED_DOC}}
         if idempotent
         else answer
@@ -89,7 +93,7 @@ def responses(
         by_status.setdefault(cls.status, []).append(cls)
     for status, classes in sorted(by_status.items()):
         classes.sort(key=lambda c: c.type)
-        entry: dict[str, Any] = {
+        entry: OpenAPIResponse = {
             "description": "; ".join(_describe(c) for c in classes),
             "content": {"application/json": {"schema": error_schema([c.type for c in classes])}},
         }
@@ -428,10 +432,33 @@ def me(app: APIGatewayRestResolver) -> str:
     return customer
 
 
-def respond(result: tuple[int, dict[str, Any]]) -> tuple[dict[str, Any], int]:
-    """(status, body) of a write -> what the route returns; counts the money moved as a metric."""
+# What a route answers, as its handler's return annotation names it: the resolver validates the body
+# against that annotation and serializes it (enable_validation=True; a body that fails is
+# ResponseValidationError, a 502), and the document's schemas are those annotations.
+Output = TypeVar("Output", bound="BaseModel")
+Other = TypeVar("Other", bound="BaseModel")
+
+
+def as_output(model: type[Output], body: Mapping[str, Any]) -> Output:
+    """A read's body as the route's output model, for the type checker only: the body stays the JSON
+    object the use case built (no model is built, nothing changes at run time), and the resolver
+    validates it against `model`, the handler's return annotation, before it answers. `model` ties the
+    handler's annotation to what it returns: a handler annotated with another model does not check."""
+    return cast(Output, body)
+
+
+@overload
+def respond(result: tuple[int, dict[str, Any]], model: type[Output], /) -> tuple[Output, int]: ...
+@overload
+def respond(
+    result: tuple[int, dict[str, Any]], model: type[Output], other: type[Other], /
+) -> tuple[Output | Other, int]: ...
+def respond(result: tuple[int, dict[str, Any]], *models: type[BaseModel]) -> tuple[BaseModel, int]:
+    """(status, body) of a write -> what the route returns, (body, status), typed as the route's output
+    model(s) (`as_output`: the body stays the use case's JSON object, which the resolver validates);
+    counts the money moved as a metric."""
     status, body = result
     if status == 201 and body.get("object") == "transaction":
         metrics.add_metric(name=f"{body['type']}_count", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=f"{body['type']}_amount", unit=MetricUnit.Count, value=body["amount"])
-    return body, status
+    return cast("BaseModel", body), status
