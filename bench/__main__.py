@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import random
@@ -180,7 +181,7 @@ def wcu_per_debit(lot_counts: tuple[int, ...]) -> list[tuple[int, int, float, fl
                     work.credit(10, now, "promotional", now + (first + i + 1) * 60_000)
                 return ledger.Outcome(201, {})
 
-            ledger.run(lambda wid=wallet_id: repository.get_wallet(wid), action)
+            ledger.run(functools.partial(repository.get_wallet, wallet_id), action)
         size = item_size(wallet_to_item(repository.get_wallet(wallet_id)).serialize())
         with tally() as t:
             ledger.debit(wallet_id, 5, False, None, None, {}, None)

@@ -60,7 +60,7 @@ def _counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any
                 t.write_units += 2 * max(1, math.ceil(size / 1024))  # transactional writes cost double
         elif operation_name in ("PutItem", "UpdateItem", "DeleteItem"):
             t.items_written += 1
-            t.write_units += max(1, math.ceil(_size(api_params.get("Item") or api_params.get("Key")) / 1024))
+            t.write_units += max(1, math.ceil(_size(api_params.get("Item") or api_params["Key"]) / 1024))
     response = _original(self, operation_name, api_params)
     for t in tallies:
         if operation_name in ("Query", "Scan"):
@@ -72,7 +72,7 @@ def _counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any
     return response
 
 
-botocore.client.BaseClient._make_api_call = _counting  # type: ignore[method-assign]
+botocore.client.BaseClient._make_api_call = _counting
 
 
 @contextmanager

@@ -164,7 +164,7 @@ def _bounded_shard_iterators() -> None:
         setattr(DynamoDBStreamsBackend, name, bounded(getattr(DynamoDBStreamsBackend, name)))
 
 
-class _Untracked(list):  # type: ignore[type-arg]
+class _Untracked(list[object]):
     def append(self, _: object) -> None:
         pass
 
@@ -174,7 +174,8 @@ def _untrack_dynamodb_models() -> None:
     from moto.dynamodb.models.table import StreamRecord
 
     for model in (Item, StreamRecord):
-        model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
+        # moto's metaclass sets instances_tracked on each class at run time; it declares it on none
+        model.instances_tracked = _Untracked()  # type: ignore[union-attr]
 
 
 def trim_stream(table_name: str, through_sequence_number: str) -> None:

@@ -55,7 +55,7 @@ async def idempotency(request: web.Request, handler: Any) -> web.StreamResponse:
     return response
 
 
-_confirm = resources.PaymentIntent._api_confirm.__func__  # type: ignore[attr-defined]
+_confirm = resources.PaymentIntent._api_confirm.__func__
 
 
 def _needs_authentication_off_session(intent: Any) -> bool:
@@ -95,7 +95,7 @@ def last_payment_error(self: Any) -> Any:
     return _last_payment_error.fget(self)
 
 
-_setup_confirm = resources.SetupIntent._api_confirm.__func__  # type: ignore[attr-defined]
+_setup_confirm = resources.SetupIntent._api_confirm.__func__
 
 
 def announce_setup(intent: Any) -> None:
@@ -156,10 +156,10 @@ def refund_init(
 
 def patch() -> Any:
     """Patch localstripe's resources, then import its server (which binds the routes at import)."""
-    resources.PaymentIntent._api_confirm = classmethod(confirm)  # type: ignore[assignment]
-    resources.PaymentIntent.last_payment_error = property(last_payment_error)  # type: ignore[assignment]
-    resources.SetupIntent._api_confirm = classmethod(setup_confirm)  # type: ignore[assignment]
-    resources.Refund.__init__ = refund_init  # type: ignore[method-assign]
+    resources.PaymentIntent._api_confirm = classmethod(confirm)
+    resources.PaymentIntent.last_payment_error = property(last_payment_error)
+    resources.SetupIntent._api_confirm = classmethod(setup_confirm)
+    resources.Refund.__init__ = refund_init
     # The routes were registered with the original functions: point them at the patched ones.
     for index, (method, path, _func) in enumerate(resources.extra_apis):
         if path == "/v1/payment_intents/{id}/confirm":

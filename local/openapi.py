@@ -72,7 +72,11 @@ REFUSED = {  # by authorizer: IAM (None), the customer's JWT
         [GATEWAY_MESSAGE],
     ),
 }
-SECURITY = {None: [{"sigv4": []}], "CustomerJwt": [{"customerJwt": []}], "NONE": []}
+SECURITY: dict[str | None, list[dict[str, list[str]]]] = {
+    None: [{"sigv4": []}],
+    "CustomerJwt": [{"customerJwt": []}],
+    "NONE": [],
+}
 
 
 def _idempotency_key() -> dict[str, Any]:
@@ -104,7 +108,7 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
             for status, description, example, bodies in (
                 [REFUSED[authorizer]] if authorizer in REFUSED else []
             ):
-                _add(answers, str(status), description, example, bodies)
+                _add(answers, status, description, example, bodies)
             _add(answers, *THROTTLED)
             if any("idempotency_key_reused" in json.dumps(a) for a in answers.values()):
                 op["parameters"] = [*op.get("parameters", []), _idempotency_key()]

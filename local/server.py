@@ -124,11 +124,12 @@ class LocalApi:
                 signed_by = self.staff.check(request.method, sent, headers, request.get_data())
             except staff.Refused as refused:
                 return _json(403, {"message": str(refused)})
-        context = None
+        context: dict[str, Any] | None = None
         if route.authorizer is not None:
-            context = self.authorize(route, request)
-            if isinstance(context, Response):
-                return context
+            authorized = self.authorize(route, request)
+            if isinstance(authorized, Response):
+                return authorized
+            context = authorized
         event = runtime.api_event(
             request.method,
             request.path,

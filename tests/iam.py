@@ -191,7 +191,7 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
             }
             return [Need("dynamodb:BatchGetItem", "table", frozenset(keys))]
         if operation == "Query":
-            value = next(iter((params.get("ExpressionAttributeValues") or {}).values()), {})
+            value: dict[str, Any] = next(iter((params.get("ExpressionAttributeValues") or {}).values()), {})
             return [
                 Need(
                     "dynamodb:Query",
@@ -241,5 +241,5 @@ def install() -> None:
         return send(self, operation_name, api_params)
 
     invoking.checks_iam = True  # type: ignore[attr-defined]
-    runtime.invoke = invoking  # type: ignore[assignment]
-    botocore.client.BaseClient._make_api_call = checked  # type: ignore[method-assign]
+    runtime.invoke = invoking
+    botocore.client.BaseClient._make_api_call = checked

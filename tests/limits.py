@@ -93,7 +93,7 @@ def install() -> None:
         return send(self, operation_name, api_params)
 
     checked.checks_limits = True  # type: ignore[attr-defined]
-    botocore.client.BaseClient._make_api_call = checked  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = checked
 
 
 def reset() -> None:
