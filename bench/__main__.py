@@ -122,11 +122,11 @@ def requests_per_operation() -> list[tuple[str, Any]]:
     measure("release", lambda: ledger.settle_hold(wid, hold2["id"], "release", None, None))
     _, paid = ledger.debit(wid, 400, False, None, None, {}, None)
     measure("refund", lambda: ledger.refund(wid, paid["id"], 100, None, {}, None))
-    from wallets import topups
+    from wallets import topups, wiring
 
     measure(
         "top-up with bonus (two-phase; incl. sandbox gateway's 2 requests)",
-        lambda: topups.create(wid, 5000, "pm_card_visa", 500),
+        lambda: topups.create(wid, 5000, "pm_card_visa", 500, gateway=wiring.get_gateway()),
     )
     return rows
 

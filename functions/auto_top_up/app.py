@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallets import jobs
+from wallets import jobs, wiring
 from wallets.observability import logger, metrics
 
 
@@ -13,5 +13,5 @@ from wallets.observability import logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("detail-type") == "wallet.auto_top_up_due":
-        return jobs.run_triggered_top_up(event, context)
-    return jobs.run_top_up_job(event, context)
+        return jobs.run_triggered_top_up(event, context, wiring.get_gateway())
+    return jobs.run_top_up_job(event, context, wiring.get_gateway())

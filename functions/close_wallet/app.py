@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, jobs, ledger
+from wallets import errors, jobs, ledger, wiring
 from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import CloseWalletRequest, WalletOutput
@@ -41,6 +41,7 @@ def handle_close_wallet(
             idempotency(app),
             bool(request and request.refund_to_original_payment),
             jobs.deadline_of(app.lambda_context),
+            gateway=wiring.get_gateway,
         ),
         WalletOutput,
     )

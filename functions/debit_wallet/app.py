@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, ledger, topups
+from wallets import errors, ledger, topups, wiring
 from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import DebitWalletRequest, RemainderChargeOutput, TransactionOutput
@@ -53,6 +53,7 @@ def handle_debit_wallet(
                 request.description,
                 request.metadata,
                 idempotency(app),
+                wiring.get_gateway(),
                 category=request.category,
             ),
             TransactionOutput,

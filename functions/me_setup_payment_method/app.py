@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, errors
+from wallets import customer_api, errors, wiring
 from wallets.http import (
     CUSTOMER_ERRORS,
     WRITE_ERRORS,
@@ -41,7 +41,9 @@ app = build_resolver()
 )
 def handle_me_setup_payment_method(wallet_id: Annotated[str, Path()]) -> tuple[SetupIntentOutput, int]:
     return respond(
-        customer_api.setup_card(me(app), require_id("wallet_id", wallet_id), idempotency(app)),
+        customer_api.setup_card(
+            me(app), require_id("wallet_id", wallet_id), idempotency(app), wiring.get_gateway()
+        ),
         SetupIntentOutput,
     )
 

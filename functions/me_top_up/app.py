@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import customer_api, errors
+from wallets import customer_api, errors, wiring
 from wallets.http import (
     CUSTOMER_ERRORS,
     WRITE_ERRORS,
@@ -56,6 +56,7 @@ def handle_me_top_up(
             request.amount,
             request.payment_method,
             idempotency(app),
+            wiring.get_gateway(),
         ),
         TopUpOutput,
     )

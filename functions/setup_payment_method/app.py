@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, topups
+from wallets import errors, topups, wiring
 from wallets.http import WRITE_ERRORS, build_resolver, require_id, respond, responses
 from wallets.observability import logger, metrics
 from wallets.schemas import SetupIntentOutput
@@ -31,7 +31,9 @@ app = build_resolver()
     ),
 )
 def handle_setup_payment_method(wallet_id: Annotated[str, Path()]) -> tuple[SetupIntentOutput, int]:
-    return respond(topups.setup_saved_card(require_id("wallet_id", wallet_id)), SetupIntentOutput)
+    return respond(
+        topups.setup_saved_card(require_id("wallet_id", wallet_id), wiring.get_gateway()), SetupIntentOutput
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

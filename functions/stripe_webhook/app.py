@@ -10,7 +10,7 @@ from typing import Any
 
 import stripe
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, secrets, topups
+from wallets import errors, secrets, topups, wiring
 from wallets.http import WRITE_ERRORS, build_resolver, responses
 from wallets.ledger import acting_as
 from wallets.observability import logger, metrics
@@ -52,7 +52,7 @@ def handle_stripe_webhook() -> WebhookReceipt:
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise errors.InvalidSignature("The Stripe-Signature header does not verify") from exc
     with acting_as("webhook:stripe"):
-        outcome = topups.on_gateway_event(received.type, received.data.object.to_dict())
+        outcome = topups.on_gateway_event(received.type, received.data.object.to_dict(), wiring.get_gateway())
     logger.info("stripe event", extra={"event_id": received.id, "type": received.type, "outcome": outcome})
     return WebhookReceipt(received=True, outcome=outcome)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
-from wallets import errors, topups
+from wallets import errors, topups, wiring
 from wallets.clock import from_datetime
 from wallets.http import WRITE_ERRORS, build_resolver, idempotency, require_id, respond, responses
 from wallets.observability import logger, metrics
@@ -49,6 +49,7 @@ def handle_top_up_wallet(
             bonus_applies_to=scope(request.bonus_applies_to),
             description=request.description,
             idem=idempotency(app),
+            gateway=wiring.get_gateway(),
         ),
         TopUpOutput,
     )

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from wallets import clock, errors, jobs, ledger, repository, topups
+from wallets import clock, errors, jobs, ledger, repository, topups, wiring
 from wallets.gateway import Charge
 from wallets.items import TopUpItem, wallet_id_of, wallet_pk
 from wallets.sandbox_gateway import SandboxGateway
@@ -104,7 +104,7 @@ def test_a_redelivered_event_after_a_top_up_that_stays_below_charges_nothing(bus
     outcomes = [runtime.invoke(FUNCTION, envelope(due))["outcome"] for _ in range(3)]
     assert outcomes == ["succeeded", "skipped", "skipped"]
     clock.advance(61)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert len(top_ups(wid)) == 1 and ledger.get_wallet(wid)["available"] == 200
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from wallets import clock, customer_api, errors, jobs, ledger, repository, topups
+from wallets import clock, customer_api, errors, jobs, ledger, repository, topups, wiring
 from wallets.gateway import Setup
 from wallets.sandbox_gateway import SandboxGateway
 from wallets.wallet import Wallet
@@ -21,7 +21,7 @@ def suspended_wallet() -> str:
     wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0, max_per_day=10)
     ledger.debit(wid, 600, False, None, None, {}, None)
     for _ in range(3):
-        jobs.run_top_up_job({}, None)
+        jobs.run_top_up_job({}, None, wiring.get_gateway())
         clock.advance(60 * 60)
     assert repository.get_wallet(wid).auto_top_up_state["suspended"] is True
     return wid
@@ -112,7 +112,9 @@ def test_no_customer_answer_shows_what_the_merchant_wrote_for_itself(table: str)
     ledger.void(wid, 10, None, f"void {SECRET}", None, note, None)
     _, hold = ledger.create_hold(wid, 100, None, f"hold {SECRET}", "Your order", note, None)
     ledger.settle_hold(wid, hold["id"], "capture", 60, None)
-    _, top_up = topups.create(wid, 500, "pm_card_visa", description="Added funds")
+    _, top_up = topups.create(
+        wid, 500, "pm_card_visa", description="Added funds", gateway=wiring.get_gateway()
+    )
     base = f"/me/wallets/{wid}"
     answers = []
     # WHEN the customer reads everything /me answers
@@ -143,7 +145,9 @@ def test_a_customers_own_writes_answer_without_the_merchants_fields(table: str) 
     )
     status, body = customer_api.set_auto_top_up("cus_meta2", wallet["id"], False, None, None)
     assert status == 200 and SECRET not in json.dumps(body)
-    status, body = customer_api.top_up("cus_meta2", wallet["id"], 500, "pm_card_visa", None)
+    status, body = customer_api.top_up(
+        "cus_meta2", wallet["id"], 500, "pm_card_visa", None, wiring.get_gateway()
+    )
     assert status == 201 and SECRET not in json.dumps(body)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from wallets import clock, errors, jobs, ledger, money, repository, topups
+from wallets import clock, errors, jobs, ledger, money, repository, topups, wiring
 from wallets import wallet as wallet_module
 from wallets.gateway import Charge
 from wallets.items import SandboxChargeItem, TopUpItem, WalletItem, wallet_id_of, wallet_pk
@@ -166,7 +166,7 @@ def test_a_wallet_filling_up_during_the_charge_refunds_it_and_the_job_stays_heal
     assert item.status == "refunded"
     assert [c.status for c in sandbox_charges()] == ["refunded"]
     clock.advance(3600)
-    result = jobs.run_top_up_job({}, None)  # nothing left pending, nothing raising
+    result = jobs.run_top_up_job({}, None, wiring.get_gateway())  # nothing left pending, nothing raising
     assert result["recovered"] == {"settled": 0, "failed": 0, "refunded": 0, "skipped": 0, "errors": 0}
     assert wallet(wid)["balance"] == 300
     check(wid)
@@ -187,7 +187,7 @@ def test_one_broken_pending_top_up_never_blocks_the_others(
 
     monkeypatch.setattr(topups, "_resolve", broken)
     clock.advance(61)
-    recovered = jobs.run_top_up_job({}, None)["recovered"]
+    recovered = jobs.run_top_up_job({}, None, wiring.get_gateway())["recovered"]
     assert (recovered["settled"], recovered["errors"]) == (1, 1)
     assert wallet(good)["balance"] == 500
 
@@ -287,7 +287,7 @@ def test_throttling_after_the_charge_answers_202_and_recovery_credits_once(
     assert top_up(wid, 1500, headers=key)[0] == 202
     assert wallet(wid)["balance"] == 0
     clock.advance(61)
-    assert topups.recover()["settled"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["settled"] == 1
     status, again = top_up(wid, 1500, headers=key)
     assert status == 201 and again["transaction"]["amount"] == 1500
     assert wallet(wid)["balance"] == 1500
@@ -335,7 +335,7 @@ def test_a_closed_wallet_with_auto_top_up_is_left_alone_by_the_job(table: str) -
     ledger.change_status(wid, "close", None)
     before = repository.get_wallet(wid).version
     for _ in range(3):
-        jobs.run_top_up_job({}, None)
+        jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert repository.get_wallet(wid).version == before
     assert [wallet_id_of(i) for i in repository.due_wallets("work", clock.now_ms())] == []
 
@@ -381,7 +381,7 @@ def test_resuming_auto_top_up_keeps_the_daily_cap_and_cooldown(table: str) -> No
     ledger.credit(wid, 1000, "cash", None, None, None, {}, None)
     ledger.debit(wid, 900, False, None, None, {}, None)  # a crossing
     for _ in range(3):
-        jobs.run_top_up_job({}, None)
+        jobs.run_top_up_job({}, None, wiring.get_gateway())
         clock.advance(3600)
     state = repository.get_wallet(wid).auto_top_up_state
     assert state["suspended"] is True and state["count_today"] == 3
@@ -492,7 +492,7 @@ def test_payments_at_the_maxima_fit_dynamodb(ddb_only: str) -> None:
     with pytest.raises(errors.LimitExceeded):
         ledger.credit(wid, 5, "cash", None, None, None, {}, None)
     with pytest.raises(errors.LimitExceeded):
-        topups.create(wid, 100, "pm_card_visa")
+        topups.create(wid, 100, "pm_card_visa", gateway=wiring.get_gateway())
     # a debit spanning every lot, and its refund restoring every one of them
     balance = ledger.get_wallet(wid)["balance"]
     status, paid = ledger.debit(wid, balance, False, "d" * 500, "p" * 255, METADATA, key("debit"))
@@ -592,7 +592,7 @@ def test_a_refund_the_gateway_fails_is_pending_and_finished_by_recovery(
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wid = new_wallet()
-    monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid, refund_fails=True))
+    monkeypatch.setattr(wiring, "get_gateway", lambda: closing_gateway(wid, refund_fails=True))
     status, body = top_up(wid, 700, headers={"Idempotency-Key": "k1"})
     assert status == 202 and body["status"] == "refunding", body
     # a retry does not claim a refund that has not happened
@@ -609,13 +609,13 @@ def test_recording_a_refund_throttled_after_a_charge_answers_202(
 ) -> None:
     monkeypatch.setattr(repository, "BACKOFF_CAP_S", 0.001)
     wid = new_wallet()
-    monkeypatch.setattr(topups, "get_gateway", lambda: closing_gateway(wid))
+    monkeypatch.setattr(wiring, "get_gateway", lambda: closing_gateway(wid))
     passes = [lambda *_: None] * 3  # the pending record, the intent's id, the close
     with inject("TransactWriteItems", passes + [throttled] * 60):
         status, body = top_up(wid, 700, headers={"Idempotency-Key": "k2"})
     assert status == 202 and body["status"] == "pending", body
     clock.advance(120)
-    assert topups.recover()["refunded"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["refunded"] == 1
     assert [c.status for c in SandboxChargeItem.scan()] == ["refunded"]
 
 
@@ -628,7 +628,7 @@ def test_a_declined_card_whose_failure_cannot_be_recorded_answers_202(
         status, body = top_up(wid, 700, "pm_card_declined")
     assert status == 202 and body["status"] == "pending", body
     clock.advance(120)
-    assert topups.recover()["failed"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["failed"] == 1
 
 
 def test_instants_keep_their_milliseconds(table: str) -> None:
@@ -643,14 +643,14 @@ def test_parallel_recoveries_count_each_top_up_once(table: str) -> None:
     wids = [new_wallet(f"cus_{n}") for n in range(3)]
     for wid in wids:
         for _ in range(2):
-            assert topups.create(wid, 300, "pm_card_timeout")[0] == 202
+            assert topups.create(wid, 300, "pm_card_timeout", gateway=wiring.get_gateway())[0] == 202
     ledger.change_status(wids[0], "close", None)
     clock.advance(120)
     barrier = threading.Barrier(3)
 
     def recover(_: int) -> dict[str, int]:
         barrier.wait()
-        return topups.recover()
+        return topups.recover(gateway=wiring.get_gateway())
 
     with ThreadPoolExecutor(3) as pool:
         runs = list(pool.map(recover, range(3)))
@@ -795,6 +795,6 @@ def test_a_customer_or_automatic_top_up_a_limit_refuses_is_never_charged(
         409,
         "limit_exceeded" if state == "4 lots" else "wallet_closed",
     )
-    assert topups.run_automatic(wid) == "skipped"
+    assert topups.run_automatic(wid, wiring.get_gateway()) == "skipped"
     assert sandbox_charges() == []
     check(wid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from wallets import codes, ledger, topups
+from wallets import codes, ledger, topups, wiring
 
 from local import runtime
 from tests.conftest import FUNCTIONS, ROOT, call
@@ -102,7 +102,7 @@ def test_sample_event_is_accepted(table: str, logical_id: str) -> None:
     ledger.credit(wallet_id, 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(wallet_id, 300, None, None, None, {}, None)
     _, debit = ledger.debit(wallet_id, 500, False, None, None, {}, None)
-    _, top_up = topups.create(wallet_id, 1000, "pm_card_visa")
+    _, top_up = topups.create(wallet_id, 1000, "pm_card_visa", gateway=wiring.get_gateway())
     _, code = codes.create({"USD": 500}, code=DEMO_CODE_SECRET)
     fn = FUNCTIONS[logical_id]
     text = (ROOT / "events" / f"{fn.code_uri.name}.json").read_text()

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from wallets import clock, events, jobs, ledger, repository
+from wallets import clock, events, jobs, ledger, repository, wiring
 
 from local import runtime
 from local.background import RecordingBus, StreamReader
@@ -231,7 +231,7 @@ def test_turning_a_suspended_auto_top_up_off_is_not_a_resumption(bus: RecordingB
     wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0, max_per_day=10)
     ledger.debit(wid, 600, False, None, None, {}, None)
     for _ in range(3):
-        jobs.run_top_up_job({}, None)
+        jobs.run_top_up_job({}, None, wiring.get_gateway())
         clock.advance(60 * 60)
     assert repository.get_wallet(wid).auto_top_up_state["suspended"] is True
     stream = StreamReader(os.environ["TABLE_NAME"])

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from wallets import clock, errors, ledger, repository, topups
+from wallets import clock, errors, ledger, repository, topups, wiring
 from wallets import wallet as wallet_module
 from wallets.sandbox_gateway import SandboxGateway
 
@@ -235,7 +235,7 @@ def test_gateway_timeout_leaves_it_pending_and_recovery_settles_once(table: str)
     wallet_id = new_wallet()
     status, body = top_up(wallet_id, 3000, "pm_card_timeout", headers={"Idempotency-Key": "t-1"})
     assert status == 202 and body["status"] == "pending"
-    assert topups.recover() == {
+    assert topups.recover(gateway=wiring.get_gateway()) == {
         "settled": 0,
         "failed": 0,
         "refunded": 0,
@@ -243,8 +243,8 @@ def test_gateway_timeout_leaves_it_pending_and_recovery_settles_once(table: str)
         "errors": 0,
     }  # still inside the grace period
     clock.advance(61)
-    assert topups.recover()["settled"] == 1
-    assert topups.recover()["settled"] == 0
+    assert topups.recover(gateway=wiring.get_gateway())["settled"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["settled"] == 0
     assert wallet(wallet_id)["balance"] == 3000
     status, again = top_up(wallet_id, 3000, "pm_card_timeout", headers={"Idempotency-Key": "t-1"})
     assert status == 201 and again["transaction"]["amount"] == 3000
@@ -269,7 +269,7 @@ def test_crash_between_charge_and_credit_is_settled_exactly_once_by_parallel_rec
 
     def recover(_: int) -> dict[str, int]:
         barrier.wait()
-        return topups.recover()
+        return topups.recover(gateway=wiring.get_gateway())
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(recover, range(2)))
@@ -288,7 +288,7 @@ def test_crash_before_charge_is_failed_by_recovery_without_charging(table: str) 
     with pytest.raises(SystemExit):
         topups.create(wallet_id, 4000, "pm_card_visa", gateway=CrashBeforeCharge())
     clock.advance(61)
-    assert topups.recover()["failed"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["failed"] == 1
     assert wallet(wallet_id)["balance"] == 0
 
 

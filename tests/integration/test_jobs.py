@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from wallets import clock, errors, jobs, ledger, repository, topups
+from wallets import clock, errors, jobs, ledger, repository, topups, wiring
 from wallets.gateway import ACTION_REQUIRED, Charge
 from wallets.items import (
     HoldItem,
@@ -189,11 +189,11 @@ def test_auto_top_up_once_per_crossing_even_when_the_job_runs_twice(table: str) 
 
     def job(_: int) -> dict:
         barrier.wait()
-        return jobs.run_top_up_job({}, None)
+        return jobs.run_top_up_job({}, None, wiring.get_gateway())
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(job, range(2)))
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     top_ups = [e for e in repository.all_entries(wid) if e.type == "top_up"]
     assert len(top_ups) == 1 and ledger.get_wallet(wid)["available"] == 2400
     ledger.debit(wid, 100, False, None, None, {}, None)  # still above: nothing due
@@ -205,16 +205,16 @@ def test_auto_top_up_guardrails_cooldown_and_daily_cap(table: str) -> None:
     early_in_a_day()  # the daily cap counts in one day
     wid = auto_wallet(amount=100)
     ledger.debit(wid, 600, False, None, None, {}, None)
-    jobs.run_top_up_job({}, None)  # 400 -> 500: back at threshold
+    jobs.run_top_up_job({}, None, wiring.get_gateway())  # 400 -> 500: back at threshold
     ledger.debit(wid, 100, False, None, None, {}, None)  # crossing again inside the cooldown
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 1
     clock.advance(61)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 2
     ledger.debit(wid, 100, False, None, None, {}, None)
     clock.advance(61)
-    jobs.run_top_up_job({}, None)  # max_per_day = 2
+    jobs.run_top_up_job({}, None, wiring.get_gateway())  # max_per_day = 2
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 2
     check(wid)
 
@@ -223,17 +223,17 @@ def test_three_failures_suspend_auto_top_up_until_settings_are_saved(table: str)
     wid = auto_wallet(payment_method="pm_card_declined", cooldown_seconds=0, max_per_day=10)
     ledger.debit(wid, 600, False, None, None, {}, None)
     for expected_failures in (1, 2, 3):
-        jobs.run_top_up_job({}, None)
+        jobs.run_top_up_job({}, None, wiring.get_gateway())
         state = repository.get_wallet(wid).auto_top_up_state
         assert state["failures"] == expected_failures
         clock.advance(60 * 60)  # past the retry backoff
     assert state["suspended"] is True
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert repository.get_wallet(wid).auto_top_up_state["failures"] == 3
     resumed = {**AUTO, "payment_method": "pm_card_visa", "max_per_day": 10, "cooldown_seconds": 0}
     ledger.update_wallet(wid, None, {"auto_top_up": resumed}, None)
     ledger.debit(wid, 1, False, None, None, {}, None)  # any write re-arms it
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert ledger.get_wallet(wid)["available"] == 399 + 2000
 
 
@@ -450,20 +450,20 @@ def test_a_wallet_reconcile_cannot_read_is_counted_and_the_pass_goes_on(
 def test_a_new_wallet_below_its_threshold_has_not_crossed_it(table: str) -> None:
     _, wallet = ledger.create_wallet("cus_new", "USD", {}, {"auto_top_up": AUTO})
     ledger.credit(wallet["id"], 100, "cash", None, None, None, {}, None)  # 100 < 500, never above
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert [e for e in repository.all_entries(wallet["id"]) if e.type == "top_up"] == []
 
 
 def test_a_top_up_that_leaves_the_wallet_below_is_one_crossing_served(table: str) -> None:
     wid = auto_wallet(amount=100, cooldown_seconds=0, max_per_day=10)
     ledger.debit(wid, 900, False, None, None, {}, None)  # 100 < 500: crossing
-    jobs.run_top_up_job({}, None)  # +100 -> 200: still below
+    jobs.run_top_up_job({}, None, wiring.get_gateway())  # +100 -> 200: still below
     clock.advance(61)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 1
     ledger.credit(wid, 400, "cash", None, None, None, {}, None)  # 600: above again
     ledger.debit(wid, 200, False, None, None, {}, None)  # 400: a new crossing
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert len([e for e in repository.all_entries(wid) if e.type == "top_up"]) == 2
 
 
@@ -612,11 +612,11 @@ def test_recovery_reaches_a_charged_top_up_behind_a_page_of_ones_awaiting_the_cu
     wid = wallet_with([])
     waiting = set()
     for _ in range(3):
-        status, body = topups.create(wid, 100, "pm_card_timeout")
+        status, body = topups.create(wid, 100, "pm_card_timeout", gateway=wiring.get_gateway())
         assert status == 202
         waiting.add(str(body["id"]))
         clock.advance(0.002)  # later in the index than the one before
-    assert topups.create(wid, 500, "pm_card_timeout")[0] == 202
+    assert topups.create(wid, 500, "pm_card_timeout", gateway=wiring.get_gateway())[0] == 202
     clock.advance(get_settings().top_up_recovery_after_seconds + 1)
     # WHEN recovery reads the index two at a time
     done = topups.recover(gateway=AwaitingCustomer(waiting), page=2)
@@ -629,13 +629,13 @@ def test_recovery_reaches_a_charged_top_up_behind_a_page_of_ones_awaiting_the_cu
 def test_two_recoveries_at_once_credit_a_charged_top_up_once(table: str) -> None:
     wid = wallet_with([])
     for _ in range(3):
-        assert topups.create(wid, 100, "pm_card_timeout")[0] == 202
+        assert topups.create(wid, 100, "pm_card_timeout", gateway=wiring.get_gateway())[0] == 202
     clock.advance(get_settings().top_up_recovery_after_seconds + 1)
     barrier = threading.Barrier(2)
 
     def run(_: int) -> dict[str, int]:
         barrier.wait()
-        return topups.recover(page=1)
+        return topups.recover(gateway=wiring.get_gateway(), page=1)
 
     with ThreadPoolExecutor(2) as pool:
         runs = list(pool.map(run, range(2)))
@@ -647,14 +647,14 @@ def test_two_recoveries_at_once_credit_a_charged_top_up_once(table: str) -> None
 def test_recovery_stops_at_its_deadline_and_the_next_run_finishes(table: str) -> None:
     wid = wallet_with([])
     for _ in range(3):
-        assert topups.create(wid, 100, "pm_card_timeout")[0] == 202
+        assert topups.create(wid, 100, "pm_card_timeout", gateway=wiring.get_gateway())[0] == 202
     clock.advance(get_settings().top_up_recovery_after_seconds + 1)
-    assert topups.recover(deadline=time.monotonic() - 1) == {
+    assert topups.recover(gateway=wiring.get_gateway(), deadline=time.monotonic() - 1) == {
         "settled": 0,
         "failed": 0,
         "refunded": 0,
         "skipped": 0,
         "errors": 0,
     }
-    assert topups.recover(page=1)["settled"] == 3
+    assert topups.recover(gateway=wiring.get_gateway(), page=1)["settled"] == 3
     assert ledger.get_wallet(wid)["available"] == 300

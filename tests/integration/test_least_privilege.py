@@ -15,7 +15,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
-from wallets import clock, codes, events, ledger, payouts, repository, settings, topups
+from wallets import clock, codes, events, ledger, payouts, repository, settings, topups, wiring
 from wallets.items import TopUpItem, wallet_pk
 from wallets.sandbox_gateway import SandboxGateway
 
@@ -103,7 +103,7 @@ def seed() -> dict[str, str]:
     ledger.credit(demo["id"], 5000, "cash", None, None, None, {}, None)
     _, hold = ledger.create_hold(demo["id"], 300, None, None, None, {}, None)
     _, spent = ledger.debit(demo["id"], 500, False, None, None, {}, None)
-    _, paid = topups.create(demo["id"], 1000, "pm_card_visa")
+    _, paid = topups.create(demo["id"], 1000, "pm_card_visa", gateway=wiring.get_gateway())
     ledger.create_hold(demo["id"], 100, expiring, None, None, {}, None)
     bulk_credit(demo["id"], [(1, expiring)] * 20, "promotional")
     _, auto = ledger.create_wallet("cus_demo", "EUR", {}, {"auto_top_up": AUTO})
@@ -225,7 +225,7 @@ def drive_stripe(fn: Function, ids: dict[str, str]) -> None:
             "data": {"object": intent},
         }
         body = json.dumps(event)
-        with mock.patch.object(topups, "get_gateway", SandboxGateway):
+        with mock.patch.object(wiring, "get_gateway", SandboxGateway):
             status, answer = call(
                 "stripe_webhook",
                 "POST",

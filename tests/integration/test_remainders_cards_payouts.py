@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from wallets import clock, errors, jobs, ledger, payouts, repository, topups
+from wallets import clock, errors, jobs, ledger, payouts, repository, topups, wiring
 from wallets.gateway import RefundRefused
 from wallets.items import PayoutItem, SandboxChargeItem, TopUpItem, wallet_pk
 from wallets.sandbox_gateway import SandboxGateway
@@ -105,7 +105,7 @@ def test_a_lost_gateway_answer_leaves_the_hold_until_recovery_settles_the_debit(
     assert (wallet(wid)["available"], wallet(wid)["pending"]) == (0, 1000)
     assert debit(wid, 1800, "pm_card_timeout", headers={"Idempotency-Key": "lost-1"})[0] == 202
     clock.advance(61)
-    assert topups.recover()["settled"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["settled"] == 1
     replay = debit(wid, 1800, "pm_card_timeout", headers={"Idempotency-Key": "lost-1"})
     assert replay[0] == 201 and replay[1]["charged_amount"] == 800
     assert (wallet(wid)["balance"], wallet(wid)["pending"]) == (0, 0)
@@ -119,7 +119,7 @@ def test_a_charge_whose_hold_was_released_meanwhile_is_refunded(table: str) -> N
     assert status == 202
     call("release_hold", "POST", f"/wallets/{wid}/holds/{pending['hold_id']}/release")
     clock.advance(61)
-    assert topups.recover()["refunded"] == 1
+    assert topups.recover(gateway=wiring.get_gateway())["refunded"] == 1
     (charge,) = sandbox_charges()
     assert (charge.status, int(charge.refunded_amount)) == ("refunded", 800)
     assert wallet(wid)["balance"] == 1000 and "debit" not in [e.type for e in repository.all_entries(wid)]
@@ -144,7 +144,7 @@ def test_racing_remainder_debits_never_spend_the_wallet_twice(table: str) -> Non
 
     def one(_: int) -> tuple[int, Any]:  # the domain call: the in-process resolver is not thread-safe
         barrier.wait()
-        return topups.debit_with_remainder(wid, 700, "pm_card_visa", None, {}, None)
+        return topups.debit_with_remainder(wid, 700, "pm_card_visa", None, {}, None, wiring.get_gateway())
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(one, range(4)))
@@ -199,7 +199,7 @@ def test_an_auto_top_up_without_a_payment_method_charges_the_saved_card_off_sess
     assert wallet(wid)["settings"]["auto_top_up"]["payment_method"] is None
     call("setup_payment_method", "POST", f"/wallets/{wid}/payment-methods/setup")
     ledger.debit(wid, 600, False, None, None, {}, None)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     assert wallet(wid)["available"] == 2400
     (item,) = list(TopUpItem.query(wallet_pk(wid), TopUpItem.sk.startswith("TOP#")))
     assert (item.payment_method, item.automatic) == (SandboxGateway.SAVED_CARD, True)
@@ -209,7 +209,7 @@ def test_an_auto_top_up_without_a_payment_method_charges_the_saved_card_off_sess
 def test_no_saved_card_is_a_failed_auto_top_up(table: str) -> None:
     wid = saved_card_wallet()
     ledger.debit(wid, 600, False, None, None, {}, None)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     (item,) = list(TopUpItem.query(wallet_pk(wid), TopUpItem.sk.startswith("TOP#")))
     assert (item.status, item.failure_code) == ("failed", "no_saved_card")
     assert repository.get_wallet(wid).auto_top_up_state["failures"] == 1
@@ -221,7 +221,7 @@ def test_a_card_that_needs_authentication_fails_off_session_only(table: str) -> 
         wid, None, {"auto_top_up": {**AUTO, "payment_method": "pm_card_authentication_required"}}, None
     )
     ledger.debit(wid, 600, False, None, None, {}, None)
-    jobs.run_top_up_job({}, None)
+    jobs.run_top_up_job({}, None, wiring.get_gateway())
     (item,) = list(TopUpItem.query(wallet_pk(wid), TopUpItem.sk.startswith("TOP#")))
     assert (item.status, item.failure_code) == ("failed", "authentication_required")
     status, body = call(
@@ -300,7 +300,7 @@ def test_a_payout_stopped_after_a_refund_is_resumed_by_the_job_without_refunding
     table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wid, paid = paid_wallet()
-    monkeypatch.setattr(payouts, "get_gateway", DiesAfterRefund)
+    monkeypatch.setattr(wiring, "get_gateway", DiesAfterRefund)
     status, body = close(wid)
     assert status == 200 and body["payout"]["status"] == "pending", body
     assert [r["status"] for r in body["payout"]["refunds"]] == ["requested"]
@@ -310,7 +310,7 @@ def test_a_payout_stopped_after_a_refund_is_resumed_by_the_job_without_refunding
 
     def job(_: int) -> dict[str, Any]:
         barrier.wait()
-        return jobs.run_top_up_job({}, None)
+        return jobs.run_top_up_job({}, None, wiring.get_gateway())
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(job, range(2)))
@@ -329,7 +329,7 @@ def test_a_refund_the_gateway_refuses_stays_due(table: str, monkeypatch: pytest.
                 raise RefundRefused("disputed")
             super().refund(key, intent_id, amount)
 
-    monkeypatch.setattr(payouts, "get_gateway", Refuses)
+    monkeypatch.setattr(wiring, "get_gateway", Refuses)
     payout = close(wid)[1]["payout"]
     assert [(r["top_up_id"], r["amount"], r["status"]) for r in payout["refunds"]] == [
         (paid[1]["id"], 2000, "refused"),
@@ -382,8 +382,8 @@ def test_a_success_that_arrives_for_a_failed_payment_is_refunded(table: str) -> 
     (charge,) = sandbox_charges()
     charge.update(actions=[SandboxChargeItem.status.set("succeeded")])  # confirmed again, elsewhere
     intent = {"id": charge.pk.removeprefix("SANDBOX#"), "metadata": charge.metadata.as_dict()}
-    assert topups.on_gateway_event("payment_intent.succeeded", intent) == "refunded"
-    assert topups.on_gateway_event("payment_intent.succeeded", intent) == "unchanged"
+    assert topups.on_gateway_event("payment_intent.succeeded", intent, wiring.get_gateway()) == "refunded"
+    assert topups.on_gateway_event("payment_intent.succeeded", intent, wiring.get_gateway()) == "unchanged"
     (charge,) = sandbox_charges()
     assert (charge.status, int(charge.refunded_amount)) == ("refunded", 1500)
     assert wallet(wid)["balance"] == 1000

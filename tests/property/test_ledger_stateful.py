@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from wallets import clock, codes, errors, items, jobs, ledger, repository, topups
+from wallets import clock, codes, errors, items, jobs, ledger, repository, topups, wiring
 from wallets.ledger import Idempotency
 
 from tests.conftest import Engine, fresh_table
@@ -108,9 +108,9 @@ class WalletMachine(RuleBasedStateMachine):
         with contextlib.suppress(errors.PaymentFailed, errors.WalletClosed, errors.LimitExceeded):
             if bonus > amount:  # more than max_bonus_percent (100) of the amount: refused, nothing charged
                 with pytest.raises(errors.ValidationFailed):
-                    topups.create(self.wallet_id, amount, card, bonus)
+                    topups.create(self.wallet_id, amount, card, bonus, gateway=wiring.get_gateway())
                 return
-            topups.create(self.wallet_id, amount, card, bonus)
+            topups.create(self.wallet_id, amount, card, bonus, gateway=wiring.get_gateway())
 
     @rule(amount=AMOUNT, funding=st.none() | FUNDING)
     def void(self, amount: int, funding: str | None) -> None:

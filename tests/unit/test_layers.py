@@ -17,6 +17,7 @@ from local.template import ROOT, functions, load
 FUNCTIONS = functions()
 LAYERS = layers.function_layers()
 DIRS = layers.layer_dirs()
+GLOBAL = [ref["Ref"] for ref in load()["Globals"]["Function"]["Layers"]]
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -25,6 +26,16 @@ def test_a_function_can_import_only_what_its_layers_carry(name: str) -> None:
     imported = layers.imported_packages(FUNCTIONS[name].code_uri)
     missing = {package: where for package, where in imported.items() if package not in carried}
     assert missing == {}, f"{name} imports packages none of its layers {LAYERS[name]} carries"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_a_function_carries_no_layer_it_cannot_use(name: str) -> None:
+    # the other way round: a layer given to a function ships a package its code can import (the
+    # Stripe SDK only where a charge or a refund can be reached), else it only adds size and cold start
+    imported = set(layers.imported_packages(FUNCTIONS[name].code_uri))
+    own = [layer for layer in LAYERS[name] if layer not in GLOBAL]
+    unused = [layer for layer in own if not imported & layers.layer_packages(DIRS[layer])]
+    assert unused == [], f"{name} cannot import anything {unused} carries: take the layer off it"
 
 
 def test_the_core_layer_is_global_and_the_others_are_given_per_function() -> None:

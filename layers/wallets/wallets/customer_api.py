@@ -10,6 +10,9 @@ backend-only.
 Every answer leaves through `for_customer`, which keeps what the merchant wrote for itself out of
 it: metadata (always `{}`), references and the reasons it gives; who acted is the customer, the jobs or
 `merchant`. `description` is the one text a merchant writes for the customer, and it shows.
+
+Topping up and saving a card take the gateway from their handler (`wiring.get_gateway()`); the reads
+never reach one.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from wallets.items import DeclinedTopUpsItem, wallet_pk
 from wallets.ledger import Idempotency, Outcome, Response
 from wallets.observability import logger
 from wallets.wallet import Wallet
-from wallets.wiring import get_gateway
 
 
 def owned(customer_id: str, wallet_id: str) -> Wallet:
@@ -81,7 +83,7 @@ def top_up(
     amount: int,
     payment_method: str,
     idem: Idempotency | None,
-    gateway: PaymentGateway | None = None,
+    gateway: PaymentGateway,
 ) -> Response:
     """A top-up by the customer: only when the merchant allows it, and by one of the amounts the
     merchant offers when it set any (403 top_up_not_allowed otherwise), and while the wallet has
@@ -113,11 +115,10 @@ def top_up(
             day.give_back()
 
 
-def _saved_card(wallet: Wallet, gateway: PaymentGateway | None) -> str:
+def _saved_card(wallet: Wallet, gateway: PaymentGateway) -> str:
     """The card saved with the wallet (`payment_method: saved_card`): its gateway customer's default,
     which a confirmed SetupIntent sets and automatic top-ups charge. Paying with it again starts no
     SetupIntent, so adding funds is not bounded by the day's card setups. None saved: 422."""
-    gateway = gateway or get_gateway()
     customer = wallet.gateway_customer_id
     try:
         method = gateway.default_payment_method(customer) if customer else None
@@ -198,7 +199,7 @@ def get_top_up(customer_id: str, wallet_id: str, top_up_id: str) -> dict[str, An
 
 
 def setup_card(
-    customer_id: str, wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway | None = None
+    customer_id: str, wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway
 ) -> Response:
     """Start saving a card for top-ups (a SetupIntent): only where the merchant allows top-ups (403
     top_up_not_allowed), and at most `Wallet.MAX_CARD_SETUPS_PER_DAY` a wallet a day (409
@@ -236,7 +237,7 @@ def setup_card(
 _RESERVED = "card_setup_reserved"  # a card setup's idempotency record until the gateway answers
 
 
-def _ask_gateway(wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway | None) -> Response:
+def _ask_gateway(wallet_id: str, idem: Idempotency | None, gateway: PaymentGateway) -> Response:
     """The SetupIntent of a counted setup; its answer replaces the key's reservation."""
     key = None if idem is None else "setup_" + hashlib.sha256(f"{wallet_id}|{idem.key}".encode()).hexdigest()
     status, body = topups.setup_saved_card(wallet_id, gateway, key=key)

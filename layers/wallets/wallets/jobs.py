@@ -1,6 +1,10 @@
 """Scheduled jobs (EventBridge Scheduler). Each is safe to run twice at once (every write is
 conditional), resumes where a timeout left it (its work is found through sparse indexes, so
-unfinished work is simply still due), and stops before the Lambda deadline."""
+unfinished work is simply still due), and stops before the Lambda deadline.
+
+The top-up jobs charge and refund through the gateway their handler builds (`wiring.get_gateway()`)
+and passes in: the sweep and the reconciliation, which never move money outside the table, reach no
+payment adapter."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wallets import clock, errors, ledger, payouts, repository, topups
+from wallets.gateway import PaymentGateway
 from wallets.items import HoldItem, TableItem, WalletItem, plain, wallet_from_item, wallet_id_of
 from wallets.observability import logger, metrics
 from wallets.wallet import Entry, Wallet, balance_sign
@@ -32,15 +37,15 @@ def job_item_failed(job: str, message: str, **extra: Any) -> None:
     metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=1)
 
 
-def run_top_up_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Resolve top-ups left pending, then run the automatic top-ups that are due."""
+def run_top_up_job(event: dict[str, Any], context: Any, gateway: PaymentGateway) -> dict[str, Any]:
+    """Resolve top-ups left pending, resume payouts, then run the automatic top-ups that are due."""
     with ledger.acting_as(SCHEDULER):
-        return _top_up_job(deadline_of(context))
+        return _top_up_job(deadline_of(context), gateway)
 
 
-def _top_up_job(deadline: float) -> dict[str, Any]:
-    recovered = topups.recover(clock.now_ms(), deadline)
-    paid_out = payouts.recover(clock.now_ms(), deadline)
+def _top_up_job(deadline: float, gateway: PaymentGateway) -> dict[str, Any]:
+    recovered = topups.recover(clock.now_ms(), deadline, gateway=gateway)
+    paid_out = payouts.recover(clock.now_ms(), deadline, gateway=gateway)
     failures = recovered["errors"] + paid_out["errors"]
     if failures:
         metrics.add_metric(name="JobItemFailures", unit=MetricUnit.Count, value=failures)
@@ -50,7 +55,7 @@ def _top_up_job(deadline: float) -> dict[str, Any]:
             break
         wallet_id = wallet_id_of(due)
         try:
-            outcome = topups.run_automatic(wallet_id)
+            outcome = topups.run_automatic(wallet_id, gateway)
         except Exception:
             job_item_failed("auto_top_up", "automatic top-up failed for a wallet", wallet_id=wallet_id)
             outcome = "errors"
@@ -67,7 +72,7 @@ def _top_up_job(deadline: float) -> dict[str, Any]:
     return {"recovered": recovered, "automatic": automatic, "payouts": paid_out}
 
 
-def run_triggered_top_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run_triggered_top_up(event: dict[str, Any], context: Any, gateway: PaymentGateway) -> dict[str, Any]:
     """`wallet.auto_top_up_due` (an EventBridge rule on the bus): the write that crossed the
     threshold, seconds ago. Runs that wallet's automatic top-up now, with the same claim as the
     schedule, so a crossing is served once however many times the event or the job arrives; a failure
@@ -75,7 +80,7 @@ def run_triggered_top_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
     wallet_id = str((event.get("detail") or {}).get("wallet_id") or "")
     with ledger.acting_as(SCHEDULER):
         try:
-            outcome = topups.run_automatic(wallet_id)
+            outcome = topups.run_automatic(wallet_id, gateway)
         except Exception:
             job_item_failed("auto_top_up", "triggered automatic top-up failed", wallet_id=wallet_id)
             outcome = "errors"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wallets import clock, errors, ids, payouts, repository, views
+from wallets.gateway import PaymentGateway
 from wallets.items import (
     CustomerWalletItem,
     HoldItem,
@@ -651,16 +652,24 @@ def change_status(
 
 
 def close_wallet(
-    wallet_id: str, idem: Any, refund_to_original_payment: bool, deadline: float | None = None
+    wallet_id: str,
+    idem: Any,
+    refund_to_original_payment: bool,
+    deadline: float | None = None,
+    *,
+    gateway: Callable[[], PaymentGateway],
 ) -> tuple[int, dict[str, Any]]:
     """POST /wallets/{id}/close: close a wallet; with `refund_to_original_payment`, then refund its cash
-    to the payments (payouts.py) until `deadline`, and answer with the payout as it then stands."""
+    to the payments (payouts.py) until `deadline`, and answer with the payout as it then stands.
+
+    `gateway` builds the gateway the refunds go through (the handler passes `wiring.get_gateway`): it is
+    called only when a payout is to run, so a close without one never loads a payment SDK."""
     status, body = change_status(
         wallet_id, "close", idem, refund_to_original_payment=refund_to_original_payment
     )
     if refund_to_original_payment and (body.get("payout") or {}).get("status") == payouts.PENDING:
         try:
-            item = payouts.run(wallet_id, deadline=deadline)
+            item = payouts.run(wallet_id, gateway(), deadline=deadline)
         except Exception:  # the wallet is closed and the payout recorded: the top-up job finishes it
             logger.exception("a payout stopped; the top-up job resumes it", extra={"wallet_id": wallet_id})
             item = payouts.get(wallet_id)

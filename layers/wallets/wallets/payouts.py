@@ -38,7 +38,6 @@ from wallets.money import format_amount
 from wallets.observability import logger
 from wallets.settings import get_settings
 from wallets.wallet import Wallet
-from wallets.wiring import get_gateway
 
 PENDING, COMPLETED = "pending", "completed"
 REQUESTED, REFUNDED, REFUSED = "requested", "refunded", "refused"
@@ -138,11 +137,9 @@ def get(wallet_id: str) -> PayoutItem | None:
         return None
 
 
-def run(
-    wallet_id: str, gateway: PaymentGateway | None = None, deadline: float | None = None
-) -> PayoutItem | None:
-    """Advance a wallet's payout as far as it goes before `deadline`; returns it as stored."""
-    gateway = gateway or get_gateway()
+def run(wallet_id: str, gateway: PaymentGateway, deadline: float | None = None) -> PayoutItem | None:
+    """Advance a wallet's payout as far as it goes before `deadline`; returns it as stored. The gateway
+    comes from the caller (the close handler, the top-up job): this module never chooses one."""
     item = get(wallet_id)
     while item is not None and item.status == PENDING:
         if deadline is not None and time.monotonic() > deadline:
@@ -224,7 +221,7 @@ def _next_top_up(item: PayoutItem) -> TopUpItem | None:
     return None
 
 
-def recover(now: int, deadline: float | None = None, gateway: PaymentGateway | None = None) -> dict[str, int]:
+def recover(now: int, deadline: float | None = None, *, gateway: PaymentGateway) -> dict[str, int]:
     """Resume payouts a close request left unfinished (the top-up job calls this)."""
     done = {"completed": 0, "pending": 0, "errors": 0}
     for shard in range(DUE_SHARDS):

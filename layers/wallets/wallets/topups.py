@@ -24,6 +24,10 @@ The same records and transitions carry a debit's remainder charge (`purpose: rem
 30): the wallet's available part is held when the record is written, the rest is charged as above,
 and settling captures the hold into one `debit` entry that shows `applied_amount` and
 `charged_amount`; a failed charge releases the hold; a charge whose hold is gone is refunded.
+
+Every call that reaches the gateway takes it from its caller (the handler or job builds it with
+`wiring.get_gateway()`): this module imports no adapter, so a function that only reads top-ups never
+ships or loads a payment SDK (import-linter and tests/unit/test_layers.py check it).
 """
 
 from __future__ import annotations
@@ -44,7 +48,6 @@ from wallets.money import format_amount
 from wallets.observability import logger, metrics
 from wallets.settings import get_settings
 from wallets.wallet import MAX_HOLD_MS, Wallet
-from wallets.wiring import get_gateway
 
 PENDING, SUCCEEDED, FAILED, REFUNDING, REFUNDED = "pending", "succeeded", "failed", "refunding", "refunded"
 REMAINDER = "remainder"  # TopUpItem.purpose of a debit's remainder charge (None: a top-up)
@@ -172,7 +175,7 @@ def create(
     bonus_applies_to: tuple[str, ...] | None = None,
     description: str | None = None,
     idem: Idempotency | None = None,
-    gateway: PaymentGateway | None = None,
+    gateway: PaymentGateway,
 ) -> Response:
     """Top up a wallet: 201 credited, 202 still pending (resolved by recovery), 402 declined."""
     wallet = repository.get_wallet(wallet_id)
@@ -205,7 +208,7 @@ def create(
     earlier = ledger.write_new(puts, idem, 202, top_up_body(item, wallet.currency, None), now)
     if earlier is not None and idem is not None:
         return _resume(earlier, idem, wallet.currency)
-    return _charge(item, wallet.currency, idem, gateway or get_gateway())
+    return _charge(item, wallet.currency, idem, gateway)
 
 
 def debit_with_remainder(
@@ -215,7 +218,7 @@ def debit_with_remainder(
     description: str | None,
     metadata: dict[str, str],
     idem: Idempotency | None,
-    gateway: PaymentGateway | None = None,
+    gateway: PaymentGateway,
     category: str | None = None,
 ) -> Response:
     """A debit that charges what the wallet cannot cover to `payment_method` (decision 30).
@@ -277,7 +280,7 @@ def debit_with_remainder(
     if not made or made[-1] != body["id"] or not isinstance(item, TopUpItem):
         # A retry with the same Idempotency-Key: report where the first attempt got, never charge.
         return _current(wallet_id, str(body["id"]), wallet.currency)
-    return _charge(item, wallet.currency, idem, gateway or get_gateway())
+    return _charge(item, wallet.currency, idem, gateway)
 
 
 def _charge(item: TopUpItem, currency: str, idem: Idempotency | None, gateway: PaymentGateway) -> Response:
@@ -636,7 +639,7 @@ def _resume(record: Any, idem: Idempotency, currency: str) -> Response:
     return _current(body["wallet_id"], body["id"], currency)
 
 
-def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
+def run_automatic(wallet_id: str, gateway: PaymentGateway) -> str:
     """One automatic top-up for a wallet the index says is due: claim it and create its pending
     record in one wallet transaction (so two job runs cannot both claim it), then charge and settle
     exactly like a requested top-up. Returns what happened.
@@ -671,7 +674,6 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     wallet, found = repository.get_wallet_with(wallet_id, f"TOP#{claimed['top_up_id']}")
     item = found[f"TOP#{claimed['top_up_id']}"]
     assert isinstance(item, TopUpItem)
-    gateway = gateway or get_gateway()
     try:
         if item.payment_method == SAVED_CARD:
             _use_saved_card(item, gateway)
@@ -681,9 +683,7 @@ def run_automatic(wallet_id: str, gateway: PaymentGateway | None = None) -> str:
     return "succeeded" if status == 201 else "pending"
 
 
-def setup_saved_card(
-    wallet_id: str, gateway: PaymentGateway | None = None, key: str | None = None
-) -> Response:
+def setup_saved_card(wallet_id: str, gateway: PaymentGateway, key: str | None = None) -> Response:
     """Start saving a card for automatic top-ups: a SetupIntent on the wallet's gateway customer,
     created (and linked to the wallet) on first use. Its client secret lets a front end collect the
     card (Stripe.js confirmCardSetup); the `setup_intent.succeeded` webhook makes it the default.
@@ -692,7 +692,6 @@ def setup_saved_card(
     retry after a failure to link it finds the same customer; if two requests link at once, the
     first link stands and both use it. The SetupIntent is asked for with `key` (a retry with the same
     key gets the same one), else a new key."""
-    gateway = gateway or get_gateway()
     wallet = repository.get_wallet(wallet_id)
     wallet.require_active()
     customer = wallet.gateway_customer_id
@@ -755,7 +754,8 @@ def _use_saved_card(item: TopUpItem, gateway: PaymentGateway) -> None:
 def recover(
     now: int | None = None,
     deadline: float | None = None,
-    gateway: PaymentGateway | None = None,
+    *,
+    gateway: PaymentGateway,
     page: int = 100,
 ) -> dict[str, int]:
     """Resolve top-ups left pending past the grace period by asking the gateway, and finish refunds
@@ -765,7 +765,6 @@ def recover(
     before `deadline`, and one top-up that fails is logged and counted (`errors`), never stopping
     the others."""
     now = clock.now_ms() if now is None else now
-    gateway = gateway or get_gateway()
     done = {"settled": 0, "failed": 0, "refunded": 0, "skipped": 0, "errors": 0}
     for key in repository.due_top_ups(now, page):
         if deadline is not None and time.monotonic() > deadline:
@@ -819,11 +818,10 @@ WEBHOOK_EVENTS = (
 )
 
 
-def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGateway | None = None) -> str:
+def on_gateway_event(event_type: str, obj: dict[str, Any], gateway: PaymentGateway) -> str:
     """Settle the top-up a webhook is about; returns what happened (for the log and the answer)."""
     if event_type not in WEBHOOK_EVENTS:
         return "ignored"
-    gateway = gateway or get_gateway()
     if event_type == "setup_intent.succeeded":
         # A card saved through POST /wallets/{id}/payment-methods/setup becomes the customer's default:
         # what automatic top-ups charge. Setting it twice is harmless.
