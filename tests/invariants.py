@@ -30,7 +30,9 @@ def stored_wallet(wallet_id: str) -> Wallet:
     if head.cold is None:
         assert not pages and not cold
     else:
-        assert replace(summarize(cold, 0), version=head.cold.version, pages=len(pages)) == head.cold  # type: ignore[arg-type]
+        summary = summarize(cold, 0)
+        assert summary is not None, "the wallet item counts cold lots its pages do not hold"
+        assert replace(summary, version=head.cold.version, pages=len(pages)) == head.cold
     held = head.held_by_lot()
     assert set(held) <= set(head.lots), "a held lot is cold"
     assert sum(1 for lot_id in head.lots if lot_id not in held) <= items.HEAD_MAX
@@ -41,7 +43,7 @@ def stored_wallet(wallet_id: str) -> Wallet:
 
 def assert_invariants(wallet: Wallet, entries: list[Entry]) -> None:
     """`wallet` as stored (not viewed at a later time); `entries` its whole ledger, oldest first."""
-    held = Counter()
+    held: Counter[str] = Counter()
     for hold in wallet.holds.values():
         assert hold.amount == sum(a.amount for a in hold.allocations) > 0
         for a in hold.allocations:

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import types
 import typing
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -98,11 +99,11 @@ def test_lists_are_iterators_where_the_api_pages_and_plain_lists_where_it_does_n
             returns = hints["return"]
             where = f"{cls.__name__}.{name} ({route})"
             if not _pages(route):  # one answer holds them all: a plain list
-                assert (way, returns) == ("list", list[item]), where
+                assert (way, returns) == ("list", types.GenericAlias(list, item)), where
             elif name == "list_page":  # one page, for callers that keep the cursor themselves
                 assert (way, returns) == ("call", page), where
             else:  # the rest, followed page by page as the caller iterates
-                assert (name, way, returns) == ("list", "iterate", Iterator[item]), where
+                assert (name, way, returns) == ("list", "iterate", types.GenericAlias(Iterator, item)), where
     assert reached.keys() == lists  # every list of the API, each checked
     for route, names in reached.items():  # a paged list: both ways to read it
         assert names == {"list", "list_page"} if _pages(route) else len(names) == 1, (route, names)
@@ -156,7 +157,9 @@ def test_the_async_resources_are_the_sync_ones_awaited() -> None:
             assert {k: v for k, v in async_hints.items() if k != "return"} == hints, where
             if typing.get_origin(returns) is Iterator:  # `async for` over it, no await
                 assert not inspect.iscoroutinefunction(other), where
-                assert async_hints["return"] == AsyncIterator[typing.get_args(returns)], where
+                assert async_hints["return"] == types.GenericAlias(AsyncIterator, typing.get_args(returns)), (
+                    where
+                )
             else:
                 assert inspect.iscoroutinefunction(other), where
                 assert async_hints["return"] == returns, where
@@ -225,7 +228,7 @@ def _value(schema: dict[str, Any]) -> Any:
         return _value(next(o for o in schema["anyOf"] if o.get("type") != "null"))
     if "enum" in schema or "const" in schema:
         return schema.get("enum", [schema.get("const")])[0]
-    kind = schema.get("type")
+    kind = str(schema.get("type"))
     if kind == "object":
         return {name: _value(schema["properties"][name]) for name in schema.get("required", [])}
     if kind == "string":

@@ -30,7 +30,7 @@ AXE = ROOT / ".local" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 def login(server: Client, user: str, role: str) -> dict[str, Any]:
     status, body = server.get(f"/_local/staff-login?user={user}&role={role}")
     assert status == 200, body
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def signed(

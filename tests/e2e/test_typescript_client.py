@@ -143,7 +143,7 @@ def test_sigv4_verifies_with_botocore(built: Path, session_token: str | None) ->
 def test_every_error_type_of_the_server_has_its_class(built: Path) -> None:
     from wallets import errors
 
-    def subclasses(cls: type) -> Iterator[type]:
+    def subclasses(cls: type[errors.WalletError]) -> Iterator[type[errors.WalletError]]:
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)

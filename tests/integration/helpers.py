@@ -43,7 +43,7 @@ def debit(
 def wallet(wallet_id: str) -> dict[str, Any]:
     status, body = call("get_wallet", "GET", f"/wallets/{wallet_id}")
     assert status == 200
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def check(wallet_id: str) -> None:

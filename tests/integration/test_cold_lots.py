@@ -34,7 +34,7 @@ def lots_in_item(wallet_id: str) -> int:
 
 def hundred_lots(customer: str, **settings: object) -> str:
     """100 promotional lots of 10, expiring a minute apart from 30 days on (past the warning window)."""
-    wid = new_wallet(customer, **settings)
+    wid = new_wallet(customer, "USD", **settings)
     first = clock.now_ms() + 30 * 86_400_000
     bulk_credit(wid, [(10, first + n * MINUTE) for n in range(100)], "promotional")
     return wid

@@ -22,7 +22,7 @@ def test_eight_writers_on_one_wallet_never_overdraw(table: str) -> None:
     wallet_id = new_wallet()
     ledger.credit(wallet_id, 600, "cash", None, None, None, {}, None)
     accepted: list[str] = []
-    refused = Counter()
+    refused: Counter[str] = Counter()
     lock = threading.Lock()
 
     def writer(seed: int) -> None:

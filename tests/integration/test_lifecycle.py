@@ -249,7 +249,8 @@ def test_unknown_wallet_is_404_everywhere(table: str) -> None:
 def test_a_customer_whose_wallet_ended_gets_a_new_one(table: str, ended: str) -> None:
     # GIVEN a customer's USD wallet that closed (or expired), with credit to forfeit
     soon = clock.to_iso(clock.now_ms() + 3_600_000)
-    status, old = create(**({"expires_at": soon} if ended == "expired" else {}))
+    expiring: dict[str, object] = {"expires_at": soon} if ended == "expired" else {}
+    status, old = create("cus_1", "USD", None, **expiring)
     assert status == 201
     credit(old["id"], 500)
     if ended == "closed":
@@ -290,25 +291,26 @@ def test_a_grant_to_a_customer_whose_wallet_closed_opens_a_new_one(table: str) -
 
 def test_creating_an_open_wallet_again_answers_it_or_says_it_differs(table: str) -> None:
     # GIVEN an open wallet created with settings and metadata
-    body = {"settings": {"low_balance_threshold": 500}, "metadata": {"plan": "pro"}}
-    status, first = create(**body, headers={"Idempotency-Key": "create-1"})
+    body: dict[str, object] = {"settings": {"low_balance_threshold": 500}, "metadata": {"plan": "pro"}}
+    status, first = create("cus_1", "USD", {"Idempotency-Key": "create-1"}, **body)
     assert status == 201
     # WHEN the same body comes again, or asks for nothing beyond customer and currency
     # THEN the existing wallet answers, 200
-    assert create(**body) == (200, first)
+    assert create("cus_1", "USD", None, **body) == (200, first)
     assert create() == (200, first)
     assert create(settings={"low_balance_threshold": 500}) == (200, first)
     # WHEN a body asks for other settings or metadata: 409 wallet_exists naming the wallet, nothing changed
-    for other in (
+    others: list[dict[str, object]] = [
         {"settings": {"low_balance_threshold": 100}},
         {"metadata": {"plan": "free"}},
         {"settings": {"auto_top_up": {"enabled": True, "threshold": 100, "amount": 1000}}},
         {"gateway_customer_id": "cus_Stripe1"},
-    ):
-        status, refused = create(**other)
+    ]
+    for other in others:
+        status, refused = create("cus_1", "USD", None, **other)
         assert (status, refused["error"]["type"]) == (409, "wallet_exists"), other
         assert refused["error"]["details"]["wallet_id"] == first["id"]
         assert refused["error"]["details"]["fields"] == [next(iter(other))]
     assert wallet(first["id"]) == first
     # AND the original request's retry still replays its 201
-    assert create(**body, headers={"Idempotency-Key": "create-1"}) == (201, first)
+    assert create("cus_1", "USD", {"Idempotency-Key": "create-1"}, **body) == (201, first)

@@ -51,7 +51,9 @@ class MaximaMachine(WalletMachine):
         self.wallet_id = str(created["id"])
         # lots expire every 10 minutes over a week, so a jump expires many of them at once
         first = clock.now_ms() + 600_000
-        lots = [(LOT, first + n * 600_000) for n in range(wallet_module.MAX_LIVE_LOTS - 1)]
+        lots: list[tuple[int, int | None]] = [
+            (LOT, first + n * 600_000) for n in range(wallet_module.MAX_LIVE_LOTS - 1)
+        ]
         bulk_credit(self.wallet_id, lots, "promotional", SCOPES)
         self.make_code(SCOPES[0])  # type: ignore[arg-type]
         # holds reserving most lots, a few short of MAX_PENDING_HOLDS (20 per transaction)

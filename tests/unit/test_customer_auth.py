@@ -151,7 +151,12 @@ def test_the_issuer_is_compared_exactly_as_configured(
 
 def test_the_default_jwks_url_is_the_issuers_well_known_path(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
-    monkeypatch.setattr(customer_auth, "_jwks", lambda url: asked.append(url) or Keys())
+
+    def fetch(url: str) -> Keys:
+        asked.append(url)
+        return Keys()
+
+    monkeypatch.setattr(customer_auth, "_jwks", fetch)
     for configured in ("https://tenant.eu.auth0.com/", "https://tenant.eu.auth0.com"):
         monkeypatch.setenv("CUSTOMER_JWT_ISSUER", configured)
         customer_auth.customer_of(bearer(jwt.encode(claims(iss=configured), KEY, algorithm="RS256")))

@@ -233,7 +233,7 @@ def _holds(condition: Any, parameters: dict[str, str]) -> Any:
 def _refused_by(overrides: str) -> list[str]:
     """The template's rules that refuse a deploy with these `parameter_overrides` (CloudFormation's check)."""
     parameters = {name: str(p.get("Default", "")) for name, p in TEMPLATE["Parameters"].items()}
-    parameters.update(pair.split("=", 1) for pair in overrides.split())
+    parameters.update(dict(pair.split("=", 1) for pair in overrides.split()))
     return [
         name
         for name, rule in TEMPLATE["Rules"].items()

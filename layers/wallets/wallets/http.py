@@ -288,7 +288,7 @@ def _gate(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
     return next_middleware(app)
 
 
-def build_resolver() -> APIGatewayRestResolver:
+def build_resolver() -> WalletsResolver:
     app = WalletsResolver(
         enable_validation=True,
         response_validation_error_http_code=500,
