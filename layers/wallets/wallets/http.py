@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -253,8 +254,42 @@ def _screen_parameters(event: Any) -> None:
             raise errors.NotFound("No such resource")
 
 
+# The request a thread is resolving. Powertools keeps the current event on its router CLASS (shared
+# by every resolver in the process) and the routing context on the resolver: two requests at once in
+# one process (`make run`'s threads, the threaded race tests; never Lambda) would read each other's.
+_REQUEST = threading.local()
+
+
 class WalletsResolver(APIGatewayRestResolver):
-    """The API speaks JSON only: a body sent as form data or text is read as JSON (or is 400)."""
+    """The API speaks JSON only: a body sent as form data or text is read as JSON (or is 400).
+    Its current event, Lambda context and routing context are the calling thread's own."""
+
+    @property  # a per-thread value where Powertools has a class attribute
+    def current_event(self) -> Any:
+        return _REQUEST.event
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        _REQUEST.event = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(_REQUEST, "lambda_context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        _REQUEST.lambda_context = value
+
+    @property
+    def context(self) -> dict[str, Any]:
+        if not hasattr(_REQUEST, "routing"):
+            _REQUEST.routing = {}
+        routing: dict[str, Any] = _REQUEST.routing
+        return routing
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        _REQUEST.routing = value
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         if event.get("body"):
@@ -265,6 +300,8 @@ class WalletsResolver(APIGatewayRestResolver):
             }
             multi["Content-Type"] = ["application/json"]
             event = {**event, "headers": headers, "multiValueHeaders": multi}
+        self.current_event = self._to_proxy_event(cast(dict, event))  # this thread's, read by all below
+        self.lambda_context = context
         replayed = REPLAYED.set(False)
         try:
             with acting_as(caller(event)):
