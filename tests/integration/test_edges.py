@@ -40,9 +40,9 @@ class CountingGateway(SandboxGateway):
         self.charges.append(key)
         return super().confirm(key, *args, **kwargs)
 
-    def refund(self, key: str, intent_id: str | None = None) -> None:
+    def refund(self, key: str, intent_id: str | None = None, amount: int | None = None) -> None:
         self.refunds.append(key)
-        super().refund(key, intent_id)
+        super().refund(key, intent_id, amount)
 
 
 def sandbox_charges() -> list[SandboxChargeItem]:
@@ -52,7 +52,7 @@ def sandbox_charges() -> list[SandboxChargeItem]:
 def stale_once(monkeypatch: pytest.MonkeyPatch, stale: Any) -> None:
     """The next wallet read returns `stale` (as if it had been read before another writer committed)."""
     real = repository.get_wallet
-    handed = []
+    handed: list[bool] = []
 
     def read(wallet_id: str) -> Any:
         if not handed:
@@ -358,9 +358,9 @@ def test_minor_units_follow_iso_4217_for_every_active_currency() -> None:
     import iso4217
 
     iso = {
-        code: int(row["CcyMnrUnts"])
+        code: int(str(row["CcyMnrUnts"]))
         for code, row in iso4217.raw_table.items()
-        if code and (row["CcyMnrUnts"] or "").isdigit()
+        if code and str(row["CcyMnrUnts"] or "").isdigit()
     }
     assert money.active_currencies() == frozenset(iso)
     for code, digits in iso.items():
@@ -421,8 +421,8 @@ def test_a_refund_interrupted_after_the_gateway_call_is_finished_by_recovery(tab
     wid = new_wallet()
 
     class CrashAfterRefund(CountingGateway):
-        def refund(self, key: str, intent_id: str | None = None) -> None:
-            super().refund(key, intent_id)
+        def refund(self, key: str, intent_id: str | None = None, amount: int | None = None) -> None:
+            super().refund(key, intent_id, amount)
             raise SystemExit("crashed between refund and record")
 
     class ClosingGateway(CrashAfterRefund):
@@ -580,10 +580,10 @@ def closing_gateway(wallet_id: str, refund_fails: bool = False) -> SandboxGatewa
             ledger.change_status(wallet_id, "close", None)
             return super().confirm(key, *args, **kwargs)
 
-        def refund(self, key: str, intent_id: str | None = None) -> None:
+        def refund(self, key: str, intent_id: str | None = None, amount: int | None = None) -> None:
             if refund_fails:
                 raise RuntimeError("the gateway failed to refund")
-            super().refund(key, intent_id)
+            super().refund(key, intent_id, amount)
 
     return Closing()
 
@@ -700,7 +700,7 @@ def test_a_failed_read_after_another_run_resolved_the_top_up_answers_202(
 # issue 25 item 12 ---------------------------------------------------------------------------------
 # Every top-up variant at every limit its settlement can hit: (what the wallet holds, the top-up's
 # extra fields, the answer). The check before the charge must refuse exactly what the settle would.
-TOP_UP_AT_LIMITS = {
+TOP_UP_AT_LIMITS: dict[str, tuple[str, dict[str, Any], int]] = {
     "full, paid": ("4 lots", {}, 409),
     "full, bonus": ("4 lots", {"bonus_amount": 100}, 409),
     "one lot free, paid": ("3 lots", {}, 201),

@@ -16,7 +16,7 @@ from tests.conftest import FUNCTIONS, ROOT
 
 
 def publish(records: list[dict[str, Any]]) -> dict[str, Any]:
-    return runtime.invoke(FUNCTIONS["PublishEventsFunction"], {"Records": records})  # type: ignore[no-any-return]
+    return runtime.invoke(FUNCTIONS["PublishEventsFunction"], {"Records": records})
 
 
 def names(bus: RecordingBus) -> list[str]:
@@ -463,7 +463,8 @@ def test_the_local_pump_bounds_retries_per_shard(monkeypatch: pytest.MonkeyPatch
         def acknowledge(self, shard_id: str, sequence_number: str) -> None:
             self.positions[shard_id] = sequence_number
 
-    pump = StreamPump("t", FUNCTIONS["PublishEventsFunction"], reader=TwoShards())
+    reader = TwoShards()
+    pump = StreamPump("t", FUNCTIONS["PublishEventsFunction"], reader=reader)
     monkeypatch.setattr(
         pump,
         "_invoke",
@@ -473,4 +474,4 @@ def test_the_local_pump_bounds_retries_per_shard(monkeypatch: pytest.MonkeyPatch
     for _ in range(15):
         pump.pump()
     assert pump.failed == 11 and [f["shard_id"] for f in pump.failures()] == ["A"]
-    assert pump.reader.next_b == 15  # shard B was never held up
+    assert reader.next_b == 15  # shard B was never held up

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -40,7 +42,9 @@ class WalletMachine(RuleBasedStateMachine):
         self.table = contextlib.ExitStack()
         self.table.enter_context(fresh_table(self.engine.name, self.engine.endpoint))
         clock.reset()
-        self.sent: dict[str, tuple[int, dict]] = {}  # idempotency key -> first response
+        self.sent: dict[
+            str, tuple[tuple[int, dict[str, Any]], Idempotency]
+        ] = {}  # idempotency key -> first response
         self.keys = 0
 
     def teardown(self) -> None:
@@ -68,7 +72,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.keys += 1
         return Idempotency(f"k{self.keys}", body)
 
-    def _try(self, fn, *args):  # type: ignore[no-untyped-def]
+    def _try(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except (
@@ -90,14 +94,14 @@ class WalletMachine(RuleBasedStateMachine):
             ledger.credit, self.wallet_id, amount, funding, expires, None, None, {}, idem, scope
         )
         if result:
-            self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
+            self.sent[idem.key] = (result, idem)
 
     @rule(target=debits, amount=AMOUNT, partial=st.booleans(), category=CATEGORY)
     def debit(self, amount: int, partial: bool, category: str | None) -> str:
         idem = self._idem(f"debit{amount}{partial}{category}")
         result = self._try(ledger.debit, self.wallet_id, amount, partial, None, None, {}, idem, category)
         if result:
-            self.sent[idem.key] = (result, idem)  # type: ignore[assignment]
+            self.sent[idem.key] = (result, idem)
             return str(result[1]["id"])
         return "txn_00000000000000000000000000"
 
@@ -182,7 +186,7 @@ class WalletMachine(RuleBasedStateMachine):
         if not self.sent:
             return
         key = data.draw(st.sampled_from(sorted(self.sent)))
-        (status, body), idem = self.sent[key]  # type: ignore[misc]
+        (status, body), idem = self.sent[key]
         before = repository.all_entries(self.wallet_id)
         again = ledger.debit(self.wallet_id, 1, False, None, None, {}, idem)  # same key, same fingerprint
         assert again == (status, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 _offset_ms = 0
 
@@ -25,6 +26,12 @@ def reset() -> None:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@overload
+def to_iso(ms: int) -> str: ...
+@overload
+def to_iso(ms: None) -> None: ...
+@overload
+def to_iso(ms: int | None) -> str | None: ...
 def to_iso(ms: int | None) -> str | None:
     if ms is None:
         return None
