@@ -64,6 +64,7 @@ def screenshots(driver: Any, name: str) -> None:
         wait_until(lambda w=width: driver.execute_script("return window.innerWidth") <= w)
         full = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, max(height, full + 150))  # the window's frame is part of its size
+        time.sleep(0.3)  # a page that redraws on resize (the dashboard's chart) waits 150 ms for it
         driver.save_screenshot(str(ARTIFACTS / f"{name}-{width}.png"))
     driver.set_window_size(*PHONE)
 

@@ -831,6 +831,12 @@ async function start() {
   more("results-more", () => listNext);
   more("lots-more", () => lotsNext);
   more("top-ups-more", () => topUpsNext);
+  // The chart is drawn to the page's width: again when the window changes (a phone turned, a resize).
+  let resized = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => { if (current && shown.length > 1) drawChart(); }, 150);
+  });
   more("history-more", () => historyNext);
   show("signed-out", true);
   if (settings.localLogin) show("local-sign-in", true);
