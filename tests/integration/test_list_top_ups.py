@@ -3,14 +3,12 @@ remainder charges left out; filtered by status and paged by cursor like the othe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import botocore.client
-import pytest
-from wallets import clock, ids, repository
+from wallets import clock, ids
 
 from tests.conftest import call
+from tests.integration import test_listing_cost
 from tests.integration.helpers import credit, new_wallet
 from tests.integration.test_listing_cost import BUDGET, pages
 
@@ -129,21 +127,7 @@ def test_an_unknown_wallet_is_404_and_bad_parameters_are_422_by_field(table: str
         assert field in body["error"]["details"], (query, body)
 
 
-@pytest.fixture
-def sent_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every DynamoDB Query sent (as tests/integration/test_listing_cost.py counts them), with a page
-    of a filtered list bounded at BUDGET items read."""
-    seen: list[dict[str, Any]] = []
-    send = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "Query":
-            seen.append(params)
-        return send(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    monkeypatch.setattr(repository, "MAX_EVALUATED", BUDGET)
-    yield seen
+sent_queries = test_listing_cost.queries  # the same fixture: every Query sent, pages bounded at BUDGET
 
 
 def test_a_status_filter_reads_a_bounded_page_and_its_cursors_find_every_match(
